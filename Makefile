@@ -1,0 +1,47 @@
+# The two commands of README.md: `make run` and `make test`. Both install
+# what is missing (Debian packages), configure and build; nothing else is
+# needed on a fresh Debian 12 machine.
+BUILD_DIR ?= build
+BUILD_TYPE ?= Release
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+# Build tools and libraries, all Debian packages.
+DEPS := cmake g++ make libcli11-dev nlohmann-json3-dev libspdlog-dev doctest-dev
+
+SWEEP := $(BUILD_DIR)/sweep
+TRAIN := $(BUILD_DIR)/sweep-example-train
+
+.PHONY: all deps build run test bench clean format
+
+all: build
+
+deps:
+	@missing=""; for p in $(DEPS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" -ne 0 ]; then \
+	    echo "sweep needs:$$missing"; \
+	    echo "run: sudo apt-get update && sudo apt-get install -y --no-install-recommends$$missing"; \
+	    exit 1; \
+	  fi; \
+	  echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(BUILD_DIR)/CMakeCache.txt: | deps
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+
+build: deps $(BUILD_DIR)/CMakeCache.txt
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+run: build
+	$(SWEEP) run -j 4 configs/example.json -- $(TRAIN) --depth=\<depth\> --impurity=\<impurity\>
+
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+clean:
+	rm -rf $(BUILD_DIR)
+
+format:
+	clang-format -i $$(git ls-files '*.cpp' '*.hpp' '*.c')

@@ -1,0 +1,45 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace sweep {
+
+/// A buffered writer to a file descriptor that only ever writes whole
+/// records: callers append complete records, and flushing loops until every
+/// byte is written. A reader that goes away (EPIPE) closes the stream quietly.
+class OutputStream {
+ public:
+  /// Writes to fd; takes ownership when `owned`.
+  explicit OutputStream(int fd, bool owned = false);
+  /// Opens path for writing (truncating); throws Error naming the path.
+  static OutputStream open_file(const std::string& path);
+  OutputStream(OutputStream&& other) noexcept;
+  ~OutputStream();
+
+  /// Appends text; flushes when the buffer is large.
+  void write(std::string_view text) {
+    buf_ += text;
+    if (buf_.size() >= kFlushAt) flush();
+  }
+  /// The buffer, for building a record in place; call commit() after.
+  std::string& buffer() { return buf_; }
+  /// Flushes when the buffer is large.
+  void commit() {
+    if (buf_.size() >= kFlushAt) flush();
+  }
+  /// Writes everything buffered. Throws SystemError on errors other than a
+  /// closed reader.
+  void flush();
+  /// True once the reader closed the pipe; later writes are dropped.
+  bool closed() const { return closed_; }
+
+ private:
+  static constexpr size_t kFlushAt = 1 << 16;
+  int fd_;
+  bool owned_;
+  bool closed_ = false;
+  std::string buf_;
+};
+
+}  // namespace sweep

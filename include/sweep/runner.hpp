@@ -1,0 +1,56 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "sweep/job.hpp"
+#include "sweep/subprocess.hpp"
+
+namespace sweep {
+
+/// Stands between the scheduler and the operating system, so the scheduler
+/// can be tested with a fake runner that never forks.
+class Runner {
+ public:
+  virtual ~Runner() = default;
+  /// Starts a job. A job that cannot be started is reported as finished (with
+  /// JobResult::error) by the next wait().
+  virtual void start(Job job, EventSink& sink) = 0;
+  /// Jobs started and not yet reported finished.
+  virtual size_t running() const = 0;
+  /// Blocks until at least one thing happened (output, a finished job, a
+  /// signal) or the timeout passed; reports events to sink. Returns the
+  /// interrupting signal received, or 0.
+  virtual int wait(EventSink& sink,
+                   std::optional<std::chrono::milliseconds> timeout) = 0;
+  /// Sends sig to every running job's process group.
+  virtual void signal_all(int sig) = 0;
+};
+
+/// Runs jobs as local child processes (one ppoll loop, see SubprocessSet).
+class LocalRunner : public Runner {
+ public:
+  LocalRunner();
+  void start(Job job, EventSink& sink) override;
+  size_t running() const override {
+    return jobs_.size() + failed_to_start_.size();
+  }
+  int wait(EventSink& sink,
+           std::optional<std::chrono::milliseconds> timeout) override;
+  void signal_all(int sig) override { procs_.kill_all(sig); }
+
+ private:
+  SubprocessSet procs_;
+  std::unordered_map<std::uint64_t, Job> jobs_;  ///< Keyed by Job::index.
+  std::vector<std::pair<Job, JobResult>> failed_to_start_;
+  std::vector<std::string> base_env_;  ///< sweep's own environment.
+};
+
+/// The JobResult of a reaped child.
+JobResult result_of(const Subprocess& proc);
+
+}  // namespace sweep

@@ -1,0 +1,58 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sweep/job.hpp"
+
+namespace sweep {
+
+/// The figures of a finished run, as reported at its end.
+struct StatsSummary {
+  std::uint64_t points = 0;     ///< Jobs the run was to run.
+  std::uint64_t started = 0;    ///< Jobs started (including failed starts).
+  std::uint64_t succeeded = 0;  ///< Jobs that exited 0.
+  std::uint64_t failed = 0;     ///< Jobs that exited non-zero, died or never started.
+  double wall_s = 0;            ///< Wall time of the run.
+  std::size_t threads = 1;      ///< Jobs allowed at once.
+  double min_s = 0, median_s = 0, p95_s = 0, max_s = 0, mean_s = 0;
+  double total_job_s = 0;       ///< Sum of job durations.
+  double jobs_per_s = 0;        ///< Finished jobs per second of wall time.
+  double utilisation = 0;       ///< total_job_s / (wall_s * threads).
+  int interrupted_by = 0;       ///< Signal that stopped the run, or 0.
+  /// Jobs never started.
+  std::uint64_t not_run() const { return points - started; }
+};
+
+/// Collects statistics from job events.
+class Stats : public EventSink {
+ public:
+  Stats(std::uint64_t points, std::size_t threads)
+      : points_(points), threads_(threads) {}
+  void on_start(const Job&) override { ++started_; }
+  void on_line(const Job&, Stream, std::string_view) override {}
+  void on_finish(const Job& job, const JobResult& result) override;
+  /// The summary for a run that took wall_s seconds.
+  StatsSummary summary(double wall_s, int interrupted_by = 0) const;
+
+ private:
+  std::uint64_t points_;
+  std::size_t threads_;
+  std::uint64_t started_ = 0, succeeded_ = 0, failed_ = 0;
+  std::vector<double> durations_;
+};
+
+/// Linear-interpolated quantile (numpy's default) of unsorted values; q in [0,1].
+double quantile(std::vector<double> values, double q);
+
+/// A duration for people: "850 us", "12.30 ms", "4.210 s", "2m 05.0s".
+std::string format_duration(double seconds);
+
+/// The statistics report printed at the end of a run (several lines).
+std::string format_report(const StatsSummary& s);
+
+/// The same figures as one JSON object (for --stats-json).
+std::string stats_json(const StatsSummary& s);
+
+}  // namespace sweep

@@ -1,0 +1,111 @@
+#pragma once
+
+#include <poll.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "sweep/job.hpp"
+
+namespace sweep {
+
+using Clock = std::chrono::steady_clock;
+
+/// One child process: its pid, its stdout and stderr pipes and their partial
+/// lines. Passive: it reads when told its fd is ready and is reaped by the
+/// SubprocessSet that owns it.
+class Subprocess {
+ public:
+  /// Spawns argv (PATH lookup, no shell) with the given environment, stdin on
+  /// /dev/null, in its own process group. Throws SystemError naming the
+  /// program if it cannot be spawned.
+  Subprocess(std::uint64_t id, const std::vector<std::string>& argv,
+             char* const* envp);
+  ~Subprocess();
+  Subprocess(const Subprocess&) = delete;
+  Subprocess& operator=(const Subprocess&) = delete;
+
+  /// Caller's tag for this child.
+  std::uint64_t id() const { return id_; }
+  /// PID of the child; also its process group id.
+  pid_t pid() const { return pid_; }
+  /// The read end of a stream's pipe, or -1 once it reached EOF.
+  int fd(Stream s) const { return fds_[static_cast<int>(s)]; }
+  /// True once the child was reaped and both pipes reached EOF.
+  bool done() const { return reaped_ && fds_[0] < 0 && fds_[1] < 0; }
+  /// True once the child was reaped.
+  bool reaped() const { return reaped_; }
+  /// Raw wait status, valid once reaped.
+  int wait_status() const { return wait_status_; }
+  /// Seconds from spawn to reaping.
+  double duration_s() const;
+  /// Resource usage from wait4, valid once reaped.
+  const struct rusage& usage() const { return usage_; }
+
+  using LineFn = std::function<void(Stream, std::string_view)>;
+  /// Reads once from a ready stream into buf, calling on_line per complete
+  /// line; at EOF the last unterminated line is delivered and the fd closed.
+  void on_readable(Stream s, char* buf, size_t cap, const LineFn& on_line);
+  /// Records the exit status and resources reported by wait4.
+  void set_reaped(int status, const struct rusage& usage);
+  /// Sends sig to the child's whole process group, if it may still exist.
+  void kill_group(int sig) const;
+
+ private:
+  void close_stream(int i);
+
+  std::uint64_t id_;
+  pid_t pid_ = -1;
+  int fds_[2] = {-1, -1};
+  std::string partial_[2];  ///< Bytes after the last newline seen, per stream.
+  bool reaped_ = false;
+  int wait_status_ = 0;
+  struct rusage usage_ {};
+  Clock::time_point start_, end_;
+};
+
+/// Owns running children and is the only place that waits: one ppoll over
+/// every child's pipes, woken by SIGCHLD and interrupts (see SignalGuard).
+class SubprocessSet {
+ public:
+  SubprocessSet();
+  ~SubprocessSet();
+
+  /// Spawns a child; see Subprocess.
+  Subprocess& add(std::uint64_t id, const std::vector<std::string>& argv,
+                  char* const* envp);
+  /// Number of children not yet finished.
+  size_t size() const { return procs_.size(); }
+
+  /// What ended one round of waiting.
+  enum class Wake { kProgress, kInterrupted, kTimeout };
+  /// Waits (up to timeout, if given) for output, exits or an interrupt,
+  /// handling every ready fd. Lines go to on_line with the child's id.
+  Wake do_work(std::optional<std::chrono::milliseconds> timeout,
+               const std::function<void(std::uint64_t, Stream, std::string_view)>& on_line);
+  /// Removes and returns one finished child, or nullptr.
+  std::unique_ptr<Subprocess> next_finished();
+  /// Sends sig to every child's process group.
+  void kill_all(int sig);
+  /// The interrupting signal seen by the last do_work, or 0.
+  int interrupt() const { return interrupt_; }
+
+ private:
+  void reap();
+
+  std::vector<std::unique_ptr<Subprocess>> procs_;
+  std::vector<struct pollfd> pollfds_;
+  std::vector<char> buf_;
+  int interrupt_ = 0;
+};
+
+}  // namespace sweep

@@ -1,0 +1,39 @@
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
+
+#include "common.hpp"
+
+namespace sweep::cli {
+
+/// Options of `sweep run`.
+struct RunOptions {
+  GridOptions grid;
+  LogOptions log;
+  int threads = 0;  ///< 0: the number of online CPUs.
+  std::string output;
+  std::string stats_json;
+  bool dry_run = false;
+  std::vector<std::string> command;  ///< Everything after `--`.
+};
+
+/// Declares `sweep run` on app.
+CLI::App* setup_run(CLI::App& app, RunOptions& o);
+/// Runs `sweep run`; returns the exit status.
+int run_run(const RunOptions& o);
+
+/// Options of `sweep grid`.
+struct GridCommandOptions {
+  GridOptions grid;
+  LogOptions log;
+  bool count = false;
+};
+
+/// Declares `sweep grid` on app.
+CLI::App* setup_grid(CLI::App& app, GridCommandOptions& o);
+/// Runs `sweep grid`; returns the exit status.
+int run_grid(const GridCommandOptions& o);
+
+}  // namespace sweep::cli

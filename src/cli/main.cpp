@@ -1,0 +1,63 @@
+// sweep: wiring only. Parse options, hand them to a subcommand, and report
+// any user error once, here.
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <cstring>
+#include <spdlog/spdlog.h>
+
+#include "commands.hpp"
+#include "sweep/error.hpp"
+
+int main(int argc, char** argv) {
+  // A closed stdout is seen as EPIPE by the writers, never as a signal.
+  signal(SIGPIPE, SIG_IGN);
+  sweep::cli::init_logging({});
+
+  // Everything after the first `--` is the command, untouched by CLI11.
+  int split = argc;
+  for (int i = 1; i < argc; ++i)
+    if (std::strcmp(argv[i], "--") == 0) {
+      split = i;
+      break;
+    }
+
+  CLI::App app{"sweep: run a command over a grid of parameters, in parallel"};
+  app.set_version_flag("--version", "sweep " SWEEP_VERSION);
+  app.require_subcommand(1);
+  sweep::cli::RunOptions run;
+  sweep::cli::GridCommandOptions grid;
+  CLI::App* run_app = sweep::cli::setup_run(app, run);
+  CLI::App* grid_app = sweep::cli::setup_grid(app, grid);
+  try {
+    app.parse(split, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    spdlog::error("{} (see sweep --help)", e.what());
+    return sweep::kExitUsage;
+  }
+
+  try {
+    if (run_app->parsed()) {
+      sweep::cli::init_logging(run.log);
+      run.command.assign(argv + std::min(split + 1, argc), argv + argc);
+      return sweep::cli::run_run(run);
+    }
+    sweep::cli::init_logging(grid.log);
+    if (split < argc)
+      throw sweep::Error("sweep grid takes no command (found '--')");
+    (void)grid_app;
+    return sweep::cli::run_grid(grid);
+  } catch (const sweep::Error& e) {
+    spdlog::error("{}", e.what());
+    return e.exit_status();
+  } catch (const std::exception& e) {
+    spdlog::error("internal error: {}", e.what());
+    return 1;
+  }
+}

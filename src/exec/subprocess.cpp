@@ -1,0 +1,273 @@
+#include "sweep/subprocess.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "sweep/error.hpp"
+#include "sweep/signals.hpp"
+
+namespace sweep {
+namespace {
+
+// Lines this long or longer are freed after use instead of keeping capacity,
+// so one huge line does not pin memory for the rest of a job.
+constexpr size_t kKeepLineCapacity = 1 << 20;
+constexpr size_t kReadBufferSize = 1 << 16;
+
+// Owns a posix_spawn attribute/file-action object for the spawn call.
+struct SpawnSetup {
+  posix_spawnattr_t attr;
+  posix_spawn_file_actions_t actions;
+  SpawnSetup() {
+    if (int e = posix_spawnattr_init(&attr)) throw SystemError("posix_spawnattr_init", e);
+    if (int e = posix_spawn_file_actions_init(&actions)) {
+      posix_spawnattr_destroy(&attr);
+      throw SystemError("posix_spawn_file_actions_init", e);
+    }
+  }
+  ~SpawnSetup() {
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
+  }
+};
+
+void check(int err, const char* call) {
+  if (err) throw SystemError(call, err);
+}
+
+}  // namespace
+
+Subprocess::Subprocess(std::uint64_t id, const std::vector<std::string>& argv,
+                       char* const* envp)
+    : id_(id) {
+  int out[2], err[2];
+  if (pipe2(out, O_CLOEXEC) != 0) throw SystemError("pipe2", errno);
+  if (pipe2(err, O_CLOEXEC) != 0) {
+    int e = errno;
+    close(out[0]);
+    close(out[1]);
+    throw SystemError("pipe2", e);
+  }
+  fds_[0] = out[0];
+  fds_[1] = err[0];
+  int spawn_error = 0;
+  try {
+    SpawnSetup s;
+    // The child gets the signal mask sweep started with and default
+    // dispositions (sweep ignores SIGPIPE; exec would keep that).
+    sigset_t defaults;
+    sigemptyset(&defaults);
+    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGPIPE}) sigaddset(&defaults, sig);
+    check(posix_spawnattr_setsigmask(&s.attr, &SignalGuard::original_mask()),
+          "posix_spawnattr_setsigmask");
+    check(posix_spawnattr_setsigdefault(&s.attr, &defaults),
+          "posix_spawnattr_setsigdefault");
+    // Its own process group, so a timeout or Ctrl-C reaches grandchildren.
+    check(posix_spawnattr_setpgroup(&s.attr, 0), "posix_spawnattr_setpgroup");
+    check(posix_spawnattr_setflags(&s.attr, POSIX_SPAWN_SETSIGMASK |
+                                                POSIX_SPAWN_SETSIGDEF |
+                                                POSIX_SPAWN_SETPGROUP),
+          "posix_spawnattr_setflags");
+    check(posix_spawn_file_actions_addopen(&s.actions, 0, "/dev/null", O_RDONLY, 0),
+          "posix_spawn_file_actions_addopen");
+    check(posix_spawn_file_actions_adddup2(&s.actions, out[1], 1),
+          "posix_spawn_file_actions_adddup2");
+    check(posix_spawn_file_actions_adddup2(&s.actions, err[1], 2),
+          "posix_spawn_file_actions_adddup2");
+    std::vector<char*> cargv;
+    cargv.reserve(argv.size() + 1);
+    for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
+    cargv.push_back(nullptr);
+    spawn_error = posix_spawnp(&pid_, cargv[0], &s.actions, &s.attr,
+                               cargv.data(), envp);
+  } catch (...) {
+    close(out[1]);
+    close(err[1]);
+    close_stream(0);
+    close_stream(1);
+    throw;
+  }
+  close(out[1]);
+  close(err[1]);
+  if (spawn_error) {
+    close_stream(0);
+    close_stream(1);
+    throw Error("cannot execute " + argv[0] + ": " + std::strerror(spawn_error),
+                kExitCommandNotFound);
+  }
+  start_ = Clock::now();
+}
+
+Subprocess::~Subprocess() {
+  close_stream(0);
+  close_stream(1);
+}
+
+void Subprocess::close_stream(int i) {
+  if (fds_[i] >= 0) close(fds_[i]);
+  fds_[i] = -1;
+}
+
+double Subprocess::duration_s() const {
+  return std::chrono::duration<double>(end_ - start_).count();
+}
+
+void Subprocess::on_readable(Stream s, char* buf, size_t cap,
+                             const LineFn& on_line) {
+  int i = static_cast<int>(s);
+  ssize_t n = read(fds_[i], buf, cap);
+  if (n < 0) {
+    if (errno == EINTR || errno == EAGAIN) return;
+    n = 0;  // a broken pipe reads as its end
+  }
+  std::string& partial = partial_[i];
+  if (n == 0) {
+    if (!partial.empty()) on_line(s, partial);  // a final line without newline
+    std::string().swap(partial);
+    close_stream(i);
+    return;
+  }
+  const char* p = buf;
+  const char* end = buf + n;
+  while (p < end) {
+    const char* nl = static_cast<const char*>(std::memchr(p, '\n', end - p));
+    if (!nl) {
+      partial.append(p, end);
+      break;
+    }
+    if (partial.empty()) {
+      on_line(s, std::string_view(p, nl - p));  // no copy on the common path
+    } else {
+      partial.append(p, nl);
+      on_line(s, partial);
+      if (partial.capacity() >= kKeepLineCapacity)
+        std::string().swap(partial);
+      else
+        partial.clear();
+    }
+    p = nl + 1;
+  }
+}
+
+void Subprocess::set_reaped(int status, const struct rusage& usage) {
+  end_ = Clock::now();
+  reaped_ = true;
+  wait_status_ = status;
+  usage_ = usage;
+}
+
+void Subprocess::kill_group(int sig) const {
+  // The group outlives a reaped leader while grandchildren hold its pipes.
+  if (!reaped_ || fds_[0] >= 0 || fds_[1] >= 0) ::kill(-pid_, sig);
+}
+
+SubprocessSet::SubprocessSet() : buf_(kReadBufferSize) {
+  // Each child holds two pipes; let -j go past the default 1024 fds.
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+}
+
+SubprocessSet::~SubprocessSet() {
+  // Never leave children behind: kill what remains and reap it.
+  for (auto& p : procs_) {
+    if (!p->reaped()) {
+      p->kill_group(SIGKILL);
+      int status;
+      while (waitpid(p->pid(), &status, 0) < 0 && errno == EINTR) {
+      }
+    }
+  }
+}
+
+Subprocess& SubprocessSet::add(std::uint64_t id,
+                               const std::vector<std::string>& argv,
+                               char* const* envp) {
+  procs_.push_back(std::make_unique<Subprocess>(id, argv, envp));
+  return *procs_.back();
+}
+
+SubprocessSet::Wake SubprocessSet::do_work(
+    std::optional<std::chrono::milliseconds> timeout,
+    const std::function<void(std::uint64_t, Stream, std::string_view)>& on_line) {
+  interrupt_ = 0;
+  pollfds_.clear();
+  std::vector<std::pair<Subprocess*, Stream>> owners;
+  owners.reserve(procs_.size() * 2);
+  for (auto& p : procs_) {
+    for (Stream s : {Stream::kStdout, Stream::kStderr}) {
+      if (p->fd(s) < 0) continue;
+      pollfds_.push_back({p->fd(s), POLLIN, 0});
+      owners.emplace_back(p.get(), s);
+    }
+  }
+  struct timespec ts, *tsp = nullptr;
+  if (timeout) {
+    ts.tv_sec = timeout->count() / 1000;
+    ts.tv_nsec = (timeout->count() % 1000) * 1000000;
+    tsp = &ts;
+  }
+  int ret = ppoll(pollfds_.data(), pollfds_.size(), tsp,
+                  &SignalGuard::original_mask());
+  if (ret < 0 && errno != EINTR) throw SystemError("ppoll", errno);
+  for (size_t i = 0; ret > 0 && i < pollfds_.size(); ++i) {
+    if (!pollfds_[i].revents) continue;
+    auto [proc, stream] = owners[i];
+    std::uint64_t id = proc->id();
+    proc->on_readable(stream, buf_.data(), buf_.size(),
+                      [&](Stream s, std::string_view line) { on_line(id, s, line); });
+  }
+  if (SignalGuard::take_child_event()) reap();
+  // A quit that arrived while we were reading is pending (blocked); let a
+  // zero-timeout ppoll deliver it so it is answered before more work.
+  sigset_t pending;
+  if (sigpending(&pending) == 0 &&
+      (sigismember(&pending, SIGINT) || sigismember(&pending, SIGTERM) ||
+       sigismember(&pending, SIGHUP))) {
+    struct timespec zero = {0, 0};
+    ppoll(nullptr, 0, &zero, &SignalGuard::original_mask());
+  }
+  interrupt_ = SignalGuard::take_interrupt();
+  if (interrupt_) return Wake::kInterrupted;
+  return ret == 0 ? Wake::kTimeout : Wake::kProgress;
+}
+
+void SubprocessSet::reap() {
+  while (true) {
+    int status;
+    struct rusage usage;
+    pid_t pid = wait4(-1, &status, WNOHANG, &usage);
+    if (pid == 0) return;
+    if (pid < 0) {
+      if (errno == EINTR) continue;
+      if (errno == ECHILD) return;
+      throw SystemError("wait4", errno);
+    }
+    for (auto& p : procs_)
+      if (p->pid() == pid && !p->reaped()) p->set_reaped(status, usage);
+  }
+}
+
+std::unique_ptr<Subprocess> SubprocessSet::next_finished() {
+  auto it = std::find_if(procs_.begin(), procs_.end(),
+                         [](const auto& p) { return p->done(); });
+  if (it == procs_.end()) return nullptr;
+  std::unique_ptr<Subprocess> p = std::move(*it);
+  procs_.erase(it);
+  return p;
+}
+
+void SubprocessSet::kill_all(int sig) {
+  for (auto& p : procs_) p->kill_group(sig);
+}
+
+}  // namespace sweep

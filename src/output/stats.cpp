@@ -1,0 +1,114 @@
+#include "sweep/stats.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <numeric>
+
+namespace sweep {
+
+void Stats::on_finish(const Job&, const JobResult& result) {
+  if (result.ok())
+    ++succeeded_;
+  else
+    ++failed_;
+  durations_.push_back(result.duration_s);
+}
+
+double quantile(std::vector<double> values, double q) {
+  if (values.empty()) return 0;
+  double pos = q * static_cast<double>(values.size() - 1);
+  size_t lo = static_cast<size_t>(std::floor(pos));
+  std::nth_element(values.begin(), values.begin() + lo, values.end());
+  double a = values[lo];
+  if (lo + 1 >= values.size()) return a;
+  double b = *std::min_element(values.begin() + lo + 1, values.end());
+  return a + (b - a) * (pos - static_cast<double>(lo));
+}
+
+StatsSummary Stats::summary(double wall_s, int interrupted_by) const {
+  StatsSummary s;
+  s.points = points_;
+  s.started = started_;
+  s.succeeded = succeeded_;
+  s.failed = failed_;
+  s.wall_s = wall_s;
+  s.threads = threads_;
+  s.interrupted_by = interrupted_by;
+  if (!durations_.empty()) {
+    auto [mn, mx] = std::minmax_element(durations_.begin(), durations_.end());
+    s.min_s = *mn;
+    s.max_s = *mx;
+    s.median_s = quantile(durations_, 0.5);
+    s.p95_s = quantile(durations_, 0.95);
+    s.total_job_s = std::accumulate(durations_.begin(), durations_.end(), 0.0);
+    s.mean_s = s.total_job_s / static_cast<double>(durations_.size());
+  }
+  if (wall_s > 0) {
+    s.jobs_per_s = static_cast<double>(durations_.size()) / wall_s;
+    s.utilisation = s.total_job_s / (wall_s * static_cast<double>(threads_));
+  }
+  return s;
+}
+
+std::string format_duration(double seconds) {
+  char buf[64];
+  if (seconds < 1e-3)
+    std::snprintf(buf, sizeof buf, "%.0f us", seconds * 1e6);
+  else if (seconds < 1)
+    std::snprintf(buf, sizeof buf, "%.2f ms", seconds * 1e3);
+  else if (seconds < 60)
+    std::snprintf(buf, sizeof buf, "%.3f s", seconds);
+  else if (seconds < 3600)
+    std::snprintf(buf, sizeof buf, "%dm %04.1fs", static_cast<int>(seconds / 60),
+                  std::fmod(seconds, 60));
+  else
+    std::snprintf(buf, sizeof buf, "%dh %02dm %02ds",
+                  static_cast<int>(seconds / 3600),
+                  static_cast<int>(std::fmod(seconds, 3600) / 60),
+                  static_cast<int>(std::fmod(seconds, 60)));
+  return buf;
+}
+
+std::string format_report(const StatsSummary& s) {
+  std::string out = "STATISTICS\n";
+  char buf[256];
+  std::snprintf(buf, sizeof buf,
+                "  points        %llu (%llu succeeded, %llu failed, %llu not run)\n",
+                static_cast<unsigned long long>(s.points),
+                static_cast<unsigned long long>(s.succeeded),
+                static_cast<unsigned long long>(s.failed),
+                static_cast<unsigned long long>(s.not_run()));
+  out += buf;
+  out += "  wall time     " + format_duration(s.wall_s) + "\n";
+  if (s.succeeded + s.failed > 0)
+    out += "  job duration  min " + format_duration(s.min_s) + ", median " +
+           format_duration(s.median_s) + ", p95 " + format_duration(s.p95_s) +
+           ", max " + format_duration(s.max_s) + "\n";
+  std::snprintf(buf, sizeof buf,
+                "  throughput    %.1f jobs/s on %zu threads, utilisation %.1f%%\n",
+                s.jobs_per_s, s.threads, s.utilisation * 100);
+  out += buf;
+  return out;
+}
+
+std::string stats_json(const StatsSummary& s) {
+  nlohmann::ordered_json j;
+  j["points"] = s.points;
+  j["succeeded"] = s.succeeded;
+  j["failed"] = s.failed;
+  j["not_run"] = s.not_run();
+  j["wall_s"] = s.wall_s;
+  j["job_duration_s"] = {{"min", s.min_s},       {"median", s.median_s},
+                         {"p95", s.p95_s},       {"max", s.max_s},
+                         {"mean", s.mean_s},     {"total", s.total_job_s}};
+  j["jobs_per_s"] = s.jobs_per_s;
+  j["threads"] = s.threads;
+  j["utilisation"] = s.utilisation;
+  j["interrupted"] = s.interrupted_by != 0;
+  if (s.interrupted_by) j["signal"] = signal_name(s.interrupted_by);
+  return j.dump() + "\n";
+}
+
+}  // namespace sweep
