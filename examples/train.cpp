@@ -11,7 +11,8 @@ int main(int argc, char** argv) {
   long depth = 1;
   std::string impurity = "gini";
   for (int i = 1; i < argc; ++i) {
-    if (std::strncmp(argv[i], "--depth=", 8) == 0) depth = std::atol(argv[i] + 8);
+    if (std::strncmp(argv[i], "--depth=", 8) == 0)
+      depth = std::atol(argv[i] + 8);
     if (std::strncmp(argv[i], "--impurity=", 11) == 0) impurity = argv[i] + 11;
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(20 * depth));

@@ -12,8 +12,9 @@ namespace sweep {
 struct Job {
   std::uint64_t index = 0;        ///< The point's index in the grid.
   std::vector<std::string> argv;  ///< Never empty.
-  std::vector<std::string> env;   ///< NAME=VALUE entries added to the environment.
-  std::string params_json;        ///< The point as a JSON object, serialized once.
+  std::vector<std::string>
+      env;                  ///< NAME=VALUE entries added to the environment.
+  std::string params_json;  ///< The point as a JSON object, serialized once.
 };
 
 /// Which output stream of a job a line came from.
@@ -21,10 +22,10 @@ enum class Stream { kStdout = 0, kStderr = 1 };
 
 /// How a job ended.
 struct JobResult {
-  int exit_code = 0;     ///< Meaningful when signal == 0.
-  int signal = 0;        ///< The signal that ended the job, or 0.
-  double duration_s = 0; ///< From spawn to exit.
-  std::string error;     ///< Set when the job could not be started.
+  int exit_code = 0;      ///< Meaningful when signal == 0.
+  int signal = 0;         ///< The signal that ended the job, or 0.
+  double duration_s = 0;  ///< From spawn to exit.
+  std::string error;      ///< Set when the job could not be started.
   /// True if the job exited with status 0.
   bool ok() const { return signal == 0 && exit_code == 0 && error.empty(); }
 };
@@ -36,7 +37,8 @@ class EventSink {
   /// A job was started (or failed to start; on_finish follows).
   virtual void on_start(const Job&) {}
   /// One line of a job's output, without its newline.
-  virtual void on_line(const Job& job, Stream stream, std::string_view line) = 0;
+  virtual void on_line(const Job& job, Stream stream,
+                       std::string_view line) = 0;
   /// The job has exited and its output is fully read.
   virtual void on_finish(const Job& job, const JobResult& result) = 0;
   /// True when the sink can take no more (e.g. its reader closed the pipe).

@@ -43,7 +43,8 @@ class StderrRelay : public EventSink {
 /// Forwards every event to several sinks in order.
 class FanoutSink : public EventSink {
  public:
-  explicit FanoutSink(std::vector<EventSink*> sinks) : sinks_(std::move(sinks)) {}
+  explicit FanoutSink(std::vector<EventSink*> sinks)
+      : sinks_(std::move(sinks)) {}
   void on_start(const Job& job) override;
   void on_line(const Job& job, Stream stream, std::string_view line) override;
   void on_finish(const Job& job, const JobResult& result) override;

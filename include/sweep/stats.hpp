@@ -13,14 +13,15 @@ struct StatsSummary {
   std::uint64_t points = 0;     ///< Jobs the run was to run.
   std::uint64_t started = 0;    ///< Jobs started (including failed starts).
   std::uint64_t succeeded = 0;  ///< Jobs that exited 0.
-  std::uint64_t failed = 0;     ///< Jobs that exited non-zero, died or never started.
-  double wall_s = 0;            ///< Wall time of the run.
-  std::size_t threads = 1;      ///< Jobs allowed at once.
+  std::uint64_t failed =
+      0;              ///< Jobs that exited non-zero, died or never started.
+  double wall_s = 0;  ///< Wall time of the run.
+  std::size_t threads = 1;  ///< Jobs allowed at once.
   double min_s = 0, median_s = 0, p95_s = 0, max_s = 0, mean_s = 0;
-  double total_job_s = 0;       ///< Sum of job durations.
-  double jobs_per_s = 0;        ///< Finished jobs per second of wall time.
-  double utilisation = 0;       ///< total_job_s / (wall_s * threads).
-  int interrupted_by = 0;       ///< Signal that stopped the run, or 0.
+  double total_job_s = 0;  ///< Sum of job durations.
+  double jobs_per_s = 0;   ///< Finished jobs per second of wall time.
+  double utilisation = 0;  ///< total_job_s / (wall_s * threads).
+  int interrupted_by = 0;  ///< Signal that stopped the run, or 0.
   /// Jobs never started.
   std::uint64_t not_run() const { return points - started; }
 };
@@ -43,7 +44,8 @@ class Stats : public EventSink {
   std::vector<double> durations_;
 };
 
-/// Linear-interpolated quantile (numpy's default) of unsorted values; q in [0,1].
+/// Linear-interpolated quantile (numpy's default) of unsorted values; q in
+/// [0,1].
 double quantile(std::vector<double> values, double q);
 
 /// A duration for people: "850 us", "12.30 ms", "4.210 s", "2m 05.0s".

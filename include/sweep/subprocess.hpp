@@ -91,7 +91,8 @@ class SubprocessSet {
   /// Waits (up to timeout, if given) for output, exits or an interrupt,
   /// handling every ready fd. Lines go to on_line with the child's id.
   Wake do_work(std::optional<std::chrono::milliseconds> timeout,
-               const std::function<void(std::uint64_t, Stream, std::string_view)>& on_line);
+               const std::function<void(std::uint64_t, Stream,
+                                        std::string_view)>& on_line);
   /// Removes and returns one finished child, or nullptr.
   std::unique_ptr<Subprocess> next_finished();
   /// Sends sig to every child's process group.

@@ -1,7 +1,7 @@
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <spdlog/spdlog.h>
 
 #include "commands.hpp"
 #include "sweep/command_template.hpp"
@@ -65,8 +65,9 @@ int dry_run(const Grid& grid, const CommandTemplate& command) {
 
 int run_run(const RunOptions& o) {
   if (o.command.empty())
-    throw Error("missing command: write it after '--', e.g. "
-                "sweep run -p x=1,2 -- echo <x>");
+    throw Error(
+        "missing command: write it after '--', e.g. "
+        "sweep run -p x=1,2 -- echo <x>");
   Grid grid = build_grid(o.grid);
   std::uint64_t points = grid.size();
   CommandTemplate command(o.command, grid.names());
@@ -77,10 +78,12 @@ int run_run(const RunOptions& o) {
   OutputStream out = o.output.empty() ? OutputStream(STDOUT_FILENO)
                                       : OutputStream::open_file(o.output);
   std::optional<OutputStream> stats_out;
-  if (!o.stats_json.empty()) stats_out.emplace(OutputStream::open_file(o.stats_json));
+  if (!o.stats_json.empty())
+    stats_out.emplace(OutputStream::open_file(o.stats_json));
   OutputStream err(STDERR_FILENO);
 
-  size_t threads = o.threads > 0 ? static_cast<size_t>(o.threads) : default_threads();
+  size_t threads =
+      o.threads > 0 ? static_cast<size_t>(o.threads) : default_threads();
   size_t busy_threads = static_cast<size_t>(
       std::min<std::uint64_t>(threads, std::max<std::uint64_t>(points, 1)));
   spdlog::debug("{} points, {} jobs at once", points, threads);
@@ -112,7 +115,8 @@ int run_run(const RunOptions& o) {
     return 128 + outcome.interrupted_by;
   }
   if (outcome.sink_stopped) {
-    spdlog::error("the result stream was closed by its reader; the sweep was stopped");
+    spdlog::error(
+        "the result stream was closed by its reader; the sweep was stopped");
     return kExitBrokenPipe;
   }
   return summary.failed > 0 ? kExitJobFailed : kExitOk;

@@ -1,10 +1,10 @@
 // sweep: wiring only. Parse options, hand them to a subcommand, and report
 // any user error once, here.
 #include <signal.h>
+#include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
 #include <cstring>
-#include <spdlog/spdlog.h>
 
 #include "commands.hpp"
 #include "sweep/error.hpp"

@@ -19,9 +19,9 @@ std::string join(const std::vector<std::string>& v) {
 // Length of a placeholder-shaped token `<name>` at s[i] ('<' included), or 0.
 size_t placeholder_length(const std::string& s, size_t i) {
   size_t j = i + 1;
-  if (j < s.size() && (s[j] == '@' || s[j] == '_' ||
-                       (s[j] >= 'a' && s[j] <= 'z') ||
-                       (s[j] >= 'A' && s[j] <= 'Z')))
+  if (j < s.size() &&
+      (s[j] == '@' || s[j] == '_' || (s[j] >= 'a' && s[j] <= 'z') ||
+       (s[j] >= 'A' && s[j] <= 'Z')))
     ++j;
   else
     return 0;
@@ -54,8 +54,8 @@ CommandTemplate::CommandTemplate(const std::vector<std::string>& args,
         if (names[k] == name) index = static_cast<int>(k);
       if (index < 0)
         throw Error("command argument '" + arg + "': unknown placeholder <" +
-                    name + "> (parameters: " + join(names) +
-                    "; write \\<" + name + "> for the literal text)");
+                    name + "> (parameters: " + join(names) + "; write \\<" +
+                    name + "> for the literal text)");
       pieces.push_back(Piece{"", index});
       pieces.emplace_back();
       i += len;
@@ -73,7 +73,8 @@ std::vector<std::string> CommandTemplate::render(const Point& point) const {
   for (const auto& pieces : args_) {
     std::string& out = argv.emplace_back();
     for (const auto& piece : pieces)
-      out += piece.param < 0 ? piece.literal : to_text(point.values[piece.param]);
+      out +=
+          piece.param < 0 ? piece.literal : to_text(point.values[piece.param]);
   }
   return argv;
 }

@@ -38,11 +38,13 @@ std::string resolve_executable(const std::string& program) {
   size_t start = 0;
   while (true) {
     size_t end = path.find(':', start);
-    std::string dir = path.substr(start, end == std::string::npos ? end : end - start);
+    std::string dir =
+        path.substr(start, end == std::string::npos ? end : end - start);
     std::string candidate = (dir.empty() ? "." : dir) + "/" + program;
     int err = executable_error(candidate);
     if (err == 0) return candidate;
-    if (err != ENOENT && err != ENOTDIR && first_error == ENOENT) first_error = err;
+    if (err != ENOENT && err != ENOTDIR && first_error == ENOENT)
+      first_error = err;
     if (end == std::string::npos) break;
     start = end + 1;
   }

@@ -17,7 +17,8 @@ std::string env_var_name(const std::string& param) {
 
 GridJobSource::GridJobSource(const Grid& grid, const CommandTemplate& command)
     : grid_(grid), command_(command), size_(grid.size()) {
-  for (const auto& name : grid.names()) env_names_.push_back(env_var_name(name));
+  for (const auto& name : grid.names())
+    env_names_.push_back(env_var_name(name));
 }
 
 Job GridJobSource::make_job(std::uint64_t i) const {

@@ -64,10 +64,10 @@ int LocalRunner::wait(EventSink& sink,
     failed_to_start_.clear();
     return 0;
   }
-  auto wake = procs_.do_work(timeout, [&](std::uint64_t id, Stream s,
-                                          std::string_view line) {
-    sink.on_line(jobs_.at(id), s, line);
-  });
+  auto wake = procs_.do_work(
+      timeout, [&](std::uint64_t id, Stream s, std::string_view line) {
+        sink.on_line(jobs_.at(id), s, line);
+      });
   while (auto proc = procs_.next_finished()) {
     auto it = jobs_.find(proc->id());
     sink.on_finish(it->second, result_of(*proc));

@@ -26,7 +26,8 @@ struct SpawnSetup {
   posix_spawnattr_t attr;
   posix_spawn_file_actions_t actions;
   SpawnSetup() {
-    if (int e = posix_spawnattr_init(&attr)) throw SystemError("posix_spawnattr_init", e);
+    if (int e = posix_spawnattr_init(&attr))
+      throw SystemError("posix_spawnattr_init", e);
     if (int e = posix_spawn_file_actions_init(&actions)) {
       posix_spawnattr_destroy(&attr);
       throw SystemError("posix_spawn_file_actions_init", e);
@@ -64,7 +65,8 @@ Subprocess::Subprocess(std::uint64_t id, const std::vector<std::string>& argv,
     // dispositions (sweep ignores SIGPIPE; exec would keep that).
     sigset_t defaults;
     sigemptyset(&defaults);
-    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGPIPE}) sigaddset(&defaults, sig);
+    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGPIPE})
+      sigaddset(&defaults, sig);
     check(posix_spawnattr_setsigmask(&s.attr, &SignalGuard::original_mask()),
           "posix_spawnattr_setsigmask");
     check(posix_spawnattr_setsigdefault(&s.attr, &defaults),
@@ -75,7 +77,8 @@ Subprocess::Subprocess(std::uint64_t id, const std::vector<std::string>& argv,
                                                 POSIX_SPAWN_SETSIGDEF |
                                                 POSIX_SPAWN_SETPGROUP),
           "posix_spawnattr_setflags");
-    check(posix_spawn_file_actions_addopen(&s.actions, 0, "/dev/null", O_RDONLY, 0),
+    check(posix_spawn_file_actions_addopen(&s.actions, 0, "/dev/null", O_RDONLY,
+                                           0),
           "posix_spawn_file_actions_addopen");
     check(posix_spawn_file_actions_adddup2(&s.actions, out[1], 1),
           "posix_spawn_file_actions_adddup2");
@@ -85,8 +88,8 @@ Subprocess::Subprocess(std::uint64_t id, const std::vector<std::string>& argv,
     cargv.reserve(argv.size() + 1);
     for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
     cargv.push_back(nullptr);
-    spawn_error = posix_spawnp(&pid_, cargv[0], &s.actions, &s.attr,
-                               cargv.data(), envp);
+    spawn_error =
+        posix_spawnp(&pid_, cargv[0], &s.actions, &s.attr, cargv.data(), envp);
   } catch (...) {
     close(out[1]);
     close(err[1]);
@@ -198,7 +201,8 @@ Subprocess& SubprocessSet::add(std::uint64_t id,
 
 SubprocessSet::Wake SubprocessSet::do_work(
     std::optional<std::chrono::milliseconds> timeout,
-    const std::function<void(std::uint64_t, Stream, std::string_view)>& on_line) {
+    const std::function<void(std::uint64_t, Stream, std::string_view)>&
+        on_line) {
   interrupt_ = 0;
   pollfds_.clear();
   std::vector<std::pair<Subprocess*, Stream>> owners;
@@ -223,8 +227,9 @@ SubprocessSet::Wake SubprocessSet::do_work(
     if (!pollfds_[i].revents) continue;
     auto [proc, stream] = owners[i];
     std::uint64_t id = proc->id();
-    proc->on_readable(stream, buf_.data(), buf_.size(),
-                      [&](Stream s, std::string_view line) { on_line(id, s, line); });
+    proc->on_readable(
+        stream, buf_.data(), buf_.size(),
+        [&](Stream s, std::string_view line) { on_line(id, s, line); });
   }
   if (SignalGuard::take_child_event()) reap();
   // A quit that arrived while we were reading is pending (blocked); let a

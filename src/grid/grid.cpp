@@ -34,7 +34,8 @@ int decimals_of(double d) {
   std::string_view s(buf, r.ptr - buf);
   if (s.find_first_of("eE") != std::string_view::npos) return -1;
   size_t dot = s.find('.');
-  return dot == std::string_view::npos ? 0 : static_cast<int>(s.size() - dot - 1);
+  return dot == std::string_view::npos ? 0
+                                       : static_cast<int>(s.size() - dot - 1);
 }
 
 }  // namespace

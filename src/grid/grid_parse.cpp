@@ -31,7 +31,8 @@ std::string location(std::string_view text, size_t byte,
 }
 
 std::optional<Value> scalar_value(const Json& j) {
-  if (j.is_number_integer() && !j.is_number_unsigned()) return j.get<std::int64_t>();
+  if (j.is_number_integer() && !j.is_number_unsigned())
+    return j.get<std::int64_t>();
   if (j.is_number_unsigned()) {
     auto u = j.get<std::uint64_t>();
     if (u <= static_cast<std::uint64_t>(INT64_MAX))
@@ -80,8 +81,10 @@ std::shared_ptr<const ValueSeq> axis_from_json(const Json& j,
     for (const auto& item : j) {
       auto v = scalar_value(item);
       if (!v)
-        throw GridError(where + ": list items must be numbers, strings or "
-                        "booleans, not " + type_name(item));
+        throw GridError(where +
+                        ": list items must be numbers, strings or "
+                        "booleans, not " +
+                        type_name(item));
       values.push_back(std::move(*v));
     }
     return std::make_shared<ValueList>(std::move(values));
@@ -108,13 +111,16 @@ Grid parse_grid_json(std::string_view text, const std::string& source) {
     throw GridError(location(text, byte, source) + ": invalid JSON: " + detail);
   }
   if (!doc.is_object())
-    throw GridError(source + ": the grid must be a JSON object of parameters, "
-                    "not " + type_name(doc));
+    throw GridError(source +
+                    ": the grid must be a JSON object of parameters, "
+                    "not " +
+                    type_name(doc));
   Grid grid;
   for (const auto& [name, value] : doc.items()) {
     std::string where = source + ": parameter '" + name + "'";
     if (!is_valid_param_name(name))
-      throw GridError(where + ": invalid name: use a letter or _, then "
+      throw GridError(where +
+                      ": invalid name: use a letter or _, then "
                       "letters, digits, _, - or .");
     grid.set_axis(name, axis_from_json(value, where));
   }
@@ -129,8 +135,7 @@ Grid load_grid_file(const std::string& path) {
   }
   std::ifstream in(path, std::ios::binary);
   if (!in)
-    throw GridError(path + ": cannot read grid file: " +
-                    std::strerror(errno));
+    throw GridError(path + ": cannot read grid file: " + std::strerror(errno));
   std::ostringstream ss;
   ss << in.rdbuf();
   if (in.bad()) throw GridError(path + ": cannot read grid file");
@@ -164,7 +169,8 @@ bool is_number(const Value& v) {
 }
 
 double as_double(const Value& v) {
-  if (const auto* i = std::get_if<std::int64_t>(&v)) return static_cast<double>(*i);
+  if (const auto* i = std::get_if<std::int64_t>(&v))
+    return static_cast<double>(*i);
   return std::get<double>(v);
 }
 
@@ -202,7 +208,8 @@ std::shared_ptr<const ValueSeq> parse_param_spec(std::string_view spec,
   values.reserve(items.size());
   for (const auto& item : items) {
     if (item.empty())
-      throw GridError(flag + ": empty item in list (use a grid file for an "
+      throw GridError(flag +
+                      ": empty item in list (use a grid file for an "
                       "empty string)");
     values.push_back(parse_scalar(item));
   }
@@ -222,8 +229,8 @@ void apply_param_flags(Grid& grid, const std::vector<std::string>& flags) {
                       "': use a letter or _, then letters, digits, _, - or .");
     if (!seen.insert(name).second)
       throw GridError(where + ": parameter '" + name + "' is given twice");
-    grid.set_axis(name, parse_param_spec(std::string_view(flag).substr(eq + 1),
-                                         where));
+    grid.set_axis(
+        name, parse_param_spec(std::string_view(flag).substr(eq + 1), where));
   }
 }
 

@@ -7,7 +7,9 @@ namespace {
 
 // Length of the valid UTF-8 sequence starting at s[i], or 0 if invalid.
 size_t utf8_sequence_length(std::string_view s, size_t i) {
-  auto byte = [&](size_t k) -> unsigned { return static_cast<unsigned char>(s[k]); };
+  auto byte = [&](size_t k) -> unsigned {
+    return static_cast<unsigned char>(s[k]);
+  };
   auto cont = [&](size_t k, unsigned lo = 0x80, unsigned hi = 0xBF) {
     return k < s.size() && byte(k) >= lo && byte(k) <= hi;
   };
@@ -48,13 +50,27 @@ void append_json_string(std::string& out, std::string_view s) {
     }
     out.append(s.data() + run, i - run);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
       default:
         if (c < 0x20) {
           out += "\\u00";

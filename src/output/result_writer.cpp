@@ -24,7 +24,8 @@ void JsonlWriter::begin_record(const Job& job) {
   b += job.params_json;
 }
 
-void JsonlWriter::on_line(const Job& job, Stream stream, std::string_view line) {
+void JsonlWriter::on_line(const Job& job, Stream stream,
+                          std::string_view line) {
   if (stream != Stream::kStdout) return;
   begin_record(job);
   std::string& b = out_.buffer();
@@ -57,7 +58,8 @@ void JsonlWriter::on_finish(const Job& job, const JobResult& result) {
   out_.commit();
 }
 
-void StderrRelay::on_line(const Job& job, Stream stream, std::string_view line) {
+void StderrRelay::on_line(const Job& job, Stream stream,
+                          std::string_view line) {
   if (stream != Stream::kStderr) return;
   std::string& b = err_.buffer();
   b += '[';
@@ -70,7 +72,8 @@ void StderrRelay::on_line(const Job& job, Stream stream, std::string_view line) 
 
 void StderrRelay::on_finish(const Job& job, const JobResult& result) {
   if (result.error.empty()) return;
-  err_.write("[" + std::to_string(job.index) + "] sweep: " + result.error + "\n");
+  err_.write("[" + std::to_string(job.index) + "] sweep: " + result.error +
+             "\n");
 }
 
 void FanoutSink::on_start(const Job& job) {

@@ -61,8 +61,8 @@ std::string format_duration(double seconds) {
   else if (seconds < 60)
     std::snprintf(buf, sizeof buf, "%.3f s", seconds);
   else if (seconds < 3600)
-    std::snprintf(buf, sizeof buf, "%dm %04.1fs", static_cast<int>(seconds / 60),
-                  std::fmod(seconds, 60));
+    std::snprintf(buf, sizeof buf, "%dm %04.1fs",
+                  static_cast<int>(seconds / 60), std::fmod(seconds, 60));
   else
     std::snprintf(buf, sizeof buf, "%dh %02dm %02ds",
                   static_cast<int>(seconds / 3600),
@@ -74,21 +74,23 @@ std::string format_duration(double seconds) {
 std::string format_report(const StatsSummary& s) {
   std::string out = "STATISTICS\n";
   char buf[256];
-  std::snprintf(buf, sizeof buf,
-                "  points        %llu (%llu succeeded, %llu failed, %llu not run)\n",
-                static_cast<unsigned long long>(s.points),
-                static_cast<unsigned long long>(s.succeeded),
-                static_cast<unsigned long long>(s.failed),
-                static_cast<unsigned long long>(s.not_run()));
+  std::snprintf(
+      buf, sizeof buf,
+      "  points        %llu (%llu succeeded, %llu failed, %llu not run)\n",
+      static_cast<unsigned long long>(s.points),
+      static_cast<unsigned long long>(s.succeeded),
+      static_cast<unsigned long long>(s.failed),
+      static_cast<unsigned long long>(s.not_run()));
   out += buf;
   out += "  wall time     " + format_duration(s.wall_s) + "\n";
   if (s.succeeded + s.failed > 0)
     out += "  job duration  min " + format_duration(s.min_s) + ", median " +
            format_duration(s.median_s) + ", p95 " + format_duration(s.p95_s) +
            ", max " + format_duration(s.max_s) + "\n";
-  std::snprintf(buf, sizeof buf,
-                "  throughput    %.1f jobs/s on %zu threads, utilisation %.1f%%\n",
-                s.jobs_per_s, s.threads, s.utilisation * 100);
+  std::snprintf(
+      buf, sizeof buf,
+      "  throughput    %.1f jobs/s on %zu threads, utilisation %.1f%%\n",
+      s.jobs_per_s, s.threads, s.utilisation * 100);
   out += buf;
   return out;
 }
@@ -100,9 +102,9 @@ std::string stats_json(const StatsSummary& s) {
   j["failed"] = s.failed;
   j["not_run"] = s.not_run();
   j["wall_s"] = s.wall_s;
-  j["job_duration_s"] = {{"min", s.min_s},       {"median", s.median_s},
-                         {"p95", s.p95_s},       {"max", s.max_s},
-                         {"mean", s.mean_s},     {"total", s.total_job_s}};
+  j["job_duration_s"] = {{"min", s.min_s},   {"median", s.median_s},
+                         {"p95", s.p95_s},   {"max", s.max_s},
+                         {"mean", s.mean_s}, {"total", s.total_job_s}};
   j["jobs_per_s"] = s.jobs_per_s;
   j["threads"] = s.threads;
   j["utilisation"] = s.utilisation;

@@ -1,0 +1,54 @@
+// Runs the built sweep binary as a user would, capturing everything.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace e2e {
+
+/// What a finished process left behind.
+struct Result {
+  int exit = -1;    ///< Exit status, or 128+signal.
+  std::string out;  ///< Everything written to stdout.
+  std::string err;  ///< Everything written to stderr.
+  double seconds = 0;
+};
+
+/// Options for one run.
+struct RunOptions {
+  std::string input;          ///< Written to stdin, then closed.
+  std::filesystem::path cwd;  ///< Working directory; empty: inherit.
+  double timeout_s = 120;     ///< Killed after this (catches hangs only).
+};
+
+/// Runs `sweep ARGS...` and waits for it.
+Result sweep(const std::vector<std::string>& args, const RunOptions& opts = {});
+
+/// Runs any program and waits for it.
+Result run(const std::vector<std::string>& argv, const RunOptions& opts = {});
+
+/// Path of the built sweep binary, and of the test helper programs.
+std::string sweep_bin();
+std::string emit_bin();
+
+/// Splits text into lines (without newlines); a last unterminated line counts.
+std::vector<std::string> lines(const std::string& text);
+
+/// A fresh directory under /tmp, removed with everything in it at the end.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::filesystem::path& path() const { return path_; }
+  /// Writes a file inside the directory and returns its path.
+  std::string write(const std::string& name, const std::string& content) const;
+
+ private:
+  std::filesystem::path path_;
+};
+
+/// True if any process other than zombies has `marker` in its command line.
+bool process_running_with(const std::string& marker);
+
+}  // namespace e2e

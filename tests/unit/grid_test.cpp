@@ -1,0 +1,185 @@
+#include "sweep/grid.hpp"
+
+#include <doctest/doctest.h>
+
+#include "sweep/error.hpp"
+#include "sweep/grid_parse.hpp"
+
+using namespace sweep;
+
+namespace {
+
+std::string params(const Grid& g, std::uint64_t i) {
+  std::string s;
+  append_params_json(s, g, g.point(i));
+  return s;
+}
+
+std::vector<std::string> all_texts(const ValueSeq& seq) {
+  std::vector<std::string> out;
+  for (std::uint64_t i = 0; i < seq.size(); ++i)
+    out.push_back(to_text(seq.at(i)));
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("integer ranges are inclusive and checked") {
+  IntRange r(2, 30, 1, "t");
+  CHECK(r.size() == 29);
+  CHECK(std::get<std::int64_t>(r.at(0)) == 2);
+  CHECK(std::get<std::int64_t>(r.at(28)) == 30);
+  CHECK(IntRange(10, 1050, 10, "t").size() == 105);
+  CHECK(IntRange(1, 10, 4, "t").size() == 3);  // 1, 5, 9
+  CHECK(IntRange(5, 5, 1, "t").size() == 1);
+  CHECK(IntRange(10, 0, -5, "t").size() == 3);  // 10, 5, 0
+  CHECK_THROWS_WITH_AS(IntRange(1, 5, 0, "-p x=1..5:0"),
+                       "-p x=1..5:0: range step must not be zero", GridError);
+  CHECK_THROWS_AS(IntRange(5, 1, 1, "t"), GridError);
+  CHECK_THROWS_AS(IntRange(1, 5, -1, "t"), GridError);
+  // Extreme bounds do not overflow.
+  CHECK(IntRange(INT64_MIN, INT64_MAX, INT64_MAX, "t").size() == 3);
+}
+
+TEST_CASE("float ranges include the end within rounding and round values") {
+  FloatRange r(0, 1, 0.1, "t");
+  CHECK(r.size() == 11);
+  CHECK(all_texts(r) == std::vector<std::string>{"0", "0.1", "0.2", "0.3",
+                                                 "0.4", "0.5", "0.6", "0.7",
+                                                 "0.8", "0.9", "1"});
+  CHECK(FloatRange(0.5, 2, 0.5, "t").size() == 4);
+  CHECK(FloatRange(0, 1, 0.3, "t").size() == 4);  // 0, 0.3, 0.6, 0.9
+  CHECK(all_texts(FloatRange(1, 0, -0.25, "t")) ==
+        std::vector<std::string>{"1", "0.75", "0.5", "0.25", "0"});
+  CHECK_THROWS_AS(FloatRange(0, 1, 0.0, "t"), GridError);
+  CHECK_THROWS_AS(FloatRange(1, 0, 0.1, "t"), GridError);
+}
+
+TEST_CASE("points are the cartesian product, last axis fastest") {
+  Grid g;
+  g.set_axis("a", std::make_shared<ValueList>(
+                      std::vector<Value>{std::int64_t{1}, std::int64_t{2}}));
+  g.set_axis("b", std::make_shared<ValueList>(std::vector<Value>{
+                      std::string("x"), std::string("y"), std::string("z")}));
+  CHECK(g.size() == 6);
+  CHECK(params(g, 0) == R"({"a":1,"b":"x"})");
+  CHECK(params(g, 1) == R"({"a":1,"b":"y"})");
+  CHECK(params(g, 3) == R"({"a":2,"b":"x"})");
+  CHECK(params(g, 5) == R"({"a":2,"b":"z"})");
+}
+
+TEST_CASE("a grid with no axes has one empty point") {
+  Grid g;
+  CHECK(g.size() == 1);
+  CHECK(params(g, 0) == "{}");
+}
+
+TEST_CASE("huge grids are decoded lazily and overflow is an error") {
+  Grid g;
+  for (const char* n : {"a", "b", "c", "d"})
+    g.set_axis(n, std::make_shared<IntRange>(0, 999, 1, n));
+  CHECK(g.size() == 1000000000000ULL);
+  CHECK(params(g, 999999999999ULL) == R"({"a":999,"b":999,"c":999,"d":999})");
+  CHECK(params(g, 123456789012ULL) == R"({"a":123,"b":456,"c":789,"d":12})");
+  for (const char* n : {"e", "f", "g"})
+    g.set_axis(n, std::make_shared<IntRange>(0, 999, 1, n));
+  CHECK_THROWS_WITH_AS(g.size(), "the grid has more than 2^64 points",
+                       GridError);
+}
+
+TEST_CASE("grid files: lists, fixed values and ranges in file order") {
+  Grid g = parse_grid_json(
+      R"({"impurity": ["gini", "entropy"], "depth": {"from": 2, "to": 30},
+          "bins": {"from": 10, "to": 1050, "step": 10}, "foo": "bar"})",
+      "g.json");
+  CHECK(g.names() ==
+        std::vector<std::string>{"impurity", "depth", "bins", "foo"});
+  CHECK(g.size() == 6090);
+  CHECK(params(g, 0) ==
+        R"({"impurity":"gini","depth":2,"bins":10,"foo":"bar"})");
+  CHECK(params(g, 6089) ==
+        R"({"impurity":"entropy","depth":30,"bins":1050,"foo":"bar"})");
+  Grid f = parse_grid_json(
+      R"({"lr": {"from": 0.1, "to": 0.3, "step": 0.1}, "x": [1.5, true]})",
+      "f");
+  CHECK(f.size() == 6);
+  CHECK(params(f, 5) == R"({"lr":0.3,"x":true})");
+}
+
+TEST_CASE("grid file errors name the file and what is wrong") {
+  CHECK_THROWS_WITH_AS(parse_grid_json("{\n  \"a\": [1,\n  2,,]\n}", "g.json"),
+                       doctest::Contains("g.json:3:5: invalid JSON"),
+                       GridError);
+  CHECK_THROWS_WITH_AS(
+      parse_grid_json("[1, 2]", "g.json"),
+      "g.json: the grid must be a JSON object of parameters, not array",
+      GridError);
+  CHECK_THROWS_WITH_AS(parse_grid_json(R"({"a": []})", "g.json"),
+                       "g.json: parameter 'a': empty list of values",
+                       GridError);
+  CHECK_THROWS_WITH_AS(
+      parse_grid_json(R"({"a": {"from": "x", "to": 3}})", "g.json"),
+      doctest::Contains("range 'from' must be a number"), GridError);
+  CHECK_THROWS_WITH_AS(
+      parse_grid_json(R"({"a": {"from": 5, "to": 1}})", "g.json"),
+      doctest::Contains("g.json: parameter 'a': range is reversed"), GridError);
+  CHECK_THROWS_WITH_AS(
+      parse_grid_json(R"({"a": {"from": 1, "to": 3, "step": 0}})", "g.json"),
+      doctest::Contains("step must not be zero"), GridError);
+  CHECK_THROWS_WITH_AS(
+      parse_grid_json(R"({"a": {"from": 1, "to": 3, "stp": 1}})", "g.json"),
+      doctest::Contains("unknown key 'stp'"), GridError);
+  CHECK_THROWS_WITH_AS(
+      parse_grid_json(R"({"a": [[1]]})", "g.json"),
+      doctest::Contains("list items must be numbers, strings or booleans"),
+      GridError);
+  CHECK_THROWS_WITH_AS(parse_grid_json(R"({"a": null})", "g.json"),
+                       doctest::Contains("cannot be null"), GridError);
+  CHECK_THROWS_WITH_AS(parse_grid_json(R"({"a b": 1})", "g.json"),
+                       doctest::Contains("invalid name"), GridError);
+  CHECK_THROWS_WITH_AS(
+      load_grid_file("/nonexistent/grid.json"),
+      doctest::Contains("/nonexistent/grid.json: cannot read grid file"),
+      GridError);
+}
+
+TEST_CASE("-p specs: lists, escapes and ranges") {
+  auto texts = [](std::string_view spec) {
+    return all_texts(*parse_param_spec(spec, "-p"));
+  };
+  CHECK(texts("a,b,c") == std::vector<std::string>{"a", "b", "c"});
+  CHECK(texts("1\\,5,2") == std::vector<std::string>{"1,5", "2"});
+  CHECK(texts("2..5") == std::vector<std::string>{"2", "3", "4", "5"});
+  CHECK(texts("10..30:10") == std::vector<std::string>{"10", "20", "30"});
+  CHECK(texts("0..0.5:0.25") == std::vector<std::string>{"0", "0.25", "0.5"});
+  CHECK(texts("a\\.\\.b") == std::vector<std::string>{"a..b"});
+  CHECK(texts("x..y,z") == std::vector<std::string>{"x..y", "z"});
+  auto first = parse_param_spec("7,0.5,true,gini", "-p");
+  CHECK(std::holds_alternative<std::int64_t>(first->at(0)));
+  CHECK(std::holds_alternative<double>(first->at(1)));
+  CHECK(std::holds_alternative<bool>(first->at(2)));
+  CHECK(std::holds_alternative<std::string>(first->at(3)));
+  CHECK_THROWS_WITH_AS(parse_param_spec("", "-p x="),
+                       "-p x=: empty list of values", GridError);
+  CHECK_THROWS_WITH_AS(parse_param_spec("a..b", "-p x=a..b"),
+                       doctest::Contains("is not a numeric range"), GridError);
+  CHECK_THROWS_WITH_AS(parse_param_spec("5..1", "-p x=5..1"),
+                       doctest::Contains("-p x=5..1: range is reversed"),
+                       GridError);
+  CHECK_THROWS_WITH_AS(parse_param_spec("1..5:0", "-p x=1..5:0"),
+                       doctest::Contains("step must not be zero"), GridError);
+  CHECK_THROWS_AS(parse_param_spec("a,,b", "-p"), GridError);
+}
+
+TEST_CASE("-p flags add axes, replace file axes in place, reject duplicates") {
+  Grid g = parse_grid_json(R"({"a": [1, 2], "b": "x"})", "g");
+  apply_param_flags(g, {"c=3,4", "a=9"});
+  CHECK(g.names() == std::vector<std::string>{"a", "b", "c"});
+  CHECK(g.size() == 2);
+  CHECK(params(g, 1) == R"({"a":9,"b":"x","c":4})");
+  CHECK_THROWS_WITH_AS(apply_param_flags(g, {"d=1", "d=2"}),
+                       "-p d=2: parameter 'd' is given twice", GridError);
+  CHECK_THROWS_WITH_AS(apply_param_flags(g, {"nodelim"}),
+                       "-p nodelim: expected NAME=SPEC", GridError);
+  CHECK_THROWS_AS(apply_param_flags(g, {"@x=1"}), GridError);
+}

@@ -1,0 +1,144 @@
+// The scheduler against a fake runner: no process is forked here.
+#include "sweep/scheduler.hpp"
+
+#include <doctest/doctest.h>
+#include <signal.h>
+
+#include <deque>
+
+using namespace sweep;
+
+namespace {
+
+class CountingSource : public JobSource {
+ public:
+  explicit CountingSource(std::uint64_t n) : n_(n) {}
+  std::optional<Job> next() override {
+    if (i_ >= n_) return std::nullopt;
+    Job j;
+    j.index = i_++;
+    j.argv = {"fake"};
+    return j;
+  }
+  std::uint64_t handed_out() const { return i_; }
+
+ private:
+  std::uint64_t n_, i_ = 0;
+};
+
+// Finishes jobs in the order of `finish_order` picks (front by default);
+// optionally reports an interrupt on a given wait call.
+class FakeRunner : public Runner {
+ public:
+  void start(Job job, EventSink& sink) override {
+    sink.on_start(job);
+    running_.push_back(std::move(job));
+    max_running = std::max(max_running, running_.size());
+  }
+  size_t running() const override { return running_.size(); }
+  int wait(EventSink& sink, std::optional<std::chrono::milliseconds>) override {
+    ++waits;
+    if (waits == interrupt_on_wait) return SIGINT;
+    if (!signals.empty() && signals.back() == SIGTERM) {
+      // Terminated jobs die by the signal.
+      for (auto& j : running_) {
+        JobResult r;
+        r.signal = SIGTERM;
+        sink.on_finish(j, r);
+      }
+      running_.clear();
+      return 0;
+    }
+    Job j = std::move(running_.front());
+    running_.pop_front();
+    sink.on_line(j, Stream::kStdout, "out " + std::to_string(j.index));
+    JobResult r;
+    r.exit_code = j.index % 3 == 0 ? 1 : 0;
+    sink.on_finish(j, r);
+    return 0;
+  }
+  void signal_all(int sig) override { signals.push_back(sig); }
+
+  size_t max_running = 0;
+  int waits = 0;
+  int interrupt_on_wait = -1;
+  std::vector<int> signals;
+
+ private:
+  std::deque<Job> running_;
+};
+
+class RecordingSink : public EventSink {
+ public:
+  void on_start(const Job& j) override { started.push_back(j.index); }
+  void on_line(const Job& j, Stream, std::string_view line) override {
+    lines.push_back(std::to_string(j.index) + ":" + std::string(line));
+  }
+  void on_finish(const Job& j, const JobResult& r) override {
+    finished.push_back(j.index);
+    if (!r.ok()) ++failed;
+    if (stop_after && finished.size() >= stop_after) stop = true;
+  }
+  bool wants_stop() const override { return stop; }
+  void flush() override { ++flushes; }
+
+  std::vector<std::uint64_t> started, finished;
+  std::vector<std::string> lines;
+  int failed = 0, flushes = 0;
+  size_t stop_after = 0;
+  bool stop = false;
+};
+
+}  // namespace
+
+TEST_CASE("every job runs once and never more than `threads` at once") {
+  CountingSource src(100);
+  FakeRunner runner;
+  RecordingSink sink;
+  RunOutcome out = Scheduler(src, runner, sink, {.threads = 7}).run();
+  CHECK(out.interrupted_by == 0);
+  CHECK(runner.max_running == 7);
+  CHECK(sink.started.size() == 100);
+  CHECK(sink.finished.size() == 100);
+  CHECK(sink.lines.size() == 100);
+  CHECK(sink.failed == 34);
+  CHECK(sink.flushes > 0);
+  std::vector<std::uint64_t> sorted = sink.finished;
+  std::sort(sorted.begin(), sorted.end());
+  for (std::uint64_t i = 0; i < 100; ++i) CHECK(sorted[i] == i);
+}
+
+TEST_CASE("a free slot takes the next point at once") {
+  CountingSource src(10);
+  FakeRunner runner;
+  RecordingSink sink;
+  Scheduler(src, runner, sink, {.threads = 3}).run();
+  // Jobs 0-2 start first; each finish lets exactly one more start.
+  CHECK(sink.started ==
+        std::vector<std::uint64_t>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9});
+  CHECK(runner.waits == 10);
+}
+
+TEST_CASE("an interrupt stops new starts and terminates running jobs") {
+  CountingSource src(1000);
+  FakeRunner runner;
+  runner.interrupt_on_wait = 5;
+  RecordingSink sink;
+  RunOutcome out = Scheduler(src, runner, sink, {.threads = 4}).run();
+  CHECK(out.interrupted_by == SIGINT);
+  CHECK(runner.signals.front() == SIGTERM);
+  CHECK(src.handed_out() == 8);  // 4 at first, then one per finished job
+  CHECK(sink.finished.size() == sink.started.size());
+}
+
+TEST_CASE("a sink that wants to stop stops the run") {
+  CountingSource src(1000);
+  FakeRunner runner;
+  RecordingSink sink;
+  sink.stop_after = 10;
+  RunOutcome out = Scheduler(src, runner, sink, {.threads = 2}).run();
+  CHECK(out.sink_stopped);
+  CHECK(out.interrupted_by == 0);
+  CHECK(src.handed_out() < 20);
+  CHECK(sink.finished.size() == sink.started.size());
+}
