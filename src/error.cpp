@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <cstdio>
 #include <cstring>
 
 #include "sweep/job.hpp"
@@ -13,10 +14,12 @@ SystemError::SystemError(const std::string& call, int err)
 
 std::string signal_name(int sig) {
   // sigabbrev_np is glibc 2.32+, which Debian 12 has.
-  std::string out = "SIG";
-  const char* abbrev = sigabbrev_np(sig);
-  out += abbrev ? std::string(abbrev) : std::to_string(sig);
-  return out;
+  char buf[32];
+  if (const char* abbrev = sigabbrev_np(sig))
+    std::snprintf(buf, sizeof buf, "SIG%s", abbrev);
+  else
+    std::snprintf(buf, sizeof buf, "SIG%d", sig);
+  return buf;
 }
 
 }  // namespace sweep
