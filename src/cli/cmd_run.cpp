@@ -21,11 +21,14 @@ CLI::App* setup_run(CLI::App& app, RunOptions& o) {
   add_grid_options(*sub, o.grid);
   sub->add_option("-j,--threads", o.threads,
                   "Jobs at once (default: the number of online CPUs)")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::PositiveNumber)
+      ->type_name("N");
   sub->add_option("-o,--output", o.output,
-                  "Write the result stream to FILE instead of stdout");
+                  "Write the result stream to FILE instead of stdout")
+      ->type_name("FILE");
   sub->add_option("--stats-json", o.stats_json,
-                  "Also write the statistics as a JSON object to FILE");
+                  "Also write the statistics as a JSON object to FILE")
+      ->type_name("FILE");
   sub->add_flag("--dry-run", o.dry_run,
                 "Print each point's command line (shell-quoted), run nothing");
   add_log_options(*sub, o.log);

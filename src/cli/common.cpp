@@ -12,7 +12,8 @@ namespace sweep::cli {
 
 void add_grid_options(CLI::App& app, GridOptions& o) {
   app.add_option("GRID", o.grid_file,
-                 "Grid file (JSON object of parameters), or - for stdin");
+                 "Grid file (JSON object of parameters), or - for stdin")
+      ->type_name("FILE");
   app.add_option("-p,--param", o.params,
                  "Add or replace a parameter: NAME=a,b,c | NAME=A..B | "
                  "NAME=A..B:STEP (repeatable)")
