@@ -7,18 +7,26 @@
 
 namespace sweep {
 
+/// What a job adds to its point for built-in placeholders.
+struct JobContext {
+  std::uint64_t job = 0;   ///< `<@job>`: the job's index.
+  std::uint64_t rep = 0;   ///< `<@rep>`: 0-based repeat.
+  std::uint64_t slot = 0;  ///< `<@slot>`: 0-based slot of the running job.
+};
+
 /// A command line with `<name>` placeholders, parsed once into literal and
 /// placeholder pieces so that rendering a point is a single pass.
 class CommandTemplate {
  public:
-  /// Parses args against the grid's parameter names. A placeholder naming no
-  /// parameter throws Error before anything runs. `\<name>` is a literal.
-  CommandTemplate(const std::vector<std::string>& args,
-                  const std::vector<std::string>& names);
+  /// Parses args against a grid. A placeholder naming no parameter, or one
+  /// that some union member lacks and that has no `<name:default>`, throws
+  /// Error before anything runs. `\<name>` is a literal.
+  CommandTemplate(const std::vector<std::string>& args, const Grid& grid);
 
-  /// The argv for one point: values are substituted once, left to right, so a
+  /// The argv for one job: values are substituted once, left to right, so a
   /// value containing `<x>` is never substituted again.
-  std::vector<std::string> render(const Point& point) const;
+  std::vector<std::string> render(const Point& point,
+                                  const JobContext& ctx = {}) const;
 
   /// True if the program name (argv[0]) contains a placeholder.
   bool program_has_placeholder() const;
@@ -27,9 +35,12 @@ class CommandTemplate {
   size_t size() const { return args_.size(); }
 
  private:
+  enum class Kind { kLiteral, kParam, kJob, kRep, kSlot };
   struct Piece {
-    std::string literal;  ///< Text to copy, used when param < 0.
-    int param = -1;       ///< Index into the point's values.
+    Kind kind = Kind::kLiteral;
+    std::string text;  ///< The literal, or a parameter's default.
+    int param = -1;    ///< Grid parameter index for kParam.
+    bool has_default = false;
   };
   std::vector<std::vector<Piece>> args_;
 };

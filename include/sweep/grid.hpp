@@ -3,104 +3,143 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sweep/value.hpp"
+#include "sweep/value_seq.hpp"
 
 namespace sweep {
 
-/// A sequence of values indexed from 0, computed on demand (a list or range).
-class ValueSeq {
- public:
-  virtual ~ValueSeq() = default;
-  /// Number of values; at least 1.
-  virtual std::uint64_t size() const = 0;
-  /// The i-th value, i < size().
-  virtual Value at(std::uint64_t i) const = 0;
-};
-
-/// An explicit list of values.
-class ValueList : public ValueSeq {
- public:
-  explicit ValueList(std::vector<Value> values) : values_(std::move(values)) {}
-  std::uint64_t size() const override { return values_.size(); }
-  Value at(std::uint64_t i) const override { return values_[i]; }
-
- private:
-  std::vector<Value> values_;
-};
-
-/// An inclusive integer range from..to by step (step may be negative).
-class IntRange : public ValueSeq {
- public:
-  /// Throws GridError naming `where` for a zero step or a reversed range.
-  IntRange(std::int64_t from, std::int64_t to, std::int64_t step,
-           const std::string& where);
-  std::uint64_t size() const override { return size_; }
-  Value at(std::uint64_t i) const override;
-
- private:
-  std::int64_t from_, step_;
-  std::uint64_t size_;
-};
-
-/// An inclusive float range; `to` is included when the last step lands on it
-/// within rounding error, and values are rounded to the decimals of the input
-/// so that 0..1:0.1 gives 0.3, not 0.30000000000000004.
-class FloatRange : public ValueSeq {
- public:
-  /// Throws GridError naming `where` for a zero step or a reversed range.
-  FloatRange(double from, double to, double step, const std::string& where);
-  std::uint64_t size() const override { return size_; }
-  Value at(std::uint64_t i) const override;
-
- private:
-  double from_, step_;
-  std::uint64_t size_;
-  int decimals_;  ///< Rounding applied to each value; -1 for none.
-};
-
-/// One named parameter and its values.
+/// One axis of a product: a parameter and its values, or several parameters
+/// that vary together (a zip: the i-th point of the axis takes the i-th value
+/// of every column).
 struct Axis {
-  std::string name;
-  std::shared_ptr<const ValueSeq> values;
+  std::string name;         ///< Parameter or zip name.
+  std::vector<int> params;  ///< Grid parameter index per column.
+  std::vector<std::shared_ptr<const ValueSeq>> columns;  ///< Same length each.
+  bool zip = false;  ///< Several parameters linked.
+  /// Number of values along the axis.
+  std::uint64_t size() const { return columns.front()->size(); }
 };
 
-/// One point of a grid: its index and one value per grid parameter, in the
-/// grid's parameter order.
+/// Points that are skipped: every point whose parameters equal all of these.
+using Exclusion = std::vector<std::pair<int, Value>>;
+
+/// One point of a grid: its index among the grid's points, the union member
+/// it comes from, and its parameters in that member's order.
 struct Point {
   std::uint64_t index = 0;
-  std::vector<Value> values;
+  std::size_t member = 0;
+  std::vector<std::pair<int, Value>> values;  ///< (grid parameter index, value)
+  /// The value of a parameter, or nullptr if this point does not have it.
+  const Value* get(int param) const {
+    for (const auto& [p, v] : values)
+      if (p == param) return &v;
+    return nullptr;
+  }
 };
 
-/// The cartesian product of ordered axes, enumerated lazily: point i is
-/// decoded from i in mixed radix, the last axis varying fastest.
+class ProductIndex;
+
+/// The cartesian product of ordered axes, minus its exclusions: one member of
+/// a grid. Point i is decoded from i (mixed radix, last axis fastest).
+struct Product {
+  std::vector<Axis> axes;
+  std::vector<Exclusion> exclusions;
+  /// The axis holding a parameter, or -1; `column` receives its column.
+  int axis_of(int param, int* column = nullptr) const;
+};
+
+/// A parameter grid: the union of one or more products over shared parameter
+/// names, enumerated one product after another, lazily. Points are numbered
+/// 0..size()-1, excluded points skipped.
 class Grid {
  public:
-  /// Adds an axis at the end, or replaces the values of an axis of that name
-  /// in place. Throws GridError on a bad name.
+  Grid();
+  Grid(const Grid&);
+  Grid& operator=(const Grid&);
+  Grid(Grid&&) noexcept;
+  Grid& operator=(Grid&&) noexcept;
+  ~Grid();
+
+  /// Index of a parameter name, added if new. Throws GridError on a bad name.
+  int param(const std::string& name);
+  /// Index of a parameter name, or -1.
+  int find_param(const std::string& name) const;
+  /// Parameter names, in the order first seen.
+  const std::vector<std::string>& names() const { return names_; }
+  /// The union's members (one for a plain grid).
+  const std::vector<Product>& members() const { return members_; }
+  /// Adds an empty member and returns its index.
+  std::size_t add_member();
+
+  /// Sets a one-parameter axis in every member: replaces the axis holding
+  /// the parameter in place, or appends one.
   void set_axis(const std::string& name, std::shared_ptr<const ValueSeq> seq);
-  /// True if an axis has this name.
-  bool has(const std::string& name) const;
-  /// Position of a parameter, or -1.
-  int index_of(const std::string& name) const;
-  /// Parameter names in order.
-  std::vector<std::string> names() const;
-  const std::vector<Axis>& axes() const { return axes_; }
+  /// Same, in one member only.
+  void set_axis(std::size_t member, const std::string& name,
+                std::shared_ptr<const ValueSeq> seq);
+  /// Appends a zip axis to a member. Throws GridError if column lengths differ.
+  void add_zip(
+      std::size_t member, const std::string& name,
+      std::vector<std::pair<std::string, std::shared_ptr<const ValueSeq>>>
+          columns);
+  /// Merges the axes of these parameters into one zip axis, in every member
+  /// that has them, at the place of the first (GNU parallel's --link).
+  void link(const std::vector<std::string>& names);
+  /// Adds an exclusion to every member (or one member) that has all its
+  /// parameters. Throws GridError for a parameter no member has.
+  void exclude(const std::vector<std::pair<std::string, Value>>& match);
+  void exclude(std::size_t member,
+               const std::vector<std::pair<std::string, Value>>& match);
+
+  /// True if every member has the parameter.
+  bool in_every_member(int param) const;
   /// Number of points; throws GridError if it does not fit in 64 bits.
   std::uint64_t size() const;
-  /// Decodes point i (i < size()).
+  /// Number of points of one member.
+  std::uint64_t member_size(std::size_t member) const;
+  /// Number of points before exclusions, per member.
+  std::uint64_t member_raw_size(std::size_t member) const;
+  /// Point i (i < size()).
   Point point(std::uint64_t i) const;
 
  private:
-  std::vector<Axis> axes_;
+  friend class PointCursor;
+  const std::vector<ProductIndex>& index() const;
+  void changed();
+
+  std::vector<std::string> names_;
+  std::vector<Product> members_;
+  mutable std::unique_ptr<std::vector<ProductIndex>>
+      index_;                                   ///< Built on demand.
+  mutable std::vector<std::uint64_t> offsets_;  ///< First point of each member.
+};
+
+/// Looks up points by index, fast when indices increase one by one (as when
+/// enumerating); any order works.
+class PointCursor {
+ public:
+  explicit PointCursor(const Grid& grid) : grid_(grid) {}
+  /// Point i of the grid.
+  Point point(std::uint64_t i);
+
+ private:
+  const Grid& grid_;
+  std::uint64_t last_index_ = UINT64_MAX;
+  std::uint64_t last_raw_ = 0;
+  std::size_t last_member_ = 0;
 };
 
 /// True if `name` can name a parameter: a letter or `_`, then letters,
 /// digits, `_`, `-` or `.`.
 bool is_valid_param_name(const std::string& name);
 
-/// Appends the point's parameters as a JSON object in grid order.
+/// Appends the point's parameters as a JSON object, in its member's order.
 void append_params_json(std::string& out, const Grid& grid, const Point& p);
+
+/// One line per member and axis: what `sweep grid --describe` prints.
+std::string describe_grid(const Grid& grid);
 
 }  // namespace sweep

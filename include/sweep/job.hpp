@@ -10,7 +10,11 @@ namespace sweep {
 
 /// One command to run: a grid point rendered into argv and environment.
 struct Job {
-  std::uint64_t index = 0;        ///< The point's index in the grid.
+  std::uint64_t index = 0;        ///< The job's index (point x repeats + rep).
+  std::uint64_t point = 0;        ///< The point's index in the grid.
+  std::uint64_t rep = 0;          ///< 0-based repeat of the point.
+  bool repeated = false;          ///< The run repeats points: records show rep.
+  std::size_t slot = 0;           ///< 0-based slot of the running job.
   std::vector<std::string> argv;  ///< Never empty.
   std::vector<std::string>
       env;                  ///< NAME=VALUE entries added to the environment.
@@ -51,8 +55,9 @@ class EventSink {
 class JobSource {
  public:
   virtual ~JobSource() = default;
-  /// The next job, or nothing when all have been handed out.
-  virtual std::optional<Job> next() = 0;
+  /// The next job, to run in the given slot, or nothing when all have been
+  /// handed out.
+  virtual std::optional<Job> next(std::size_t slot) = 0;
 };
 
 /// The conventional name of a signal ("SIGKILL"), or "SIG<n>".

@@ -7,23 +7,27 @@
 #include "sweep/command_template.hpp"
 #include "sweep/grid.hpp"
 #include "sweep/job.hpp"
+#include "sweep/plan.hpp"
 #include "sweep/runner.hpp"
 
 namespace sweep {
 
-/// Hands out a grid's points in order as jobs of a command template.
+/// Hands out a plan's jobs in order, rendered from a command template.
 class GridJobSource : public JobSource {
  public:
-  /// Both must outlive the source.
-  GridJobSource(const Grid& grid, const CommandTemplate& command);
-  std::optional<Job> next() override;
-  /// The job for point i, whether or not it was handed out.
-  Job make_job(std::uint64_t i) const;
+  /// All three must outlive the source.
+  GridJobSource(const Grid& grid, const Plan& plan,
+                const CommandTemplate& command);
+  std::optional<Job> next(std::size_t slot) override;
+  /// The job at a plan position, to run in a slot.
+  Job make_job(std::uint64_t pos, std::size_t slot);
 
  private:
   const Grid& grid_;
+  const Plan& plan_;
   const CommandTemplate& command_;
-  std::uint64_t next_ = 0, size_;
+  PointCursor cursor_;
+  std::uint64_t next_ = 0;
   std::vector<std::string> env_names_;  ///< SWEEP_<NAME> per parameter.
 };
 

@@ -10,7 +10,8 @@ namespace sweep {
 
 /// The figures of a finished run, as reported at its end.
 struct StatsSummary {
-  std::uint64_t points = 0;     ///< Jobs the run was to run.
+  std::uint64_t points = 0;     ///< Distinct points the run was to run.
+  std::uint64_t jobs = 0;       ///< Jobs the run was to run (points x repeats).
   std::uint64_t started = 0;    ///< Jobs started (including failed starts).
   std::uint64_t succeeded = 0;  ///< Jobs that exited 0.
   std::uint64_t failed =
@@ -23,14 +24,14 @@ struct StatsSummary {
   double utilisation = 0;  ///< total_job_s / (wall_s * threads).
   int interrupted_by = 0;  ///< Signal that stopped the run, or 0.
   /// Jobs never started.
-  std::uint64_t not_run() const { return points - started; }
+  std::uint64_t not_run() const { return jobs - started; }
 };
 
 /// Collects statistics from job events.
 class Stats : public EventSink {
  public:
-  Stats(std::uint64_t points, std::size_t threads)
-      : points_(points), threads_(threads) {}
+  Stats(std::uint64_t points, std::uint64_t jobs, std::size_t threads)
+      : points_(points), jobs_(jobs), threads_(threads) {}
   void on_start(const Job&) override { ++started_; }
   void on_line(const Job&, Stream, std::string_view) override {}
   void on_finish(const Job& job, const JobResult& result) override;
@@ -38,7 +39,7 @@ class Stats : public EventSink {
   StatsSummary summary(double wall_s, int interrupted_by = 0) const;
 
  private:
-  std::uint64_t points_;
+  std::uint64_t points_, jobs_;
   std::size_t threads_;
   std::uint64_t started_ = 0, succeeded_ = 0, failed_ = 0;
   std::vector<double> durations_;

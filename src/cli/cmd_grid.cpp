@@ -2,6 +2,7 @@
 
 #include "commands.hpp"
 #include "sweep/output_stream.hpp"
+#include "sweep/scheduler.hpp"
 
 namespace sweep::cli {
 
@@ -9,28 +10,41 @@ CLI::App* setup_grid(CLI::App& app, GridCommandOptions& o) {
   auto* sub = app.add_subcommand(
       "grid", "Print a grid's points as JSON Lines, to check it before a run");
   add_grid_options(*sub, o.grid);
-  sub->add_flag("--count", o.count, "Print only the number of points");
+  sub->add_flag("--count", o.count, "Print only the number of jobs");
+  sub->add_flag("--describe", o.describe,
+                "Print the axes, their sizes and the total");
   add_log_options(*sub, o.log);
   sub->footer(
       "Examples:\n"
       "  sweep grid configs/example.json --count\n"
-      "  sweep grid -p depth=2..4 -p impurity=gini,entropy");
+      "  sweep grid -p depth=2..4 -p impurity=gini,entropy --exclude "
+      "'{\"depth\": 3}'\n"
+      "  sweep grid configs/union.json --describe\n"
+      "  sweep grid -p lr=logspace:-4,-1,4 -p seed=1..100 --sample 5 --seed 7");
   return sub;
 }
 
 int run_grid(const GridCommandOptions& o) {
   Grid grid = build_grid(o.grid);
-  std::uint64_t n = grid.size();
   OutputStream out(STDOUT_FILENO);
-  if (o.count) {
-    out.write(std::to_string(n) + "\n");
+  if (o.describe) {
+    out.write(describe_grid(grid));
     out.flush();
     return 0;
   }
-  for (std::uint64_t i = 0; i < n && !out.closed(); ++i) {
+  Plan plan = build_plan(grid, o.grid);
+  if (o.count) {
+    out.write(std::to_string(plan.size()) + "\n");
+    out.flush();
+    return 0;
+  }
+  PointCursor cursor(grid);
+  for (std::uint64_t pos = 0; pos < plan.size() && !out.closed(); ++pos) {
+    PlannedJob job = plan.at(pos);
     std::string& b = out.buffer();
-    b += "{\"job\":" + std::to_string(i) + ",\"params\":";
-    append_params_json(b, grid, grid.point(i));
+    b += "{\"job\":" + std::to_string(job.job) + ",\"params\":";
+    append_params_json(b, grid, cursor.point(job.point));
+    if (plan.options().repeat > 1) b += ",\"rep\":" + std::to_string(job.rep);
     b += "}\n";
     out.commit();
   }

@@ -52,11 +52,14 @@ size_t default_threads() {
   return n > 0 ? static_cast<size_t>(n) : 1;
 }
 
-int dry_run(const Grid& grid, const CommandTemplate& command) {
+int dry_run(const Grid& grid, const Plan& plan,
+            const CommandTemplate& command) {
   OutputStream out(STDOUT_FILENO);
-  std::uint64_t n = grid.size();
-  for (std::uint64_t i = 0; i < n && !out.closed(); ++i) {
-    out.buffer() += shell_join(command.render(grid.point(i)));
+  GridJobSource source(grid, plan, command);
+  while (!out.closed()) {
+    std::optional<Job> job = source.next(0);
+    if (!job) break;
+    out.buffer() += shell_join(job->argv);
     out.buffer() += '\n';
     out.commit();
   }
@@ -72,9 +75,10 @@ int run_run(const RunOptions& o) {
         "missing command: write it after '--', e.g. "
         "sweep run -p x=1,2 -- echo <x>");
   Grid grid = build_grid(o.grid);
-  std::uint64_t points = grid.size();
-  CommandTemplate command(o.command, grid.names());
-  if (o.dry_run) return dry_run(grid, command);
+  CommandTemplate command(o.command, grid);
+  Plan plan = build_plan(grid, o.grid);
+  std::uint64_t jobs = plan.size();
+  if (o.dry_run) return dry_run(grid, plan, command);
   if (!command.program_has_placeholder()) resolve_executable(o.command[0]);
 
   // Open every output before the first job, so a bad path costs no work.
@@ -88,15 +92,15 @@ int run_run(const RunOptions& o) {
   size_t threads =
       o.threads > 0 ? static_cast<size_t>(o.threads) : default_threads();
   size_t busy_threads = static_cast<size_t>(
-      std::min<std::uint64_t>(threads, std::max<std::uint64_t>(points, 1)));
-  spdlog::debug("{} points, {} jobs at once", points, threads);
+      std::min<std::uint64_t>(threads, std::max<std::uint64_t>(jobs, 1)));
+  spdlog::debug("{} jobs, {} at once", jobs, threads);
 
   SignalGuard signals;
   JsonlWriter writer(out);
   StderrRelay relay(err);
-  Stats stats(points, busy_threads);
+  Stats stats(plan.points(), jobs, busy_threads);
   FanoutSink sink({&writer, &relay, &stats});
-  GridJobSource source(grid, command);
+  GridJobSource source(grid, plan, command);
   LocalRunner runner;
   Scheduler scheduler(source, runner, sink, SchedulerOptions{threads});
   RunOutcome outcome = scheduler.run();

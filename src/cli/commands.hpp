@@ -29,6 +29,7 @@ struct GridCommandOptions {
   GridOptions grid;
   LogOptions log;
   bool count = false;
+  bool describe = false;
 };
 
 /// Declares `sweep grid` on app.

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <random>
 
 #include "sweep/grid_parse.hpp"
 
@@ -12,20 +13,75 @@ namespace sweep::cli {
 
 void add_grid_options(CLI::App& app, GridOptions& o) {
   app.add_option("GRID", o.grid_file,
-                 "Grid file (JSON object of parameters), or - for stdin")
+                 "Grid file: a JSON object of parameters, or an array of them "
+                 "(a union); "
+                 "- for stdin")
       ->type_name("FILE");
   app.add_option("-p,--param", o.params,
-                 "Add or replace a parameter: NAME=a,b,c | NAME=A..B | "
-                 "NAME=A..B:STEP (repeatable)")
+                 "Add or replace a parameter: NAME=a,b,c | A..B | A..B:STEP | "
+                 "linspace:A,B,N | logspace:A,B,N | @FILE (repeatable)")
       ->type_name("NAME=SPEC")
       ->allow_extra_args(false);
+  app.add_option("--link", o.links,
+                 "Vary these parameters together instead of multiplying them "
+                 "(repeatable)")
+      ->type_name("A,B,...")
+      ->allow_extra_args(false);
+  app.add_option(
+         "--exclude", o.excludes,
+         "Skip every point matching this JSON object, e.g. '{\"depth\": 2}' "
+         "(repeatable)")
+      ->type_name("JSON")
+      ->allow_extra_args(false);
+  app.add_option("--sample", o.sample, "Take K distinct points at random")
+      ->type_name("K");
+  app.add_flag("--shuffle", o.shuffle, "Take the points in random order");
+  app.add_option("--seed", o.seed,
+                 "Seed for --sample and --shuffle (default: random, printed)")
+      ->type_name("S");
+  app.add_option("--shard", o.shard,
+                 "Take only shard I of N (every N-th point from the I-th)")
+      ->type_name("I/N");
+  app.add_option("--repeat", o.repeat,
+                 "Run every point R times (<@rep> tells them apart)")
+      ->type_name("R")
+      ->check(CLI::PositiveNumber);
 }
 
 Grid build_grid(const GridOptions& o) {
   Grid grid;
   if (!o.grid_file.empty()) grid = load_grid_file(o.grid_file);
   apply_param_flags(grid, o.params);
+  apply_link_flags(grid, o.links);
+  apply_exclude_flags(grid, o.excludes);
+  grid.size();  // reports an oversized grid or uncountable exclusions now
   return grid;
+}
+
+Plan build_plan(const Grid& grid, const GridOptions& o) {
+  PlanOptions p;
+  p.sample = o.sample;
+  p.shuffle = o.shuffle;
+  p.repeat = o.repeat;
+  if (!o.shard.empty()) parse_shard(o.shard, p.shard_index, p.shard_count);
+  bool chosen = !o.seed && (o.sample || o.shuffle);
+  if (o.seed) {
+    p.seed = *o.seed;
+  } else if (chosen) {
+    std::random_device rd;
+    p.seed = (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
+  }
+  Plan plan(grid, p);
+  if (chosen)
+    spdlog::info(
+        "random selection with --seed {} (pass it to get the same points "
+        "again)",
+        p.seed);
+  if (plan.sample_truncated())
+    spdlog::warn(
+        "--sample {} is more than the grid's {} points: taking every point",
+        *o.sample, grid.size());
+  return plan;
 }
 
 void add_log_options(CLI::App& app, LogOptions& o) {

@@ -1,24 +1,36 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "sweep/grid.hpp"
+#include "sweep/plan.hpp"
 
 namespace sweep::cli {
 
-/// Options shared by every subcommand that reads a grid.
+/// Options shared by every subcommand that reads a grid and plans its jobs.
 struct GridOptions {
-  std::string grid_file;            ///< Empty for none; "-" for stdin.
-  std::vector<std::string> params;  ///< -p NAME=SPEC, in order.
+  std::string grid_file;                ///< Empty for none; "-" for stdin.
+  std::vector<std::string> params;      ///< -p NAME=SPEC, in order.
+  std::vector<std::string> links;       ///< --link A,B
+  std::vector<std::string> excludes;    ///< --exclude JSON
+  std::optional<std::uint64_t> sample;  ///< --sample K
+  std::optional<std::uint64_t> seed;    ///< --seed S
+  bool shuffle = false;                 ///< --shuffle
+  std::string shard;                    ///< --shard I/N
+  std::uint64_t repeat = 1;             ///< --repeat R
 };
 
-/// Declares GRID and -p on a subcommand.
+/// Declares GRID, -p and the selection flags on a subcommand.
 void add_grid_options(CLI::App& app, GridOptions& o);
 
-/// The grid from a file and -p flags (either may be absent).
+/// The grid from a file and flags (either may be absent).
 Grid build_grid(const GridOptions& o);
+
+/// The plan of jobs for a grid; logs the seed when sweep chose it.
+Plan build_plan(const Grid& grid, const GridOptions& o);
 
 /// Verbosity flags: -v raises, -q lowers the log level.
 struct LogOptions {

@@ -15,29 +15,37 @@ std::string env_var_name(const std::string& param) {
   return out;
 }
 
-GridJobSource::GridJobSource(const Grid& grid, const CommandTemplate& command)
-    : grid_(grid), command_(command), size_(grid.size()) {
+GridJobSource::GridJobSource(const Grid& grid, const Plan& plan,
+                             const CommandTemplate& command)
+    : grid_(grid), plan_(plan), command_(command), cursor_(grid) {
   for (const auto& name : grid.names())
     env_names_.push_back(env_var_name(name));
 }
 
-Job GridJobSource::make_job(std::uint64_t i) const {
-  Point p = grid_.point(i);
+Job GridJobSource::make_job(std::uint64_t pos, std::size_t slot) {
+  PlannedJob planned = plan_.at(pos);
+  Point p = cursor_.point(planned.point);
   Job job;
-  job.index = i;
-  job.argv = command_.render(p);
+  job.index = planned.job;
+  job.point = planned.point;
+  job.rep = planned.rep;
+  job.repeated = plan_.options().repeat > 1;
+  job.slot = slot;
+  job.argv = command_.render(p, JobContext{planned.job, planned.rep, slot});
   append_params_json(job.params_json, grid_, p);
-  job.env.reserve(p.values.size() + 2);
-  for (size_t k = 0; k < p.values.size(); ++k)
-    job.env.push_back(env_names_[k] + "=" + to_text(p.values[k]));
-  job.env.push_back("SWEEP_JOB=" + std::to_string(i));
+  job.env.reserve(p.values.size() + 4);
+  for (const auto& [param, value] : p.values)
+    job.env.push_back(env_names_[param] + "=" + to_text(value));
+  job.env.push_back("SWEEP_JOB=" + std::to_string(planned.job));
+  job.env.push_back("SWEEP_REP=" + std::to_string(planned.rep));
+  job.env.push_back("SWEEP_SLOT=" + std::to_string(slot));
   job.env.push_back("SWEEP_PARAMS=" + job.params_json);
   return job;
 }
 
-std::optional<Job> GridJobSource::next() {
-  if (next_ >= size_) return std::nullopt;
-  return make_job(next_++);
+std::optional<Job> GridJobSource::next(std::size_t slot) {
+  if (next_ >= plan_.size()) return std::nullopt;
+  return make_job(next_++, slot);
 }
 
 }  // namespace sweep

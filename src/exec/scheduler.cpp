@@ -5,6 +5,30 @@
 #include <algorithm>
 
 namespace sweep {
+namespace {
+
+// Frees a job's slot when it finishes, then passes every event on.
+class SlotSink : public EventSink {
+ public:
+  SlotSink(EventSink& next, std::vector<bool>& busy)
+      : next_(next), busy_(busy) {}
+  void on_start(const Job& job) override { next_.on_start(job); }
+  void on_line(const Job& job, Stream s, std::string_view line) override {
+    next_.on_line(job, s, line);
+  }
+  void on_finish(const Job& job, const JobResult& result) override {
+    busy_[job.slot] = false;
+    next_.on_finish(job, result);
+  }
+  bool wants_stop() const override { return next_.wants_stop(); }
+  void flush() override { next_.flush(); }
+
+ private:
+  EventSink& next_;
+  std::vector<bool>& busy_;
+};
+
+}  // namespace
 
 Scheduler::Scheduler(JobSource& source, Runner& runner, EventSink& sink,
                      SchedulerOptions options)
@@ -19,6 +43,8 @@ RunOutcome Scheduler::run() {
   // period runs out or a second interrupt arrives.
   RunOutcome outcome;
   auto begin = Clock::now();
+  std::vector<bool> busy(options_.threads, false);
+  SlotSink sink(sink_, busy);
   bool stopping = false;
   std::optional<Clock::time_point> kill_at;
   auto stop = [&](int sig) {
@@ -33,9 +59,11 @@ RunOutcome Scheduler::run() {
   };
   while (true) {
     while (!stopping && runner_.running() < options_.threads) {
-      std::optional<Job> job = source_.next();
+      size_t slot = std::find(busy.begin(), busy.end(), false) - busy.begin();
+      std::optional<Job> job = source_.next(slot);
       if (!job) break;
-      runner_.start(std::move(*job), sink_);
+      busy[slot] = true;
+      runner_.start(std::move(*job), sink);
     }
     if (runner_.running() == 0) break;
     std::optional<std::chrono::milliseconds> timeout;
@@ -43,10 +71,10 @@ RunOutcome Scheduler::run() {
       timeout = std::max(std::chrono::milliseconds(0),
                          std::chrono::duration_cast<std::chrono::milliseconds>(
                              *kill_at - Clock::now()));
-    sink_.flush();
-    int sig = runner_.wait(sink_, timeout);
+    sink.flush();
+    int sig = runner_.wait(sink, timeout);
     if (sig) stop(sig);
-    if (!stopping && sink_.wants_stop()) {
+    if (!stopping && sink.wants_stop()) {
       outcome.sink_stopped = true;
       stop(0);
     }
@@ -55,7 +83,7 @@ RunOutcome Scheduler::run() {
       kill_at.reset();
     }
   }
-  sink_.flush();
+  sink.flush();
   outcome.wall_s = std::chrono::duration<double>(Clock::now() - begin).count();
   return outcome;
 }

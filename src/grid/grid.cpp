@@ -1,76 +1,12 @@
 #include "sweep/grid.hpp"
 
-#include <charconv>
-#include <cmath>
+#include <algorithm>
 
+#include "product_index.hpp"
 #include "sweep/error.hpp"
 #include "sweep/json_text.hpp"
 
 namespace sweep {
-
-IntRange::IntRange(std::int64_t from, std::int64_t to, std::int64_t step,
-                   const std::string& where)
-    : from_(from), step_(step) {
-  if (step == 0) throw GridError(where + ": range step must not be zero");
-  __int128 span = static_cast<__int128>(to) - from;
-  if ((span > 0 && step < 0) || (span < 0 && step > 0))
-    throw GridError(where + ": range is reversed (from " +
-                    std::to_string(from) + " to " + std::to_string(to) +
-                    " with step " + std::to_string(step) + ")");
-  size_ = static_cast<std::uint64_t>(span / step) + 1;
-}
-
-Value IntRange::at(std::uint64_t i) const {
-  return static_cast<std::int64_t>(from_ + static_cast<__int128>(i) * step_);
-}
-
-namespace {
-
-// Digits after the decimal point in the shortest form of d, or -1 when the
-// shortest form needs an exponent.
-int decimals_of(double d) {
-  char buf[64];
-  auto r = std::to_chars(buf, buf + sizeof buf, d);
-  std::string_view s(buf, r.ptr - buf);
-  if (s.find_first_of("eE") != std::string_view::npos) return -1;
-  size_t dot = s.find('.');
-  return dot == std::string_view::npos ? 0
-                                       : static_cast<int>(s.size() - dot - 1);
-}
-
-}  // namespace
-
-FloatRange::FloatRange(double from, double to, double step,
-                       const std::string& where)
-    : from_(from), step_(step) {
-  if (!std::isfinite(from) || !std::isfinite(to) || !std::isfinite(step))
-    throw GridError(where + ": range bounds must be finite numbers");
-  if (step == 0) throw GridError(where + ": range step must not be zero");
-  double k = (to - from) / step;
-  // Tolerate rounding so that 0..1:0.1 has 11 values, not 10.
-  double tolerance = 1e-9 * std::max(1.0, std::fabs(k));
-  if (k < -tolerance)
-    throw GridError(where + ": range is reversed (from " + to_text(from) +
-                    " to " + to_text(to) + " with step " + to_text(step) + ")");
-  double n = std::floor(std::max(0.0, k) + tolerance) + 1;
-  if (n > 9e18) throw GridError(where + ": range has too many values");
-  size_ = static_cast<std::uint64_t>(n);
-  int a = decimals_of(from), b = decimals_of(step);
-  decimals_ = (a < 0 || b < 0) ? -1 : std::max(a, b);
-  if (decimals_ > 15) decimals_ = -1;
-}
-
-Value FloatRange::at(std::uint64_t i) const {
-  double v = from_ + static_cast<double>(i) * step_;
-  if (decimals_ >= 0) {
-    double scale = std::pow(10.0, decimals_);
-    double scaled = std::round(v * scale);
-    // Dividing an exact integer by an exact power of ten rounds correctly,
-    // giving the double nearest the decimal the user meant.
-    if (std::fabs(scaled) < 9007199254740992.0) v = scaled / scale;
-  }
-  return v;
-}
 
 bool is_valid_param_name(const std::string& name) {
   if (name.empty()) return false;
@@ -84,62 +20,313 @@ bool is_valid_param_name(const std::string& name) {
   return true;
 }
 
-void Grid::set_axis(const std::string& name,
-                    std::shared_ptr<const ValueSeq> seq) {
-  if (!is_valid_param_name(name))
-    throw GridError("invalid parameter name '" + name +
-                    "': use a letter or _, then letters, digits, _, - or .");
-  int i = index_of(name);
-  if (i >= 0)
-    axes_[i].values = std::move(seq);
-  else
-    axes_.push_back(Axis{name, std::move(seq)});
-}
-
-bool Grid::has(const std::string& name) const { return index_of(name) >= 0; }
-
-int Grid::index_of(const std::string& name) const {
-  for (size_t i = 0; i < axes_.size(); ++i)
-    if (axes_[i].name == name) return static_cast<int>(i);
+int Product::axis_of(int param, int* column) const {
+  for (size_t a = 0; a < axes.size(); ++a)
+    for (size_t c = 0; c < axes[a].params.size(); ++c)
+      if (axes[a].params[c] == param) {
+        if (column) *column = static_cast<int>(c);
+        return static_cast<int>(a);
+      }
   return -1;
 }
 
-std::vector<std::string> Grid::names() const {
-  std::vector<std::string> out;
-  for (const auto& a : axes_) out.push_back(a.name);
-  return out;
+Grid::Grid() : members_(1) {}
+Grid::Grid(const Grid& o) : names_(o.names_), members_(o.members_) {}
+Grid& Grid::operator=(const Grid& o) {
+  names_ = o.names_;
+  members_ = o.members_;
+  changed();
+  return *this;
+}
+Grid::Grid(Grid&&) noexcept = default;
+Grid& Grid::operator=(Grid&&) noexcept = default;
+Grid::~Grid() = default;
+
+void Grid::changed() {
+  index_.reset();
+  offsets_.clear();
+}
+
+int Grid::param(const std::string& name) {
+  if (!is_valid_param_name(name))
+    throw GridError("invalid parameter name '" + name +
+                    "': use a letter or _, then letters, digits, _, - or .");
+  int i = find_param(name);
+  if (i >= 0) return i;
+  names_.push_back(name);
+  return static_cast<int>(names_.size() - 1);
+}
+
+int Grid::find_param(const std::string& name) const {
+  auto it = std::find(names_.begin(), names_.end(), name);
+  return it == names_.end() ? -1 : static_cast<int>(it - names_.begin());
+}
+
+std::size_t Grid::add_member() {
+  members_.emplace_back();
+  changed();
+  return members_.size() - 1;
+}
+
+void Grid::set_axis(const std::string& name,
+                    std::shared_ptr<const ValueSeq> seq) {
+  for (size_t m = 0; m < members_.size(); ++m) set_axis(m, name, seq);
+}
+
+void Grid::set_axis(std::size_t member, const std::string& name,
+                    std::shared_ptr<const ValueSeq> seq) {
+  int p = param(name);
+  Product& prod = members_[member];
+  int a = prod.axis_of(p);
+  if (a >= 0 && prod.axes[a].zip)
+    throw GridError("parameter '" + name + "' is linked in '" +
+                    prod.axes[a].name + "' and cannot be replaced on its own");
+  if (a >= 0)
+    prod.axes[a].columns = {std::move(seq)};
+  else
+    prod.axes.push_back(Axis{name, {p}, {std::move(seq)}, false});
+  changed();
+}
+
+void Grid::add_zip(
+    std::size_t member, const std::string& name,
+    std::vector<std::pair<std::string, std::shared_ptr<const ValueSeq>>>
+        columns) {
+  if (columns.empty()) throw GridError("zip '" + name + "' has no parameters");
+  Axis axis{name, {}, {}, true};
+  const std::string first = columns.front().first;
+  const std::uint64_t length = columns.front().second->size();
+  for (auto& [param_name, seq] : columns) {
+    if (seq->size() != length)
+      throw GridError("zip '" + name + "': '" + first + "' has " +
+                      std::to_string(length) + " values but '" + param_name +
+                      "' has " + std::to_string(seq->size()));
+    int p = param(param_name);
+    if (members_[member].axis_of(p) >= 0)
+      throw GridError("zip '" + name + "': parameter '" + param_name +
+                      "' is given twice");
+    axis.params.push_back(p);
+    axis.columns.push_back(std::move(seq));
+  }
+  members_[member].axes.push_back(std::move(axis));
+  changed();
+}
+
+void Grid::link(const std::vector<std::string>& link_names) {
+  std::string what = "--link ";
+  for (size_t i = 0; i < link_names.size(); ++i)
+    what += (i ? "," : "") + link_names[i];
+  if (link_names.size() < 2)
+    throw GridError(what + ": name at least two parameters");
+  std::vector<int> params;
+  for (const auto& n : link_names) {
+    int p = find_param(n);
+    if (p < 0) throw GridError(what + ": unknown parameter '" + n + "'");
+    if (std::find(params.begin(), params.end(), p) != params.end())
+      throw GridError(what + ": parameter '" + n + "' is given twice");
+    params.push_back(p);
+  }
+  for (size_t m = 0; m < members_.size(); ++m) {
+    Product& prod = members_[m];
+    std::vector<int> axes;
+    for (size_t i = 0; i < params.size(); ++i) {
+      int a = prod.axis_of(params[i]);
+      if (a < 0) continue;
+      if (std::find(axes.begin(), axes.end(), a) == axes.end())
+        axes.push_back(a);
+    }
+    if (axes.empty()) continue;
+    for (size_t i = 0; i < params.size(); ++i)
+      if (prod.axis_of(params[i]) < 0)
+        throw GridError(what + ": grid member " + std::to_string(m) +
+                        " has no '" + link_names[i] + "'");
+    Axis merged{"", {}, {}, true};
+    for (int a : axes) {
+      const Axis& src = prod.axes[a];
+      if (src.size() != prod.axes[axes[0]].size())
+        throw GridError(what + ": '" + prod.axes[axes[0]].name + "' has " +
+                        std::to_string(prod.axes[axes[0]].size()) +
+                        " values but '" + src.name + "' has " +
+                        std::to_string(src.size()));
+      merged.name += (merged.name.empty() ? "" : "+") + src.name;
+      merged.params.insert(merged.params.end(), src.params.begin(),
+                           src.params.end());
+      merged.columns.insert(merged.columns.end(), src.columns.begin(),
+                            src.columns.end());
+    }
+    int first = *std::min_element(axes.begin(), axes.end());
+    prod.axes[first] = std::move(merged);
+    std::sort(axes.begin(), axes.end(), std::greater<>());
+    for (int a : axes)
+      if (a != first) prod.axes.erase(prod.axes.begin() + a);
+  }
+  changed();
+}
+
+namespace {
+
+Exclusion resolve(const Grid& grid,
+                  const std::vector<std::pair<std::string, Value>>& match) {
+  Exclusion ex;
+  for (const auto& [name, value] : match) {
+    int p = grid.find_param(name);
+    if (p < 0)
+      throw GridError("exclusion names unknown parameter '" + name + "'");
+    ex.emplace_back(p, value);
+  }
+  return ex;
+}
+
+bool has_all(const Product& prod, const Exclusion& ex) {
+  for (const auto& [p, v] : ex)
+    if (prod.axis_of(p) < 0) return false;
+  return true;
+}
+
+}  // namespace
+
+void Grid::exclude(const std::vector<std::pair<std::string, Value>>& match) {
+  Exclusion ex = resolve(*this, match);
+  for (auto& prod : members_)
+    if (has_all(prod, ex)) prod.exclusions.push_back(ex);
+  changed();
+}
+
+void Grid::exclude(std::size_t member,
+                   const std::vector<std::pair<std::string, Value>>& match) {
+  Exclusion ex = resolve(*this, match);
+  if (!has_all(members_[member], ex))
+    throw GridError(
+        "exclusion names a parameter this grid member does not have");
+  members_[member].exclusions.push_back(ex);
+  changed();
+}
+
+bool Grid::in_every_member(int param) const {
+  for (const auto& prod : members_)
+    if (prod.axis_of(param) < 0) return false;
+  return true;
+}
+
+const std::vector<ProductIndex>& Grid::index() const {
+  if (!index_) {
+    auto idx = std::make_unique<std::vector<ProductIndex>>();
+    std::vector<std::uint64_t> offsets;
+    std::uint64_t total = 0;
+    for (const auto& prod : members_) {
+      idx->emplace_back(prod);
+      offsets.push_back(total);
+      if (__builtin_add_overflow(total, idx->back().size(), &total))
+        throw GridError("the grid has more than 2^64 points");
+    }
+    offsets.push_back(total);
+    offsets_ = std::move(offsets);
+    index_ = std::move(idx);
+  }
+  return *index_;
 }
 
 std::uint64_t Grid::size() const {
-  std::uint64_t n = 1;
-  for (const auto& a : axes_)
-    if (__builtin_mul_overflow(n, a.values->size(), &n))
-      throw GridError("the grid has more than 2^64 points");
-  return n;
+  index();
+  return offsets_.back();
 }
 
-Point Grid::point(std::uint64_t i) const {
+std::uint64_t Grid::member_size(std::size_t member) const {
+  return index()[member].size();
+}
+
+std::uint64_t Grid::member_raw_size(std::size_t member) const {
+  return index()[member].raw_size();
+}
+
+namespace {
+
+Point decode_point(const Grid& grid, const ProductIndex& idx,
+                   std::size_t member, std::uint64_t raw, std::uint64_t index) {
+  const Product& prod = grid.members()[member];
+  std::vector<std::uint64_t> digits;
+  idx.decode(raw, digits);
   Point p;
-  p.index = i;
-  p.values.resize(axes_.size());
-  for (size_t k = axes_.size(); k-- > 0;) {
-    std::uint64_t n = axes_[k].values->size();
-    p.values[k] = axes_[k].values->at(i % n);
-    i /= n;
+  p.index = index;
+  p.member = member;
+  for (size_t a = 0; a < prod.axes.size(); ++a) {
+    const Axis& axis = prod.axes[a];
+    for (size_t c = 0; c < axis.params.size(); ++c)
+      p.values.emplace_back(axis.params[c], axis.columns[c]->at(digits[a]));
   }
   return p;
 }
 
+}  // namespace
+
+Point Grid::point(std::uint64_t i) const {
+  const auto& idx = index();
+  size_t m = std::upper_bound(offsets_.begin(), offsets_.end(), i) -
+             offsets_.begin() - 1;
+  return decode_point(*this, idx[m], m, idx[m].select(i - offsets_[m]), i);
+}
+
+Point PointCursor::point(std::uint64_t i) {
+  const auto& idx = grid_.index();
+  const auto& offsets = grid_.offsets_;
+  if (last_index_ != UINT64_MAX && i == last_index_ + 1) {
+    // The next point follows the last one: step forward instead of searching.
+    std::size_t m = last_member_;
+    std::uint64_t raw = idx[m].next_included(last_raw_ + 1);
+    while (raw >= idx[m].raw_size()) raw = idx[++m].next_included(0);
+    last_index_ = i;
+    last_raw_ = raw;
+    last_member_ = m;
+    return decode_point(grid_, idx[m], m, raw, i);
+  }
+  size_t m =
+      std::upper_bound(offsets.begin(), offsets.end(), i) - offsets.begin() - 1;
+  last_index_ = i;
+  last_member_ = m;
+  last_raw_ = idx[m].select(i - offsets[m]);
+  return decode_point(grid_, idx[m], m, last_raw_, i);
+}
+
 void append_params_json(std::string& out, const Grid& grid, const Point& p) {
   out += '{';
-  const auto& axes = grid.axes();
-  for (size_t k = 0; k < axes.size(); ++k) {
-    if (k) out += ',';
-    append_json_string(out, axes[k].name);
+  bool first = true;
+  for (const auto& [param, value] : p.values) {
+    if (!first) out += ',';
+    first = false;
+    append_json_string(out, grid.names()[param]);
     out += ':';
-    append_json(out, p.values[k]);
+    append_json(out, value);
   }
   out += '}';
+}
+
+std::string describe_grid(const Grid& grid) {
+  std::string out;
+  const auto& members = grid.members();
+  for (size_t m = 0; m < members.size(); ++m) {
+    const Product& prod = members[m];
+    if (members.size() > 1) out += "member " + std::to_string(m) + ":\n";
+    for (const auto& axis : prod.axes) {
+      if (axis.zip) {
+        out += "  " + axis.name + ": zip, " + std::to_string(axis.size()) +
+               " values\n";
+        for (size_t c = 0; c < axis.params.size(); ++c)
+          out += "    " + grid.names()[axis.params[c]] + ": " +
+                 axis.columns[c]->describe() + "\n";
+      } else {
+        out += "  " + axis.name + ": " + axis.columns[0]->describe() + "\n";
+      }
+    }
+    if (!prod.exclusions.empty())
+      out += "  exclusions: " + std::to_string(prod.exclusions.size()) +
+             ", skipping " +
+             std::to_string(grid.member_raw_size(m) - grid.member_size(m)) +
+             " of " + std::to_string(grid.member_raw_size(m)) + " points\n";
+    if (members.size() > 1)
+      out += "  points: " + std::to_string(grid.member_size(m)) + "\n";
+  }
+  out += "total: " + std::to_string(grid.size()) + " points\n";
+  return out;
 }
 
 }  // namespace sweep

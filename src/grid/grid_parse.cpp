@@ -1,6 +1,7 @@
 #include "sweep/grid_parse.hpp"
 
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -30,15 +31,28 @@ std::string location(std::string_view text, size_t byte,
   return source + ":" + std::to_string(line) + ":" + std::to_string(col);
 }
 
+Json parse_json(std::string_view text, const std::string& source) {
+  try {
+    return Json::parse(text);
+  } catch (const Json::parse_error& e) {
+    std::string msg = e.what();
+    // Keep nlohmann's description, drop its own position prefix.
+    size_t colon = msg.find(": ", msg.find("column"));
+    std::string detail =
+        colon == std::string::npos ? msg : msg.substr(colon + 2);
+    size_t byte = e.byte > 0 ? e.byte - 1 : 0;
+    throw GridError(location(text, byte, source) + ": invalid JSON: " + detail);
+  }
+}
+
 std::optional<Value> scalar_value(const Json& j) {
-  if (j.is_number_integer() && !j.is_number_unsigned())
-    return j.get<std::int64_t>();
   if (j.is_number_unsigned()) {
     auto u = j.get<std::uint64_t>();
     if (u <= static_cast<std::uint64_t>(INT64_MAX))
       return static_cast<std::int64_t>(u);
     return static_cast<double>(u);
   }
+  if (j.is_number_integer()) return j.get<std::int64_t>();
   if (j.is_number_float()) return j.get<double>();
   if (j.is_boolean()) return j.get<bool>();
   if (j.is_string()) return j.get<std::string>();
@@ -51,8 +65,9 @@ std::shared_ptr<const ValueSeq> range_from_json(const Json& obj,
                                                 const std::string& where) {
   for (const auto& [key, _] : obj.items())
     if (key != "from" && key != "to" && key != "step")
-      throw GridError(where + ": unknown key '" + key +
-                      "' in range (expected from, to, step)");
+      throw GridError(
+          where + ": unknown key '" + key +
+          "' (expected from/to/step, linspace, logspace, file or zip)");
   for (const char* key : {"from", "to"})
     if (!obj.contains(key))
       throw GridError(where + ": range needs '" + key + "'");
@@ -68,12 +83,36 @@ std::shared_ptr<const ValueSeq> range_from_json(const Json& obj,
     return std::make_shared<IntRange>(from.get<std::int64_t>(),
                                       to.get<std::int64_t>(),
                                       step.get<std::int64_t>(), where);
-  return std::make_shared<FloatRange>(from.get<double>(), to.get<double>(),
-                                      step.get<double>(), where);
+  return std::make_shared<FloatRange>(FloatRange::inclusive(
+      from.get<double>(), to.get<double>(), step.get<double>(), where));
 }
 
-std::shared_ptr<const ValueSeq> axis_from_json(const Json& j,
-                                               const std::string& where) {
+std::shared_ptr<const ValueSeq> space_from_json(const Json& args, bool log10,
+                                                const std::string& where) {
+  const char* name = log10 ? "logspace" : "linspace";
+  if (!args.is_array() || args.size() != 3)
+    throw GridError(where + ": " + name + " takes [A, B, N], not " +
+                    args.dump());
+  if (!args[0].is_number() || !args[1].is_number())
+    throw GridError(where + ": " + name + " bounds must be numbers, not " +
+                    args.dump());
+  if (!args[2].is_number_integer())
+    throw GridError(where + ": " + name + " N must be an integer, not " +
+                    args[2].dump());
+  return std::make_shared<FloatRange>(
+      FloatRange::linspace(args[0].get<double>(), args[1].get<double>(),
+                           args[2].get<std::int64_t>(), log10, where));
+}
+
+std::string resolve_path(const std::string& path, const std::string& base_dir) {
+  if (path.empty() || path[0] == '/' || base_dir.empty()) return path;
+  return (std::filesystem::path(base_dir) / path).string();
+}
+
+// Any axis form but a zip: list, scalar, range, linspace, logspace, file.
+std::shared_ptr<const ValueSeq> seq_from_json(const Json& j,
+                                              const std::string& where,
+                                              const std::string& base_dir) {
   if (j.is_array()) {
     if (j.empty()) throw GridError(where + ": empty list of values");
     std::vector<Value> values;
@@ -81,65 +120,192 @@ std::shared_ptr<const ValueSeq> axis_from_json(const Json& j,
     for (const auto& item : j) {
       auto v = scalar_value(item);
       if (!v)
-        throw GridError(where +
-                        ": list items must be numbers, strings or "
-                        "booleans, not " +
-                        type_name(item));
+        throw GridError(
+            where + ": list items must be numbers, strings or booleans, not " +
+            type_name(item));
       values.push_back(std::move(*v));
     }
     return std::make_shared<ValueList>(std::move(values));
   }
-  if (j.is_object()) return range_from_json(j, where);
+  if (j.is_object()) {
+    for (const char* key : {"linspace", "logspace", "file", "zip"}) {
+      if (!j.contains(key)) continue;
+      if (j.size() != 1)
+        throw GridError(where + ": '" + key +
+                        "' cannot be combined with other keys");
+      if (std::strcmp(key, "file") == 0) {
+        if (!j[key].is_string())
+          throw GridError(where + ": 'file' must be a path string, not " +
+                          j[key].dump());
+        return load_values_file(
+            resolve_path(j[key].get<std::string>(), base_dir), where);
+      }
+      if (std::strcmp(key, "zip") == 0)
+        throw GridError(where + ": a zip cannot be nested");
+      return space_from_json(j[key], key[1] == 'o', where);
+    }
+    return range_from_json(j, where);
+  }
   if (auto v = scalar_value(j))
-    return std::make_shared<ValueList>(std::vector<Value>{std::move(*v)});
+    return std::make_shared<ValueList>(std::vector<Value>{std::move(*v)},
+                                       "fixed");
   throw GridError(where + ": a value cannot be " + type_name(j));
+}
+
+std::vector<std::pair<std::string, Value>> match_from_json(
+    const Json& j, const std::string& where) {
+  if (!j.is_object() || j.empty())
+    throw GridError(
+        where +
+        ": an exclusion is a non-empty JSON object of parameter values, "
+        "not " +
+        j.dump());
+  std::vector<std::pair<std::string, Value>> match;
+  for (const auto& [name, value] : j.items()) {
+    auto v = scalar_value(value);
+    if (!v)
+      throw GridError(where + ": exclusion value of '" + name +
+                      "' must be a number, string or boolean");
+    match.emplace_back(name, std::move(*v));
+  }
+  return match;
+}
+
+void member_from_json(Grid& grid, std::size_t member, const Json& doc,
+                      const std::string& source, const std::string& base_dir) {
+  if (!doc.is_object())
+    throw GridError(
+        source +
+        ": the grid must be a JSON object of parameters (or an array "
+        "of them), not " +
+        type_name(doc));
+  const Json* exclusions = nullptr;
+  for (const auto& [name, value] : doc.items()) {
+    std::string where = source + ": parameter '" + name + "'";
+    if (name == "exclude") {
+      if (!value.is_array())
+        throw GridError(
+            source + ": 'exclude' is reserved for a list of exclusions, not " +
+            type_name(value));
+      exclusions = &value;
+      continue;
+    }
+    if (!is_valid_param_name(name))
+      throw GridError(
+          where +
+          ": invalid name: use a letter or _, then letters, digits, _, - "
+          "or .");
+    if (value.is_object() && value.contains("zip")) {
+      if (value.size() != 1)
+        throw GridError(where + ": 'zip' cannot be combined with other keys");
+      const Json& cols = value["zip"];
+      if (!cols.is_object() || cols.empty())
+        throw GridError(where + ": zip takes an object of parameters");
+      std::vector<std::pair<std::string, std::shared_ptr<const ValueSeq>>>
+          columns;
+      for (const auto& [col, spec] : cols.items()) {
+        if (!is_valid_param_name(col))
+          throw GridError(where + ": invalid parameter name '" + col +
+                          "' in zip");
+        columns.emplace_back(
+            col, seq_from_json(spec, where + " zip '" + col + "'", base_dir));
+      }
+      try {
+        grid.add_zip(member, name, std::move(columns));
+      } catch (const GridError& e) {
+        throw GridError(source + ": " + e.what());
+      }
+      continue;
+    }
+    if (grid.find_param(name) >= 0 &&
+        grid.members()[member].axis_of(grid.find_param(name)) >= 0)
+      throw GridError(where + ": given twice");
+    grid.set_axis(member, name, seq_from_json(value, where, base_dir));
+  }
+  if (exclusions) {
+    for (size_t k = 0; k < exclusions->size(); ++k) {
+      std::string where = source + ": exclude[" + std::to_string(k) + "]";
+      auto match = match_from_json((*exclusions)[k], where);
+      try {
+        grid.exclude(member, match);
+      } catch (const GridError& e) {
+        throw GridError(where + ": " + e.what());
+      }
+    }
+  }
 }
 
 }  // namespace
 
-Grid parse_grid_json(std::string_view text, const std::string& source) {
-  Json doc;
-  try {
-    doc = Json::parse(text);
-  } catch (const Json::parse_error& e) {
-    std::string msg = e.what();
-    // Keep nlohmann's description, drop its own position prefix.
-    size_t colon = msg.find(": ", msg.find("column"));
-    std::string detail =
-        colon == std::string::npos ? msg : msg.substr(colon + 2);
-    size_t byte = e.byte > 0 ? e.byte - 1 : 0;
-    throw GridError(location(text, byte, source) + ": invalid JSON: " + detail);
-  }
-  if (!doc.is_object())
-    throw GridError(source +
-                    ": the grid must be a JSON object of parameters, "
-                    "not " +
-                    type_name(doc));
+Grid parse_grid_json(std::string_view text, const std::string& source,
+                     const std::string& base_dir) {
+  Json doc = parse_json(text, source);
   Grid grid;
-  for (const auto& [name, value] : doc.items()) {
-    std::string where = source + ": parameter '" + name + "'";
-    if (!is_valid_param_name(name))
-      throw GridError(where +
-                      ": invalid name: use a letter or _, then "
-                      "letters, digits, _, - or .");
-    grid.set_axis(name, axis_from_json(value, where));
+  if (doc.is_array()) {
+    if (doc.empty()) throw GridError(source + ": an empty union has no points");
+    for (size_t m = 0; m < doc.size(); ++m) {
+      std::size_t member = m == 0 ? 0 : grid.add_member();
+      member_from_json(grid, member, doc[m],
+                       source + "[" + std::to_string(m) + "]", base_dir);
+    }
+    return grid;
   }
+  member_from_json(grid, 0, doc, source, base_dir);
   return grid;
 }
 
-Grid load_grid_file(const std::string& path) {
-  std::string text;
-  if (path == "-") {
-    text.assign(std::istreambuf_iterator<char>(std::cin), {});
-    return parse_grid_json(text, "<stdin>");
-  }
+namespace {
+
+std::string read_file(const std::string& path, const std::string& what) {
   std::ifstream in(path, std::ios::binary);
   if (!in)
-    throw GridError(path + ": cannot read grid file: " + std::strerror(errno));
+    throw GridError(path + ": cannot read " + what + ": " +
+                    std::strerror(errno));
   std::ostringstream ss;
   ss << in.rdbuf();
-  if (in.bad()) throw GridError(path + ": cannot read grid file");
-  return parse_grid_json(ss.str(), path);
+  if (in.bad()) throw GridError(path + ": cannot read " + what);
+  return ss.str();
+}
+
+}  // namespace
+
+Grid load_grid_file(const std::string& path) {
+  if (path == "-") {
+    std::string text(std::istreambuf_iterator<char>(std::cin), {});
+    return parse_grid_json(text, "<stdin>", ".");
+  }
+  if (std::filesystem::is_directory(path))
+    throw GridError(path + ": cannot read grid file: it is a directory");
+  std::string text = read_file(path, "grid file");
+  return parse_grid_json(text, path,
+                         std::filesystem::path(path).parent_path().string());
+}
+
+std::shared_ptr<const ValueSeq> load_values_file(const std::string& path,
+                                                 const std::string& where) {
+  if (std::filesystem::is_directory(path))
+    throw GridError(where + ": " + path +
+                    ": cannot read values file: it is a directory");
+  std::string text;
+  try {
+    text = read_file(path, "values file");
+  } catch (const GridError& e) {
+    throw GridError(where + ": " + e.what());
+  }
+  std::vector<Value> values;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t nl = text.find('\n', start);
+    if (nl == std::string::npos) nl = text.size();
+    std::string_view line(text.data() + start, nl - start);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.find_first_not_of(" \t") != std::string_view::npos)
+      values.push_back(parse_scalar(line));
+    start = nl + 1;
+  }
+  if (values.empty())
+    throw GridError(where + ": " + path + ": the values file has no values");
+  return std::make_shared<ValueList>(std::move(values), "file " + path);
 }
 
 namespace {
@@ -151,7 +317,8 @@ std::vector<std::string> split_list(std::string_view spec, bool& escaped) {
   for (size_t i = 0; i < spec.size(); ++i) {
     char c = spec[i];
     if (c == '\\' && i + 1 < spec.size() &&
-        (spec[i + 1] == ',' || spec[i + 1] == '\\' || spec[i + 1] == '.')) {
+        (spec[i + 1] == ',' || spec[i + 1] == '\\' || spec[i + 1] == '.' ||
+         spec[i + 1] == '@')) {
       items.back() += spec[++i];
       escaped = true;
     } else if (c == ',') {
@@ -174,11 +341,38 @@ double as_double(const Value& v) {
   return std::get<double>(v);
 }
 
+std::shared_ptr<const ValueSeq> space_from_spec(std::string_view args,
+                                                bool log10,
+                                                const std::string& flag) {
+  const char* name = log10 ? "logspace" : "linspace";
+  bool escaped = false;
+  auto items = split_list(args, escaped);
+  if (items.size() != 3)
+    throw GridError(flag + ": " + name + " takes A,B,N (e.g. " + name +
+                    ":0,1,5)");
+  Value a = parse_scalar(items[0]), b = parse_scalar(items[1]),
+        n = parse_scalar(items[2]);
+  if (!is_number(a) || !is_number(b))
+    throw GridError(flag + ": " + name + " bounds must be numbers");
+  if (!std::holds_alternative<std::int64_t>(n))
+    throw GridError(flag + ": " + name + " N must be an integer, not '" +
+                    items[2] + "'");
+  return std::make_shared<FloatRange>(FloatRange::linspace(
+      as_double(a), as_double(b), std::get<std::int64_t>(n), log10, flag));
+}
+
 }  // namespace
 
 std::shared_ptr<const ValueSeq> parse_param_spec(std::string_view spec,
                                                  const std::string& flag) {
   if (spec.empty()) throw GridError(flag + ": empty list of values");
+  if (spec[0] == '@')
+    return load_values_file(std::string(spec.substr(1)), flag);
+  for (bool log10 : {false, true}) {
+    std::string_view prefix = log10 ? "logspace:" : "linspace:";
+    if (spec.substr(0, prefix.size()) == prefix)
+      return space_from_spec(spec.substr(prefix.size()), log10, flag);
+  }
   bool escaped = false;
   std::vector<std::string> items = split_list(spec, escaped);
   size_t dots = spec.find("..");
@@ -192,28 +386,29 @@ std::shared_ptr<const ValueSeq> parse_param_spec(std::string_view spec,
     }
     Value a = parse_scalar(from), b = parse_scalar(to), s = parse_scalar(step);
     if (!is_number(a) || !is_number(b) || !is_number(s))
-      throw GridError(flag + ": '" + std::string(spec) +
-                      "' is not a numeric range (A..B or A..B:S with numbers; "
-                      "write \\.\\. for literal dots)");
+      throw GridError(
+          flag + ": '" + std::string(spec) +
+          "' is not a numeric range (A..B or A..B:S with numbers; write \\.\\. "
+          "for literal dots)");
     if (std::holds_alternative<std::int64_t>(a) &&
         std::holds_alternative<std::int64_t>(b) &&
         std::holds_alternative<std::int64_t>(s))
       return std::make_shared<IntRange>(std::get<std::int64_t>(a),
                                         std::get<std::int64_t>(b),
                                         std::get<std::int64_t>(s), flag);
-    return std::make_shared<FloatRange>(as_double(a), as_double(b),
-                                        as_double(s), flag);
+    return std::make_shared<FloatRange>(
+        FloatRange::inclusive(as_double(a), as_double(b), as_double(s), flag));
   }
   std::vector<Value> values;
   values.reserve(items.size());
   for (const auto& item : items) {
     if (item.empty())
-      throw GridError(flag +
-                      ": empty item in list (use a grid file for an "
-                      "empty string)");
+      throw GridError(
+          flag + ": empty item in list (use a grid file for an empty string)");
     values.push_back(parse_scalar(item));
   }
-  return std::make_shared<ValueList>(std::move(values));
+  return std::make_shared<ValueList>(std::move(values),
+                                     values.size() == 1 ? "fixed" : "list");
 }
 
 void apply_param_flags(Grid& grid, const std::vector<std::string>& flags) {
@@ -229,8 +424,35 @@ void apply_param_flags(Grid& grid, const std::vector<std::string>& flags) {
                       "': use a letter or _, then letters, digits, _, - or .");
     if (!seen.insert(name).second)
       throw GridError(where + ": parameter '" + name + "' is given twice");
-    grid.set_axis(
-        name, parse_param_spec(std::string_view(flag).substr(eq + 1), where));
+    auto seq = parse_param_spec(std::string_view(flag).substr(eq + 1), where);
+    try {
+      grid.set_axis(name, std::move(seq));
+    } catch (const GridError& e) {
+      throw GridError(where + ": " + e.what());
+    }
+  }
+}
+
+void apply_link_flags(Grid& grid, const std::vector<std::string>& flags) {
+  for (const auto& flag : flags) {
+    std::vector<std::string> names;
+    std::stringstream ss(flag);
+    std::string name;
+    while (std::getline(ss, name, ',')) names.push_back(name);
+    grid.link(names);
+  }
+}
+
+void apply_exclude_flags(Grid& grid, const std::vector<std::string>& flags) {
+  for (const auto& flag : flags) {
+    std::string where = "--exclude " + flag;
+    Json j = parse_json(flag, "--exclude");
+    auto match = match_from_json(j, where);
+    try {
+      grid.exclude(match);
+    } catch (const GridError& e) {
+      throw GridError(where + ": " + e.what());
+    }
   }
 }
 

@@ -22,6 +22,11 @@ void JsonlWriter::begin_record(const Job& job) {
   b.append(num, r.ptr - num);
   b += ",\"params\":";
   b += job.params_json;
+  if (job.repeated) {
+    r = std::to_chars(num, num + sizeof num, job.rep);
+    b += ",\"rep\":";
+    b.append(num, r.ptr - num);
+  }
 }
 
 void JsonlWriter::on_line(const Job& job, Stream stream,

@@ -30,6 +30,7 @@ double quantile(std::vector<double> values, double q) {
 StatsSummary Stats::summary(double wall_s, int interrupted_by) const {
   StatsSummary s;
   s.points = points_;
+  s.jobs = jobs_;
   s.started = started_;
   s.succeeded = succeeded_;
   s.failed = failed_;
@@ -74,19 +75,31 @@ std::string format_duration(double seconds) {
 std::string format_report(const StatsSummary& s) {
   std::string out = "STATISTICS\n";
   char buf[256];
+  std::snprintf(buf, sizeof buf, "  points        %llu\n",
+                static_cast<unsigned long long>(s.points));
+  out += buf;
   std::snprintf(
       buf, sizeof buf,
-      "  points        %llu (%llu succeeded, %llu failed, %llu not run)\n",
-      static_cast<unsigned long long>(s.points),
+      "  jobs          %llu (%llu succeeded, %llu failed, %llu not run)\n",
+      static_cast<unsigned long long>(s.jobs),
       static_cast<unsigned long long>(s.succeeded),
       static_cast<unsigned long long>(s.failed),
       static_cast<unsigned long long>(s.not_run()));
   out += buf;
-  out += "  wall time     " + format_duration(s.wall_s) + "\n";
-  if (s.succeeded + s.failed > 0)
-    out += "  job duration  min " + format_duration(s.min_s) + ", median " +
-           format_duration(s.median_s) + ", p95 " + format_duration(s.p95_s) +
-           ", max " + format_duration(s.max_s) + "\n";
+  out += "  wall time     ";
+  out += format_duration(s.wall_s);
+  out += "\n";
+  if (s.succeeded + s.failed > 0) {
+    out += "  job duration  min ";
+    out += format_duration(s.min_s);
+    out += ", median ";
+    out += format_duration(s.median_s);
+    out += ", p95 ";
+    out += format_duration(s.p95_s);
+    out += ", max ";
+    out += format_duration(s.max_s);
+    out += "\n";
+  }
   std::snprintf(
       buf, sizeof buf,
       "  throughput    %.1f jobs/s on %zu threads, utilisation %.1f%%\n",
@@ -98,6 +111,7 @@ std::string format_report(const StatsSummary& s) {
 std::string stats_json(const StatsSummary& s) {
   nlohmann::ordered_json j;
   j["points"] = s.points;
+  j["jobs"] = s.jobs;
   j["succeeded"] = s.succeeded;
   j["failed"] = s.failed;
   j["not_run"] = s.not_run();

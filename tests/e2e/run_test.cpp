@@ -82,7 +82,7 @@ TEST_CASE("the ModelEvaluator sweep runs 6090 real jobs, each exactly once") {
   CHECK(jobs.size() == 6090);
   CHECK(*jobs.rbegin() == 6089);
   CHECK(
-      r.err.find("points        6090 (6090 succeeded, 0 failed, 0 not run)") !=
+      r.err.find("jobs          6090 (6090 succeeded, 0 failed, 0 not run)") !=
       std::string::npos);
 }
 
@@ -182,7 +182,7 @@ TEST_CASE(
   CHECK(recs[0].begin().key() == "job");
 }
 
-TEST_CASE("end records carry exit codes and signals; any failure exits 1") {
+TEST_CASE("end records carry exit codes and signals and any failure exits 1") {
   auto r = sweep(
       {"run", "-j", "2", "-p", "code=0,3", "--", "sh", "-c", "exit <code>"});
   CHECK(r.exit == 1);
@@ -303,7 +303,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "sweep grid reads a grid from stdin; -p replaces a file axis in place") {
+    "sweep grid reads a grid from stdin and -p replaces a file axis in place") {
   auto r = sweep({"grid", "-", "-p", "a=5"},
                  {.input = R"({"a": [1, 2], "b": ["x"]})"});
   CHECK(r.exit == 0);

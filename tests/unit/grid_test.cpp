@@ -42,17 +42,17 @@ TEST_CASE("integer ranges are inclusive and checked") {
 }
 
 TEST_CASE("float ranges include the end within rounding and round values") {
-  FloatRange r(0, 1, 0.1, "t");
+  FloatRange r = FloatRange::inclusive(0, 1, 0.1, "t");
   CHECK(r.size() == 11);
   CHECK(all_texts(r) == std::vector<std::string>{"0", "0.1", "0.2", "0.3",
                                                  "0.4", "0.5", "0.6", "0.7",
                                                  "0.8", "0.9", "1"});
-  CHECK(FloatRange(0.5, 2, 0.5, "t").size() == 4);
-  CHECK(FloatRange(0, 1, 0.3, "t").size() == 4);  // 0, 0.3, 0.6, 0.9
-  CHECK(all_texts(FloatRange(1, 0, -0.25, "t")) ==
+  CHECK(FloatRange::inclusive(0.5, 2, 0.5, "t").size() == 4);
+  CHECK(FloatRange::inclusive(0, 1, 0.3, "t").size() == 4);  // 0, 0.3, 0.6, 0.9
+  CHECK(all_texts(FloatRange::inclusive(1, 0, -0.25, "t")) ==
         std::vector<std::string>{"1", "0.75", "0.5", "0.25", "0"});
-  CHECK_THROWS_AS(FloatRange(0, 1, 0.0, "t"), GridError);
-  CHECK_THROWS_AS(FloatRange(1, 0, 0.1, "t"), GridError);
+  CHECK_THROWS_AS(FloatRange::inclusive(0, 1, 0.0, "t"), GridError);
+  CHECK_THROWS_AS(FloatRange::inclusive(1, 0, 0.1, "t"), GridError);
 }
 
 TEST_CASE("points are the cartesian product, last axis fastest") {
@@ -111,8 +111,9 @@ TEST_CASE("grid file errors name the file and what is wrong") {
                        doctest::Contains("g.json:3:5: invalid JSON"),
                        GridError);
   CHECK_THROWS_WITH_AS(
-      parse_grid_json("[1, 2]", "g.json"),
-      "g.json: the grid must be a JSON object of parameters, not array",
+      parse_grid_json("42", "g.json"),
+      "g.json: the grid must be a JSON object of parameters (or an array of "
+      "them), not number",
       GridError);
   CHECK_THROWS_WITH_AS(parse_grid_json(R"({"a": []})", "g.json"),
                        "g.json: parameter 'a': empty list of values",

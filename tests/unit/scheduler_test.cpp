@@ -13,9 +13,10 @@ namespace {
 class CountingSource : public JobSource {
  public:
   explicit CountingSource(std::uint64_t n) : n_(n) {}
-  std::optional<Job> next() override {
+  std::optional<Job> next(size_t slot) override {
     if (i_ >= n_) return std::nullopt;
     Job j;
+    j.slot = slot;
     j.index = i_++;
     j.argv = {"fake"};
     return j;

@@ -18,7 +18,7 @@ TEST_CASE("quantiles interpolate like numpy") {
 }
 
 TEST_CASE("stats count outcomes and compute utilisation") {
-  Stats s(5, 2);
+  Stats s(5, 5, 2);
   Job j;
   JobResult ok, bad, sig;
   ok.duration_s = 1;
@@ -33,6 +33,7 @@ TEST_CASE("stats count outcomes and compute utilisation") {
   s.on_finish(j, ok);
   StatsSummary sum = s.summary(4.0);
   CHECK(sum.points == 5);
+  CHECK(sum.jobs == 5);
   CHECK(sum.succeeded == 2);
   CHECK(sum.failed == 2);
   CHECK(sum.not_run() == 1);
@@ -46,7 +47,8 @@ TEST_CASE("stats count outcomes and compute utilisation") {
 
 TEST_CASE("the report and its JSON form carry the same figures") {
   StatsSummary s;
-  s.points = 6090;
+  s.points = 3045;
+  s.jobs = 6090;
   s.started = 6090;
   s.succeeded = 6089;
   s.failed = 1;
@@ -60,7 +62,8 @@ TEST_CASE("the report and its JSON form carry the same figures") {
   s.utilisation = 0.971;
   std::string r = format_report(s);
   CHECK(r.find("STATISTICS\n") == 0);
-  CHECK(r.find("points        6090 (6089 succeeded, 1 failed, 0 not run)") !=
+  CHECK(r.find("points        3045\n") != std::string::npos);
+  CHECK(r.find("jobs          6090 (6089 succeeded, 1 failed, 0 not run)") !=
         std::string::npos);
   CHECK(r.find("wall time     12.500 s") != std::string::npos);
   CHECK(r.find("min 1.20 ms, median 2.00 ms, p95 3.10 ms, max 10.00 ms") !=
@@ -68,7 +71,8 @@ TEST_CASE("the report and its JSON form carry the same figures") {
   CHECK(r.find("487.2 jobs/s on 4 threads, utilisation 97.1%") !=
         std::string::npos);
   auto j = nlohmann::json::parse(stats_json(s));
-  CHECK(j["points"] == 6090);
+  CHECK(j["points"] == 3045);
+  CHECK(j["jobs"] == 6090);
   CHECK(j["failed"] == 1);
   CHECK(j["threads"] == 4);
   CHECK(j["job_duration_s"]["p95"].get<double>() == doctest::Approx(0.0031));

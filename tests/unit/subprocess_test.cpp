@@ -37,7 +37,7 @@ void drain(LocalRunner& runner, Collect& sink) {
 }  // namespace
 
 TEST_CASE(
-    "stdout and stderr arrive as separate lines; exit codes and signals") {
+    "stdout and stderr arrive as separate lines with exit codes and signals") {
   SignalGuard guard;
   LocalRunner runner;
   Collect sink;
@@ -103,7 +103,7 @@ TEST_CASE("a child that kills itself with SIGINT does not interrupt sweep") {
   CHECK(sink.results[0].signal == SIGINT);
 }
 
-TEST_CASE("a signal to sweep interrupts the wait; the group is terminated") {
+TEST_CASE("a signal to sweep interrupts the wait and the group is terminated") {
   SignalGuard guard;
   LocalRunner runner;
   Collect sink;

@@ -1,0 +1,177 @@
+#include "sweep/value_seq.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <optional>
+
+#include "sweep/error.hpp"
+
+namespace sweep {
+
+namespace {
+
+std::optional<double> as_number(const Value& v) {
+  if (const auto* i = std::get_if<std::int64_t>(&v))
+    return static_cast<double>(*i);
+  if (const auto* d = std::get_if<double>(&v)) return *d;
+  return std::nullopt;
+}
+
+// Digits after the decimal point in the shortest form of d, or -1 when the
+// shortest form needs an exponent.
+int decimals_of(double d) {
+  char buf[64];
+  auto r = std::to_chars(buf, buf + sizeof buf, d);
+  std::string_view s(buf, r.ptr - buf);
+  if (s.find_first_of("eE") != std::string_view::npos) return -1;
+  size_t dot = s.find('.');
+  return dot == std::string_view::npos ? 0
+                                       : static_cast<int>(s.size() - dot - 1);
+}
+
+}  // namespace
+
+bool values_equal(const Value& a, const Value& b) {
+  auto x = as_number(a), y = as_number(b);
+  if (x && y) {
+    if (std::holds_alternative<std::int64_t>(a) &&
+        std::holds_alternative<std::int64_t>(b))
+      return std::get<std::int64_t>(a) == std::get<std::int64_t>(b);
+    return *x == *y;
+  }
+  return a == b;
+}
+
+std::vector<std::uint64_t> ValueSeq::indices_of(const Value& v) const {
+  std::vector<std::uint64_t> out;
+  for (std::uint64_t i = 0; i < size(); ++i)
+    if (values_equal(at(i), v)) out.push_back(i);
+  return out;
+}
+
+std::string ValueList::describe() const {
+  return origin_ + ", " + std::to_string(values_.size()) + " value" +
+         (values_.size() == 1 ? "" : "s");
+}
+
+IntRange::IntRange(std::int64_t from, std::int64_t to, std::int64_t step,
+                   const std::string& where)
+    : from_(from), step_(step) {
+  if (step == 0) throw GridError(where + ": range step must not be zero");
+  __int128 span = static_cast<__int128>(to) - from;
+  if ((span > 0 && step < 0) || (span < 0 && step > 0))
+    throw GridError(where + ": range is reversed (from " +
+                    std::to_string(from) + " to " + std::to_string(to) +
+                    " with step " + std::to_string(step) + ")");
+  size_ = static_cast<std::uint64_t>(span / step) + 1;
+}
+
+Value IntRange::at(std::uint64_t i) const {
+  return static_cast<std::int64_t>(from_ + static_cast<__int128>(i) * step_);
+}
+
+std::vector<std::uint64_t> IntRange::indices_of(const Value& v) const {
+  auto d = as_number(v);
+  if (!d) return {};
+  // Compare exactly in integers when possible.
+  __int128 target;
+  if (const auto* i = std::get_if<std::int64_t>(&v)) {
+    target = *i;
+  } else {
+    if (*d != std::floor(*d) || std::fabs(*d) > 9.2e18) return {};
+    target = static_cast<__int128>(*d);
+  }
+  __int128 off = target - from_;
+  if (off % step_ != 0) return {};
+  __int128 k = off / step_;
+  if (k < 0 || k >= static_cast<__int128>(size_)) return {};
+  return {static_cast<std::uint64_t>(k)};
+}
+
+std::string IntRange::describe() const {
+  return "range " + std::to_string(from_) + ".." + to_text(at(size_ - 1)) +
+         ":" + std::to_string(step_) + ", " + std::to_string(size_) + " values";
+}
+
+FloatRange::FloatRange(double from, double step, std::uint64_t size,
+                       std::string kind)
+    : from_(from), step_(step), size_(size), kind_(std::move(kind)) {
+  int a = decimals_of(from), b = decimals_of(step);
+  decimals_ = (a < 0 || b < 0) ? -1 : std::max(a, b);
+  if (decimals_ > 15) decimals_ = -1;
+}
+
+FloatRange FloatRange::inclusive(double from, double to, double step,
+                                 const std::string& where) {
+  if (!std::isfinite(from) || !std::isfinite(to) || !std::isfinite(step))
+    throw GridError(where + ": range bounds must be finite numbers");
+  if (step == 0) throw GridError(where + ": range step must not be zero");
+  double k = (to - from) / step;
+  // Tolerate rounding so that 0..1 by 0.1 has 11 values, not 10.
+  double tolerance = 1e-9 * std::max(1.0, std::fabs(k));
+  if (k < -tolerance)
+    throw GridError(where + ": range is reversed (from " + to_text(from) +
+                    " to " + to_text(to) + " with step " + to_text(step) + ")");
+  double n = std::floor(std::max(0.0, k) + tolerance) + 1;
+  if (n > 9e18) throw GridError(where + ": range has too many values");
+  return FloatRange(
+      from, step, static_cast<std::uint64_t>(n),
+      "range " + to_text(from) + ".." + to_text(to) + ":" + to_text(step));
+}
+
+FloatRange FloatRange::linspace(double a, double b, std::int64_t n, bool log10,
+                                const std::string& where) {
+  const char* name = log10 ? "logspace" : "linspace";
+  if (!std::isfinite(a) || !std::isfinite(b))
+    throw GridError(where + ": " + name + " bounds must be finite numbers");
+  if (n < 1)
+    throw GridError(where + ": " + name + " needs at least 1 value, not " +
+                    std::to_string(n));
+  double step = n > 1 ? (b - a) / static_cast<double>(n - 1) : 0;
+  FloatRange r(a, step, static_cast<std::uint64_t>(n),
+               std::string(name) + "(" + to_text(a) + ", " + to_text(b) + ", " +
+                   std::to_string(n) + ")");
+  r.log10_ = log10;
+  r.has_last_ = n > 1;
+  r.last_ = b;
+  return r;
+}
+
+double FloatRange::linear(std::uint64_t i) const {
+  if (has_last_ && i + 1 == size_) return last_;
+  double v = from_ + static_cast<double>(i) * step_;
+  if (decimals_ >= 0) {
+    double scale = std::pow(10.0, decimals_);
+    double scaled = std::round(v * scale);
+    // An exact integer divided by an exact power of ten rounds correctly to
+    // the double nearest the decimal the user meant.
+    if (std::fabs(scaled) < 9007199254740992.0) v = scaled / scale;
+  }
+  return v;
+}
+
+Value FloatRange::at(std::uint64_t i) const {
+  double v = linear(i);
+  return log10_ ? std::pow(10.0, v) : v;
+}
+
+std::vector<std::uint64_t> FloatRange::indices_of(const Value& v) const {
+  auto d = as_number(v);
+  if (!d) return {};
+  if (log10_ || step_ == 0) return ValueSeq::indices_of(v);
+  // Only the nearest index (and its neighbours, for rounding) can match.
+  double k = std::round((*d - from_) / step_);
+  std::vector<std::uint64_t> out;
+  for (double c = k - 1; c <= k + 1; ++c)
+    if (c >= 0 && c < static_cast<double>(size_) &&
+        values_equal(at(static_cast<std::uint64_t>(c)), v))
+      out.push_back(static_cast<std::uint64_t>(c));
+  return out;
+}
+
+std::string FloatRange::describe() const {
+  return kind_ + ", " + std::to_string(size_) + " value" +
+         (size_ == 1 ? "" : "s");
+}
+
+}  // namespace sweep
