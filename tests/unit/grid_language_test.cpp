@@ -5,6 +5,7 @@
 #include <fstream>
 #include <random>
 
+#include "grid_helpers.hpp"
 #include "sweep/command_template.hpp"
 #include "sweep/error.hpp"
 #include "sweep/grid.hpp"
@@ -12,26 +13,11 @@
 
 using namespace sweep;
 
+using test::all_points;
+using test::params;
+using test::texts;
+
 namespace {
-
-std::string params(const Grid& g, std::uint64_t i) {
-  std::string s;
-  append_params_json(s, g, g.point(i));
-  return s;
-}
-
-std::vector<std::string> all_points(const Grid& g) {
-  std::vector<std::string> out;
-  for (std::uint64_t i = 0; i < g.size(); ++i) out.push_back(params(g, i));
-  return out;
-}
-
-std::vector<std::string> texts(const ValueSeq& seq) {
-  std::vector<std::string> out;
-  for (std::uint64_t i = 0; i < seq.size(); ++i)
-    out.push_back(to_text(seq.at(i)));
-  return out;
-}
 
 using Strings = std::vector<std::string>;
 

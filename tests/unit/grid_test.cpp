@@ -2,27 +2,14 @@
 
 #include <doctest/doctest.h>
 
+#include "grid_helpers.hpp"
 #include "sweep/error.hpp"
 #include "sweep/grid_parse.hpp"
 
 using namespace sweep;
 
-namespace {
-
-std::string params(const Grid& g, std::uint64_t i) {
-  std::string s;
-  append_params_json(s, g, g.point(i));
-  return s;
-}
-
-std::vector<std::string> all_texts(const ValueSeq& seq) {
-  std::vector<std::string> out;
-  for (std::uint64_t i = 0; i < seq.size(); ++i)
-    out.push_back(to_text(seq.at(i)));
-  return out;
-}
-
-}  // namespace
+using test::params;
+using test::texts;
 
 TEST_CASE("integer ranges are inclusive and checked") {
   IntRange r(2, 30, 1, "t");
@@ -44,12 +31,12 @@ TEST_CASE("integer ranges are inclusive and checked") {
 TEST_CASE("float ranges include the end within rounding and round values") {
   FloatRange r = FloatRange::inclusive(0, 1, 0.1, "t");
   CHECK(r.size() == 11);
-  CHECK(all_texts(r) == std::vector<std::string>{"0", "0.1", "0.2", "0.3",
-                                                 "0.4", "0.5", "0.6", "0.7",
-                                                 "0.8", "0.9", "1"});
+  CHECK(texts(r) == std::vector<std::string>{"0", "0.1", "0.2", "0.3", "0.4",
+                                             "0.5", "0.6", "0.7", "0.8", "0.9",
+                                             "1"});
   CHECK(FloatRange::inclusive(0.5, 2, 0.5, "t").size() == 4);
   CHECK(FloatRange::inclusive(0, 1, 0.3, "t").size() == 4);  // 0, 0.3, 0.6, 0.9
-  CHECK(all_texts(FloatRange::inclusive(1, 0, -0.25, "t")) ==
+  CHECK(texts(FloatRange::inclusive(1, 0, -0.25, "t")) ==
         std::vector<std::string>{"1", "0.75", "0.5", "0.25", "0"});
   CHECK_THROWS_AS(FloatRange::inclusive(0, 1, 0.0, "t"), GridError);
   CHECK_THROWS_AS(FloatRange::inclusive(1, 0, 0.1, "t"), GridError);
@@ -145,16 +132,17 @@ TEST_CASE("grid file errors name the file and what is wrong") {
 }
 
 TEST_CASE("-p specs: lists, escapes and ranges") {
-  auto texts = [](std::string_view spec) {
-    return all_texts(*parse_param_spec(spec, "-p"));
+  auto spec_texts = [](std::string_view spec) {
+    return texts(*parse_param_spec(spec, "-p"));
   };
-  CHECK(texts("a,b,c") == std::vector<std::string>{"a", "b", "c"});
-  CHECK(texts("1\\,5,2") == std::vector<std::string>{"1,5", "2"});
-  CHECK(texts("2..5") == std::vector<std::string>{"2", "3", "4", "5"});
-  CHECK(texts("10..30:10") == std::vector<std::string>{"10", "20", "30"});
-  CHECK(texts("0..0.5:0.25") == std::vector<std::string>{"0", "0.25", "0.5"});
-  CHECK(texts("a\\.\\.b") == std::vector<std::string>{"a..b"});
-  CHECK(texts("x..y,z") == std::vector<std::string>{"x..y", "z"});
+  CHECK(spec_texts("a,b,c") == std::vector<std::string>{"a", "b", "c"});
+  CHECK(spec_texts("1\\,5,2") == std::vector<std::string>{"1,5", "2"});
+  CHECK(spec_texts("2..5") == std::vector<std::string>{"2", "3", "4", "5"});
+  CHECK(spec_texts("10..30:10") == std::vector<std::string>{"10", "20", "30"});
+  CHECK(spec_texts("0..0.5:0.25") ==
+        std::vector<std::string>{"0", "0.25", "0.5"});
+  CHECK(spec_texts("a\\.\\.b") == std::vector<std::string>{"a..b"});
+  CHECK(spec_texts("x..y,z") == std::vector<std::string>{"x..y", "z"});
   auto first = parse_param_spec("7,0.5,true,gini", "-p");
   CHECK(std::holds_alternative<std::int64_t>(first->at(0)));
   CHECK(std::holds_alternative<double>(first->at(1)));

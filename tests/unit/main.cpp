@@ -39,8 +39,10 @@ int main(int argc, char** argv) {
   if (context.shouldExit()) return result;
   bool listing = false;
   for (int i = 1; i < argc; ++i)
-    if (std::strstr(argv[i], "-l") == argv[i] || std::strstr(argv[i], "--list") == argv[i] ||
-        std::strstr(argv[i], "-h") == argv[i] || std::strstr(argv[i], "--help") == argv[i])
+    if (std::strstr(argv[i], "-l") == argv[i] ||
+        std::strstr(argv[i], "--list") == argv[i] ||
+        std::strstr(argv[i], "-h") == argv[i] ||
+        std::strstr(argv[i], "--help") == argv[i])
       listing = true;
   if (!listing && result == 0 && g_selected == 0) {
     std::fprintf(stderr, "no test case matched the filters\n");
