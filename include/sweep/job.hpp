@@ -1,5 +1,6 @@
 #pragma once
 
+#include <compare>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -8,13 +9,30 @@
 
 namespace sweep {
 
+/// Identity of a job across runs: a 128-bit hash of its parameters as
+/// canonical JSON (names sorted) and its repeat. Matching by parameters, not
+/// by index, keeps resume right when the grid changes.
+struct JobKey {
+  std::uint64_t hi = 0, lo = 0;
+  auto operator<=>(const JobKey&) const = default;
+  /// 32 lowercase hex digits.
+  std::string hex() const;
+  /// Parses 32 hex digits; false if malformed.
+  static bool from_hex(std::string_view text, JobKey& out);
+};
+
 /// One command to run: a grid point rendered into argv and environment.
 struct Job {
-  std::uint64_t index = 0;        ///< The job's index (point x repeats + rep).
-  std::uint64_t point = 0;        ///< The point's index in the grid.
-  std::uint64_t rep = 0;          ///< 0-based repeat of the point.
-  bool repeated = false;          ///< The run repeats points: records show rep.
-  std::size_t slot = 0;           ///< 0-based slot of the running job.
+  std::uint64_t index = 0;  ///< The job's index (point x repeats + rep).
+  std::uint64_t point = 0;  ///< The point's index in the grid.
+  std::uint64_t rep = 0;    ///< 0-based repeat of the point.
+  bool repeated = false;    ///< The run repeats points: records show rep.
+  std::size_t slot = 0;     ///< 0-based slot of the running job.
+  std::uint64_t pos = 0;    ///< Position in the job source's order.
+  std::uint64_t seq = 0;    ///< Start order, from 0; kept across retries.
+  unsigned attempt = 1;     ///< 1-based attempt.
+  bool retrying = false;    ///< The run allows retries: records show attempt.
+  JobKey key;               ///< Identity across runs, for the journal.
   std::vector<std::string> argv;  ///< Never empty.
   std::vector<std::string>
       env;                  ///< NAME=VALUE entries added to the environment.
@@ -30,8 +48,19 @@ struct JobResult {
   int signal = 0;         ///< The signal that ended the job, or 0.
   double duration_s = 0;  ///< From spawn to exit.
   std::string error;      ///< Set when the job could not be started.
-  /// True if the job exited with status 0.
-  bool ok() const { return signal == 0 && exit_code == 0 && error.empty(); }
+  bool timeout = false;   ///< Killed for running past --timeout.
+  bool stopped = false;   ///< Killed by sweep (interrupt or halt), not failed.
+  bool will_retry = false;  ///< A failed attempt that will be run again.
+  double cpu_user_s =
+      0;  ///< User CPU time of the job and its waited-for children.
+  double cpu_sys_s = 0;  ///< System CPU time, likewise.
+  long max_rss_kb = 0;   ///< Peak resident set size, in KiB.
+  /// True if the job exited with status 0 in time.
+  bool ok() const {
+    return signal == 0 && exit_code == 0 && error.empty() && !timeout;
+  }
+  /// True if this result decides the job's outcome (no retry follows).
+  bool final() const { return !will_retry; }
 };
 
 /// Receives what happens to jobs, in order per job: start, lines, finish.
@@ -49,6 +78,8 @@ class EventSink {
   virtual bool wants_stop() const { return false; }
   /// Called before the scheduler blocks: write out anything buffered.
   virtual void flush() {}
+  /// Called about every tick while jobs run (for live progress).
+  virtual void on_tick() {}
 };
 
 /// Produces jobs one at a time, lazily.
@@ -58,6 +89,12 @@ class JobSource {
   /// The next job, to run in the given slot, or nothing when all have been
   /// handed out.
   virtual std::optional<Job> next(std::size_t slot) = 0;
+  /// The same job again for another attempt, to run in the given slot.
+  virtual Job again(const Job& job, std::size_t slot) {
+    Job j = job;
+    j.slot = slot;
+    return j;
+  }
 };
 
 /// The conventional name of a signal ("SIGKILL"), or "SIG<n>".

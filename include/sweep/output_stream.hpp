@@ -31,6 +31,8 @@ class OutputStream {
   /// Writes everything buffered. Throws SystemError on errors other than a
   /// closed reader.
   void flush();
+  /// Makes written data durable (fdatasync); throws SystemError on failure.
+  void sync();
   /// True once the reader closed the pipe; later writes are dropped.
   bool closed() const { return closed_; }
 

@@ -6,6 +6,7 @@
 
 #include "sweep/job.hpp"
 #include "sweep/output_stream.hpp"
+#include "sweep/status_line.hpp"
 
 namespace sweep {
 
@@ -17,7 +18,9 @@ class ResultWriter : public EventSink {};
 /// whole and then appended, so records never tear or mix.
 class JsonlWriter : public ResultWriter {
  public:
-  explicit JsonlWriter(OutputStream& out) : out_(out) {}
+  /// With `stderr_records`, stderr lines become records too.
+  explicit JsonlWriter(OutputStream& out, bool stderr_records = false)
+      : out_(out), stderr_records_(stderr_records) {}
   void on_line(const Job& job, Stream stream, std::string_view line) override;
   void on_finish(const Job& job, const JobResult& result) override;
   bool wants_stop() const override { return out_.closed(); }
@@ -26,18 +29,21 @@ class JsonlWriter : public ResultWriter {
  private:
   void begin_record(const Job& job);
   OutputStream& out_;
+  bool stderr_records_;
 };
 
-/// Passes each job's stderr lines through to a stream, prefixed `[job] `.
+/// Passes each job's stderr lines through to sweep's stderr, prefixed
+/// `[job] `, above the live status line if there is one.
 class StderrRelay : public EventSink {
  public:
-  explicit StderrRelay(OutputStream& err) : err_(err) {}
+  explicit StderrRelay(StatusLine& status) : status_(status) {}
   void on_line(const Job& job, Stream stream, std::string_view line) override;
   void on_finish(const Job& job, const JobResult& result) override;
-  void flush() override { err_.flush(); }
+  void flush() override;
 
  private:
-  OutputStream& err_;
+  StatusLine& status_;
+  std::string buf_;
 };
 
 /// Forwards every event to several sinks in order.
@@ -57,5 +63,9 @@ class FanoutSink : public EventSink {
 
 /// Appends a duration in seconds, rounded to the microsecond.
 void append_seconds(std::string& out, double seconds);
+
+/// Appends how a job ended as JSON members (`,"exit":0,"duration_s":...`),
+/// as end records, status files and the journal write them.
+void append_end_fields(std::string& out, const JobResult& result);
 
 }  // namespace sweep

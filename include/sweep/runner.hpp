@@ -29,6 +29,8 @@ class Runner {
                    std::optional<std::chrono::milliseconds> timeout) = 0;
   /// Sends sig to every running job's process group.
   virtual void signal_all(int sig) = 0;
+  /// Sends sig to one running job's process group.
+  virtual void signal_job(std::uint64_t index, int sig) = 0;
 };
 
 /// Runs jobs as local child processes (one ppoll loop, see SubprocessSet).
@@ -42,6 +44,9 @@ class LocalRunner : public Runner {
   int wait(EventSink& sink,
            std::optional<std::chrono::milliseconds> timeout) override;
   void signal_all(int sig) override { procs_.kill_all(sig); }
+  void signal_job(std::uint64_t index, int sig) override {
+    procs_.kill(index, sig);
+  }
 
  private:
   SubprocessSet procs_;

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "sweep/command_template.hpp"
@@ -19,15 +20,29 @@ class GridJobSource : public JobSource {
   GridJobSource(const Grid& grid, const Plan& plan,
                 const CommandTemplate& command);
   std::optional<Job> next(std::size_t slot) override;
+  /// Renders the job again, so that <@slot> names its new slot.
+  Job again(const Job& job, std::size_t slot) override;
   /// The job at a plan position, to run in a slot.
   Job make_job(std::uint64_t pos, std::size_t slot);
+  /// Skips jobs whose key the predicate accepts (already done: --resume).
+  void set_skip(std::function<bool(const JobKey&)> skip) {
+    skip_ = std::move(skip);
+  }
+  /// Jobs skipped so far.
+  std::uint64_t skipped() const { return skipped_; }
 
  private:
+  JobKey key_of(const Point& p, std::uint64_t rep) const;
+  Job build(std::uint64_t pos, const PlannedJob& planned, const Point& p,
+            const JobKey& key, std::size_t slot) const;
+
   const Grid& grid_;
   const Plan& plan_;
   const CommandTemplate& command_;
   PointCursor cursor_;
   std::uint64_t next_ = 0;
+  std::uint64_t skipped_ = 0;
+  std::function<bool(const JobKey&)> skip_;
   std::vector<std::string> env_names_;  ///< SWEEP_<NAME> per parameter.
 };
 
@@ -35,27 +50,37 @@ class GridJobSource : public JobSource {
 /// upper-cased, characters other than letters and digits turned into `_`.
 std::string env_var_name(const std::string& param);
 
-/// Scheduler settings.
+/// Scheduler settings: how many jobs at once and the failure policies.
 struct SchedulerOptions {
   size_t threads = 1;  ///< Jobs at once; at least 1.
-  /// After an interrupt, how long running jobs get between SIGTERM and SIGKILL.
-  std::chrono::milliseconds kill_grace{5000};
+  /// After SIGTERM (stop or timeout), how long a job gets before SIGKILL.
+  std::chrono::milliseconds kill_after{5000};
+  /// A job running longer than this is terminated and counts as failed.
+  std::optional<std::chrono::milliseconds> timeout;
+  unsigned retries = 0;  ///< Extra attempts for a failed job.
+  std::uint64_t max_failures =
+      0;                  ///< Stop starting jobs after this many (0: never).
+  bool halt_now = false;  ///< When halting, also terminate running jobs.
+  /// How often EventSink::on_tick is called while jobs run, if at all.
+  std::optional<std::chrono::milliseconds> tick;
 };
 
 /// How a scheduler run ended.
 struct RunOutcome {
   int interrupted_by = 0;     ///< The signal that stopped the run, or 0.
   bool sink_stopped = false;  ///< A sink asked to stop (e.g. a closed pipe).
+  bool halted = false;        ///< --max-failures was reached.
   double wall_s = 0;          ///< From the first start to the last finish.
 };
 
-/// Runs jobs from a source through a runner, at most `threads` at once.
+/// Runs jobs from a source through a runner, at most `threads` at once,
+/// applying timeouts, retries and halting.
 class Scheduler {
  public:
   Scheduler(JobSource& source, Runner& runner, EventSink& sink,
             SchedulerOptions options);
   /// Runs until the source is exhausted and every job finished, or until an
-  /// interrupt or the sink stops it (running jobs are then terminated).
+  /// interrupt, a halt or the sink stops it (running jobs are then terminated).
   RunOutcome run();
 
  private:

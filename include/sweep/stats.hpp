@@ -12,19 +12,27 @@ namespace sweep {
 struct StatsSummary {
   std::uint64_t points = 0;     ///< Distinct points the run was to run.
   std::uint64_t jobs = 0;       ///< Jobs the run was to run (points x repeats).
+  std::uint64_t skipped = 0;    ///< Jobs skipped as already done (--resume).
   std::uint64_t started = 0;    ///< Jobs started (including failed starts).
-  std::uint64_t succeeded = 0;  ///< Jobs that exited 0.
-  std::uint64_t failed =
-      0;              ///< Jobs that exited non-zero, died or never started.
-  double wall_s = 0;  ///< Wall time of the run.
-  std::size_t threads = 1;  ///< Jobs allowed at once.
+  std::uint64_t succeeded = 0;  ///< Jobs whose last attempt exited 0.
+  std::uint64_t failed = 0;     ///< Jobs whose last attempt failed.
+  std::uint64_t timed_out = 0;  ///< Failed jobs whose last attempt timed out.
+  std::uint64_t stopped = 0;    ///< Jobs killed by sweep (interrupt, halt).
+  std::uint64_t retries = 0;    ///< Attempts that were run again.
+  double wall_s = 0;            ///< Wall time of the run.
+  std::size_t threads = 1;      ///< Jobs allowed at once.
+  /// Duration of finished attempts.
   double min_s = 0, median_s = 0, p95_s = 0, max_s = 0, mean_s = 0;
-  double total_job_s = 0;  ///< Sum of job durations.
-  double jobs_per_s = 0;   ///< Finished jobs per second of wall time.
+  double total_job_s = 0;  ///< Sum of attempt durations.
+  double jobs_per_s = 0;   ///< Finished attempts per second of wall time.
   double utilisation = 0;  ///< total_job_s / (wall_s * threads).
+  double cpu_user_s = 0;   ///< Sum over attempts.
+  double cpu_sys_s = 0;    ///< Sum over attempts.
+  long max_rss_kb = 0;     ///< Largest peak RSS of any attempt.
   int interrupted_by = 0;  ///< Signal that stopped the run, or 0.
+  bool halted = false;     ///< --max-failures was reached.
   /// Jobs never started.
-  std::uint64_t not_run() const { return jobs - started; }
+  std::uint64_t not_run() const { return jobs - skipped - started; }
 };
 
 /// Collects statistics from job events.
@@ -32,16 +40,22 @@ class Stats : public EventSink {
  public:
   Stats(std::uint64_t points, std::uint64_t jobs, std::size_t threads)
       : points_(points), jobs_(jobs), threads_(threads) {}
-  void on_start(const Job&) override { ++started_; }
+  void on_start(const Job& job) override;
   void on_line(const Job&, Stream, std::string_view) override {}
   void on_finish(const Job& job, const JobResult& result) override;
+  /// Records jobs skipped before the run (already done).
+  void add_skipped(std::uint64_t n) { skipped_ += n; }
   /// The summary for a run that took wall_s seconds.
-  StatsSummary summary(double wall_s, int interrupted_by = 0) const;
+  StatsSummary summary(double wall_s, int interrupted_by = 0,
+                       bool halted = false) const;
 
  private:
   std::uint64_t points_, jobs_;
   std::size_t threads_;
-  std::uint64_t started_ = 0, succeeded_ = 0, failed_ = 0;
+  std::uint64_t skipped_ = 0, started_ = 0, succeeded_ = 0, failed_ = 0,
+                timed_out_ = 0, stopped_ = 0, retries_ = 0;
+  double cpu_user_s_ = 0, cpu_sys_s_ = 0;
+  long max_rss_kb_ = 0;
   std::vector<double> durations_;
 };
 

@@ -97,6 +97,8 @@ class SubprocessSet {
   std::unique_ptr<Subprocess> next_finished();
   /// Sends sig to every child's process group.
   void kill_all(int sig);
+  /// Sends sig to the process group of the child with this id.
+  void kill(std::uint64_t id, int sig);
   /// The interrupting signal seen by the last do_work, or 0.
   int interrupt() const { return interrupt_; }
 

@@ -5,13 +5,18 @@
 
 #include "commands.hpp"
 #include "sweep/command_template.hpp"
+#include "sweep/duration.hpp"
 #include "sweep/error.hpp"
+#include "sweep/journal.hpp"
+#include "sweep/ordered_sink.hpp"
 #include "sweep/output_stream.hpp"
 #include "sweep/result_writer.hpp"
+#include "sweep/results_dir.hpp"
 #include "sweep/runner.hpp"
 #include "sweep/scheduler.hpp"
 #include "sweep/signals.hpp"
 #include "sweep/stats.hpp"
+#include "sweep/status_line.hpp"
 
 namespace sweep::cli {
 
@@ -30,7 +35,67 @@ CLI::App* setup_run(CLI::App& app, RunOptions& o) {
                   "Also write the statistics as a JSON object to FILE")
       ->type_name("FILE");
   sub->add_flag("--dry-run", o.dry_run,
-                "Print each point's command line (shell-quoted), run nothing");
+                "Print each job's command line (shell-quoted), run nothing");
+  auto* failures = "Failures";
+  sub->add_option("--timeout", o.timeout,
+                  "Terminate a job running longer than this (90, 30s, 5m, 2h)")
+      ->type_name("DURATION")
+      ->group(failures);
+  sub->add_option("--kill-after", o.kill_after,
+                  "After SIGTERM, SIGKILL a job still running this much later "
+                  "(default 5s)")
+      ->type_name("DURATION")
+      ->group(failures);
+  sub->add_option("--retries", o.retries,
+                  "Run a failed job again up to N more times")
+      ->type_name("N")
+      ->group(failures);
+  sub->add_flag(
+         "--halt-on-failure", o.halt_on_failure,
+         "Start no new job after the first failure (same as --max-failures 1)")
+      ->group(failures);
+  sub->add_option("--max-failures", o.max_failures,
+                  "Start no new job after N failures")
+      ->type_name("N")
+      ->check(CLI::PositiveNumber)
+      ->group(failures);
+  sub->add_flag("--halt-now", o.halt_now,
+                "When halting, also terminate the running jobs")
+      ->group(failures);
+  auto* persistence = "Journal and results";
+  sub->add_option("--journal", o.journal,
+                  "Append one JSON record per finished job to FILE (durable)")
+      ->type_name("FILE")
+      ->group(persistence);
+  sub->add_flag("--resume", o.resume,
+                "With --journal: skip jobs the journal records as finished")
+      ->group(persistence);
+  sub->add_flag(
+         "--resume-failed", o.resume_failed,
+         "With --journal: skip jobs that succeeded, run failed ones again")
+      ->group(persistence);
+  sub->add_option(
+         "--results", o.results,
+         "Write DIR/<job>/{params.json,stdout,stderr,status.json} per job")
+      ->type_name("DIR")
+      ->group(persistence);
+  auto* output = "Output";
+  sub->add_flag("--keep-order", o.keep_order,
+                "Write records in job order (later jobs' output waits)")
+      ->group(output);
+  sub->add_option(
+         "--stderr", o.stderr_mode,
+         "pass: relay job stderr to sweep's stderr, prefixed [job] (default); "
+         "stream: record it in the result stream")
+      ->check(CLI::IsMember({"pass", "stream"}))
+      ->type_name("MODE")
+      ->group(output);
+  sub->add_flag("--progress", o.progress,
+                "Show the live progress line even if stderr is not a terminal")
+      ->group(output);
+  sub->add_flag("--no-progress", o.no_progress,
+                "Never show the live progress line")
+      ->group(output);
   add_log_options(*sub, o.log);
   sub->footer(
       "Full form: sweep run [OPTIONS] [GRID] [-p NAME=SPEC]... -- COMMAND "
@@ -41,7 +106,10 @@ CLI::App* setup_run(CLI::App& app, RunOptions& o) {
       "  sweep run -j 4 grid.json -- ./train --depth=<depth> <impurity>\n"
       "  sweep run -p depth=2..30 -p impurity=gini,entropy -- ./train <depth> "
       "<impurity>\n"
-      "  sweep run -p lr=0.1,0.01 --dry-run -- python train.py --lr <lr>");
+      "  sweep run -p lr=0.1,0.01 --dry-run -- python train.py --lr <lr>\n"
+      "  sweep run grid.json --journal runs.jsonl --resume --timeout 2h "
+      "--retries 1 -- ./train "
+      "<lr>");
   return sub;
 }
 
@@ -67,19 +135,51 @@ int dry_run(const Grid& grid, const Plan& plan,
   return kExitOk;
 }
 
+SchedulerOptions scheduler_options(const RunOptions& o, size_t threads,
+                                   bool progress) {
+  SchedulerOptions s;
+  s.threads = threads;
+  s.kill_after = parse_duration(o.kill_after, "--kill-after");
+  if (!o.timeout.empty()) s.timeout = parse_duration(o.timeout, "--timeout");
+  s.retries = o.retries;
+  s.max_failures = o.halt_on_failure ? 1 : o.max_failures;
+  s.halt_now = o.halt_now;
+  if (progress) s.tick = std::chrono::milliseconds(100);
+  return s;
+}
+
 }  // namespace
 
 int run_run(const RunOptions& o) {
   if (o.command.empty())
     throw Error(
-        "missing command: write it after '--', e.g. "
-        "sweep run -p x=1,2 -- echo <x>");
+        "missing command: write it after '--', e.g. sweep run -p x=1,2 -- echo "
+        "<x>");
+  if ((o.resume || o.resume_failed) && o.journal.empty())
+    throw Error("--resume needs --journal FILE to know what is done");
+  if (o.halt_now && !o.halt_on_failure && o.max_failures == 0)
+    throw Error("--halt-now needs --halt-on-failure or --max-failures N");
+  if (o.progress && o.no_progress)
+    throw Error("--progress and --no-progress contradict");
   Grid grid = build_grid(o.grid);
   CommandTemplate command(o.command, grid);
   Plan plan = build_plan(grid, o.grid);
-  std::uint64_t jobs = plan.size();
   if (o.dry_run) return dry_run(grid, plan, command);
   if (!command.program_has_placeholder()) resolve_executable(o.command[0]);
+
+  size_t threads =
+      o.threads > 0 ? static_cast<size_t>(o.threads) : default_threads();
+  bool progress = !o.no_progress && !o.log.quiet &&
+                  (o.progress || StatusLine::is_smart_terminal(STDERR_FILENO));
+  SchedulerOptions sched = scheduler_options(o, threads, progress);
+
+  // What the journal already holds, before the run appends to it.
+  std::optional<JournalIndex> done;
+  if (o.resume || o.resume_failed) {
+    done = JournalIndex::load(
+        o.journal, [](const std::string& w) { spdlog::warn("{}", w); });
+    spdlog::debug("{}: {} records", o.journal, done->records());
+  }
 
   // Open every output before the first job, so a bad path costs no work.
   OutputStream out = o.output.empty() ? OutputStream(STDOUT_FILENO)
@@ -87,45 +187,64 @@ int run_run(const RunOptions& o) {
   std::optional<OutputStream> stats_out;
   if (!o.stats_json.empty())
     stats_out.emplace(OutputStream::open_file(o.stats_json));
-  OutputStream err(STDERR_FILENO);
+  std::optional<JournalWriter> journal;
+  if (!o.journal.empty()) journal.emplace(o.journal);
+  std::optional<ResultsDirWriter> results;
+  if (!o.results.empty()) results.emplace(o.results);
 
-  size_t threads =
-      o.threads > 0 ? static_cast<size_t>(o.threads) : default_threads();
+  std::uint64_t jobs = plan.size();
   size_t busy_threads = static_cast<size_t>(
       std::min<std::uint64_t>(threads, std::max<std::uint64_t>(jobs, 1)));
   spdlog::debug("{} jobs, {} at once", jobs, threads);
 
   SignalGuard signals;
-  JsonlWriter writer(out);
-  StderrRelay relay(err);
+  StatusLine status(STDERR_FILENO, progress);
+  set_log_status_line(&status);
+  JsonlWriter writer(out, o.stderr_mode == "stream");
+  OrderedSink ordered(writer);
+  StderrRelay relay(status);
   Stats stats(plan.points(), jobs, busy_threads);
-  FanoutSink sink({&writer, &relay, &stats});
-  GridJobSource source(grid, plan, command);
-  LocalRunner runner;
-  Scheduler scheduler(source, runner, sink, SchedulerOptions{threads});
-  RunOutcome outcome = scheduler.run();
-  out.flush();
-  err.flush();
+  ProgressSink progress_sink(status, jobs);
+  std::vector<EventSink*> sinks;
+  if (journal) sinks.push_back(&*journal);
+  if (results) sinks.push_back(&*results);
+  sinks.push_back(o.keep_order ? static_cast<EventSink*>(&ordered) : &writer);
+  if (o.stderr_mode == "pass") sinks.push_back(&relay);
+  sinks.push_back(&stats);
+  if (progress) sinks.push_back(&progress_sink);
+  FanoutSink sink(sinks);
 
-  StatsSummary summary = stats.summary(outcome.wall_s, outcome.interrupted_by);
+  GridJobSource source(grid, plan, command);
+  if (done) {
+    bool rerun_failed = o.resume_failed;
+    source.set_skip([&](const JobKey& key) {
+      return done->succeeded(key) || (!rerun_failed && done->failed(key));
+    });
+  }
+  LocalRunner runner;
+  RunOutcome outcome = Scheduler(source, runner, sink, sched).run();
+  progress_sink.finish();
+  set_log_status_line(nullptr);
+  out.flush();
+  stats.add_skipped(source.skipped());
+  if (source.skipped())
+    spdlog::info("skipped {} jobs already done according to {}",
+                 source.skipped(), o.journal);
+
+  StatsSummary summary =
+      stats.summary(outcome.wall_s, outcome.interrupted_by, outcome.halted);
   if (stats_out) {
     stats_out->write(stats_json(summary));
     stats_out->flush();
   }
-  if (!o.log.quiet) {
-    err.write(format_report(summary));
-    err.flush();
-  }
-  if (outcome.interrupted_by) {
-    spdlog::warn("interrupted by {}: running jobs were stopped",
-                 signal_name(outcome.interrupted_by));
-    return 128 + outcome.interrupted_by;
-  }
+  if (!o.log.quiet) status.print_above(format_report(summary));
+  if (outcome.interrupted_by) return 128 + outcome.interrupted_by;
   if (outcome.sink_stopped) {
     spdlog::error(
         "the result stream was closed by its reader; the sweep was stopped");
     return kExitBrokenPipe;
   }
+  if (outcome.halted) spdlog::warn("halted after {} failures", summary.failed);
   return summary.failed > 0 ? kExitJobFailed : kExitOk;
 }
 

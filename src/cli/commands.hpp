@@ -16,6 +16,20 @@ struct RunOptions {
   std::string output;
   std::string stats_json;
   bool dry_run = false;
+  std::string timeout;               ///< --timeout DURATION
+  std::string kill_after = "5s";     ///< --kill-after DURATION
+  unsigned retries = 0;              ///< --retries N
+  bool halt_on_failure = false;      ///< --halt-on-failure
+  std::uint64_t max_failures = 0;    ///< --max-failures N
+  bool halt_now = false;             ///< --halt-now
+  std::string journal;               ///< --journal FILE
+  bool resume = false;               ///< --resume
+  bool resume_failed = false;        ///< --resume-failed
+  std::string results;               ///< --results DIR
+  bool keep_order = false;           ///< --keep-order
+  std::string stderr_mode = "pass";  ///< --stderr pass|stream
+  bool progress = false;             ///< --progress
+  bool no_progress = false;          ///< --no-progress
   std::vector<std::string> command;  ///< Everything after `--`.
 };
 

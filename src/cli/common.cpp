@@ -1,10 +1,11 @@
 #include "common.hpp"
 
-#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cstdlib>
+#include <mutex>
 #include <random>
 
 #include "sweep/grid_parse.hpp"
@@ -90,12 +91,51 @@ void add_log_options(CLI::App& app, LogOptions& o) {
                "Only errors on stderr (no statistics report)");
 }
 
+namespace {
+
+StatusLine* g_status = nullptr;
+
+// Writes log lines to stderr above the live status line, if one is shown.
+class StatusAwareSink : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  explicit StatusAwareSink(bool color) : color_(color) {}
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    spdlog::memory_buf_t buf;
+    formatter_->format(msg, buf);
+    std::string text(buf.data(), buf.size());
+    if (color_ && msg.level >= spdlog::level::warn) {
+      // Colour only the level name: "sweep: warning: ..." -> yellow/red.
+      const char* code =
+          msg.level == spdlog::level::warn ? "\x1b[33m" : "\x1b[31m";
+      size_t a = text.find(": ") + 2, b = text.find(": ", a);
+      if (b != std::string::npos)
+        text = text.substr(0, a) + code + text.substr(a, b - a) + "\x1b[0m" +
+               text.substr(b);
+    }
+    if (g_status) {
+      g_status->print_above(text);
+    } else {
+      std::fwrite(text.data(), 1, text.size(), stderr);
+      std::fflush(stderr);
+    }
+  }
+  void flush_() override { std::fflush(stderr); }
+
+ private:
+  bool color_;
+};
+
+}  // namespace
+
+void set_log_status_line(StatusLine* status) { g_status = status; }
+
 void init_logging(const LogOptions& o) {
   bool color = isatty(STDERR_FILENO) && !std::getenv("NO_COLOR");
-  auto sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>(
-      color ? spdlog::color_mode::automatic : spdlog::color_mode::never);
+  auto sink = std::make_shared<StatusAwareSink>(color);
   auto logger = std::make_shared<spdlog::logger>("sweep", sink);
-  logger->set_pattern("sweep: %^%l%$: %v");
+  logger->set_pattern("sweep: %l: %v");
   if (o.quiet)
     logger->set_level(spdlog::level::err);
   else if (o.verbose > 0)

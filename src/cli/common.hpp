@@ -7,6 +7,7 @@
 
 #include "sweep/grid.hpp"
 #include "sweep/plan.hpp"
+#include "sweep/status_line.hpp"
 
 namespace sweep::cli {
 
@@ -43,5 +44,8 @@ void add_log_options(CLI::App& app, LogOptions& o);
 
 /// Sets up spdlog on stderr ("sweep: <level>: message") at the chosen level.
 void init_logging(const LogOptions& o);
+
+/// Routes log messages above this status line (nullptr: none).
+void set_log_status_line(StatusLine* status);
 
 }  // namespace sweep::cli

@@ -1,3 +1,4 @@
+#include "sweep/journal.hpp"
 #include "sweep/scheduler.hpp"
 
 namespace sweep {
@@ -22,15 +23,25 @@ GridJobSource::GridJobSource(const Grid& grid, const Plan& plan,
     env_names_.push_back(env_var_name(name));
 }
 
-Job GridJobSource::make_job(std::uint64_t pos, std::size_t slot) {
-  PlannedJob planned = plan_.at(pos);
-  Point p = cursor_.point(planned.point);
+JobKey GridJobSource::key_of(const Point& p, std::uint64_t rep) const {
+  std::vector<std::pair<std::string_view, const Value*>> params;
+  params.reserve(p.values.size());
+  for (const auto& [param, value] : p.values)
+    params.emplace_back(grid_.names()[param], &value);
+  return job_key(std::move(params), rep);
+}
+
+Job GridJobSource::build(std::uint64_t pos, const PlannedJob& planned,
+                         const Point& p, const JobKey& key,
+                         std::size_t slot) const {
   Job job;
   job.index = planned.job;
   job.point = planned.point;
   job.rep = planned.rep;
   job.repeated = plan_.options().repeat > 1;
   job.slot = slot;
+  job.pos = pos;
+  job.key = key;
   job.argv = command_.render(p, JobContext{planned.job, planned.rep, slot});
   append_params_json(job.params_json, grid_, p);
   job.env.reserve(p.values.size() + 4);
@@ -43,9 +54,32 @@ Job GridJobSource::make_job(std::uint64_t pos, std::size_t slot) {
   return job;
 }
 
+Job GridJobSource::make_job(std::uint64_t pos, std::size_t slot) {
+  PlannedJob planned = plan_.at(pos);
+  Point p = cursor_.point(planned.point);
+  return build(pos, planned, p, key_of(p, planned.rep), slot);
+}
+
+Job GridJobSource::again(const Job& job, std::size_t slot) {
+  Job j = make_job(job.pos, slot);
+  j.seq = job.seq;
+  j.attempt = job.attempt;
+  return j;
+}
+
 std::optional<Job> GridJobSource::next(std::size_t slot) {
-  if (next_ >= plan_.size()) return std::nullopt;
-  return make_job(next_++, slot);
+  while (next_ < plan_.size()) {
+    std::uint64_t pos = next_++;
+    PlannedJob planned = plan_.at(pos);
+    Point p = cursor_.point(planned.point);
+    JobKey key = key_of(p, planned.rep);
+    if (skip_ && skip_(key)) {
+      ++skipped_;
+      continue;
+    }
+    return build(pos, planned, p, key, slot);
+  }
+  return std::nullopt;
 }
 
 }  // namespace sweep

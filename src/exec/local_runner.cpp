@@ -54,6 +54,10 @@ JobResult result_of(const Subprocess& proc) {
     r.exit_code = WEXITSTATUS(status);
   }
   r.duration_s = proc.duration_s();
+  const struct rusage& ru = proc.usage();
+  r.cpu_user_s = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6;
+  r.cpu_sys_s = ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+  r.max_rss_kb = ru.ru_maxrss;
   return r;
 }
 

@@ -275,4 +275,9 @@ void SubprocessSet::kill_all(int sig) {
   for (auto& p : procs_) p->kill_group(sig);
 }
 
+void SubprocessSet::kill(std::uint64_t id, int sig) {
+  for (auto& p : procs_)
+    if (p->id() == id) p->kill_group(sig);
+}
+
 }  // namespace sweep

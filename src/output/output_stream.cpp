@@ -40,6 +40,13 @@ OutputStream::~OutputStream() {
   if (owned_ && fd_ >= 0) ::close(fd_);
 }
 
+void OutputStream::sync() {
+  flush();
+  // EINVAL: the descriptor does not support syncing (a pipe, /dev/null).
+  if (fd_ >= 0 && fdatasync(fd_) != 0 && errno != EINVAL && errno != EROFS)
+    throw SystemError("fdatasync", errno);
+}
+
 void OutputStream::flush() {
   if (fd_ < 0) return;
   if (closed_) {

@@ -8,12 +8,25 @@
 
 namespace sweep {
 
+void Stats::on_start(const Job& job) {
+  if (job.attempt == 1) ++started_;
+}
+
 void Stats::on_finish(const Job&, const JobResult& result) {
-  if (result.ok())
-    ++succeeded_;
-  else
-    ++failed_;
   durations_.push_back(result.duration_s);
+  cpu_user_s_ += result.cpu_user_s;
+  cpu_sys_s_ += result.cpu_sys_s;
+  max_rss_kb_ = std::max(max_rss_kb_, result.max_rss_kb);
+  if (!result.final()) {
+    ++retries_;
+  } else if (result.ok()) {
+    ++succeeded_;
+  } else if (result.stopped) {
+    ++stopped_;
+  } else {
+    ++failed_;
+    if (result.timeout) ++timed_out_;
+  }
 }
 
 double quantile(std::vector<double> values, double q) {
@@ -27,10 +40,19 @@ double quantile(std::vector<double> values, double q) {
   return a + (b - a) * (pos - static_cast<double>(lo));
 }
 
-StatsSummary Stats::summary(double wall_s, int interrupted_by) const {
+StatsSummary Stats::summary(double wall_s, int interrupted_by,
+                            bool halted) const {
   StatsSummary s;
   s.points = points_;
   s.jobs = jobs_;
+  s.skipped = skipped_;
+  s.timed_out = timed_out_;
+  s.stopped = stopped_;
+  s.retries = retries_;
+  s.cpu_user_s = cpu_user_s_;
+  s.cpu_sys_s = cpu_sys_s_;
+  s.max_rss_kb = max_rss_kb_;
+  s.halted = halted;
   s.started = started_;
   s.succeeded = succeeded_;
   s.failed = failed_;
@@ -75,21 +97,33 @@ std::string format_duration(double seconds) {
 std::string format_report(const StatsSummary& s) {
   std::string out = "STATISTICS\n";
   char buf[256];
-  std::snprintf(buf, sizeof buf, "  points        %llu\n",
-                static_cast<unsigned long long>(s.points));
+  auto u = [](std::uint64_t n) { return static_cast<unsigned long long>(n); };
+  std::snprintf(buf, sizeof buf, "  points        %llu\n", u(s.points));
   out += buf;
-  std::snprintf(
-      buf, sizeof buf,
-      "  jobs          %llu (%llu succeeded, %llu failed, %llu not run)\n",
-      static_cast<unsigned long long>(s.jobs),
-      static_cast<unsigned long long>(s.succeeded),
-      static_cast<unsigned long long>(s.failed),
-      static_cast<unsigned long long>(s.not_run()));
+  std::snprintf(buf, sizeof buf,
+                "  jobs          %llu (%llu succeeded, %llu failed", u(s.jobs),
+                u(s.succeeded), u(s.failed));
   out += buf;
+  if (s.timed_out)
+    out += ", " + std::to_string(s.timed_out) + " of them timed out";
+  if (s.stopped) out += ", " + std::to_string(s.stopped) + " stopped";
+  out += ", " + std::to_string(s.not_run()) + " not run";
+  if (s.skipped) out += ", " + std::to_string(s.skipped) + " already done";
+  out += ")\n";
+  if (s.retries)
+    out += "  retries       " + std::to_string(s.retries) +
+           " attempts run again\n";
+  if (s.halted)
+    out += "  halted        at --max-failures: no new jobs were started\n";
+  if (s.interrupted_by) {
+    out += "  interrupted   by ";
+    out += signal_name(s.interrupted_by);
+    out += ": running jobs were stopped\n";
+  }
   out += "  wall time     ";
   out += format_duration(s.wall_s);
   out += "\n";
-  if (s.succeeded + s.failed > 0) {
+  if (s.succeeded + s.failed + s.stopped + s.retries > 0) {
     out += "  job duration  min ";
     out += format_duration(s.min_s);
     out += ", median ";
@@ -99,6 +133,11 @@ std::string format_report(const StatsSummary& s) {
     out += ", max ";
     out += format_duration(s.max_s);
     out += "\n";
+    std::snprintf(
+        buf, sizeof buf,
+        "  resources     %.2f s user + %.2f s system CPU, peak RSS %.1f MiB\n",
+        s.cpu_user_s, s.cpu_sys_s, static_cast<double>(s.max_rss_kb) / 1024);
+    out += buf;
   }
   std::snprintf(
       buf, sizeof buf,
@@ -114,7 +153,11 @@ std::string stats_json(const StatsSummary& s) {
   j["jobs"] = s.jobs;
   j["succeeded"] = s.succeeded;
   j["failed"] = s.failed;
+  j["timed_out"] = s.timed_out;
+  j["stopped"] = s.stopped;
   j["not_run"] = s.not_run();
+  j["skipped"] = s.skipped;
+  j["retries"] = s.retries;
   j["wall_s"] = s.wall_s;
   j["job_duration_s"] = {{"min", s.min_s},   {"median", s.median_s},
                          {"p95", s.p95_s},   {"max", s.max_s},
@@ -122,6 +165,10 @@ std::string stats_json(const StatsSummary& s) {
   j["jobs_per_s"] = s.jobs_per_s;
   j["threads"] = s.threads;
   j["utilisation"] = s.utilisation;
+  j["cpu_user_s"] = s.cpu_user_s;
+  j["cpu_sys_s"] = s.cpu_sys_s;
+  j["max_rss_kb"] = s.max_rss_kb;
+  j["halted"] = s.halted;
   j["interrupted"] = s.interrupted_by != 0;
   if (s.interrupted_by) j["signal"] = signal_name(s.interrupted_by);
   return j.dump() + "\n";

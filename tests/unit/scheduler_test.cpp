@@ -5,6 +5,9 @@
 #include <signal.h>
 
 #include <deque>
+#include <functional>
+#include <map>
+#include <set>
 
 using namespace sweep;
 
@@ -27,12 +30,20 @@ class CountingSource : public JobSource {
   std::uint64_t n_, i_ = 0;
 };
 
-// Finishes jobs in the order of `finish_order` picks (front by default);
-// optionally reports an interrupt on a given wait call.
+// Finishes the oldest running job on each wait, with the result `outcome`
+// gives; after signal_all(SIGTERM) every running job dies by the signal.
 class FakeRunner : public Runner {
  public:
+  std::function<JobResult(const Job&)> outcome = [](const Job& j) {
+    JobResult r;
+    r.exit_code = j.index % 3 == 0 ? 1 : 0;
+    return r;
+  };
+
   void start(Job job, EventSink& sink) override {
     sink.on_start(job);
+    for (const auto& r : running_) CHECK(r.slot != job.slot);
+    CHECK(job.slot < 64);
     running_.push_back(std::move(job));
     max_running = std::max(max_running, running_.size());
   }
@@ -41,7 +52,6 @@ class FakeRunner : public Runner {
     ++waits;
     if (waits == interrupt_on_wait) return SIGINT;
     if (!signals.empty() && signals.back() == SIGTERM) {
-      // Terminated jobs die by the signal.
       for (auto& j : running_) {
         JobResult r;
         r.signal = SIGTERM;
@@ -53,12 +63,11 @@ class FakeRunner : public Runner {
     Job j = std::move(running_.front());
     running_.pop_front();
     sink.on_line(j, Stream::kStdout, "out " + std::to_string(j.index));
-    JobResult r;
-    r.exit_code = j.index % 3 == 0 ? 1 : 0;
-    sink.on_finish(j, r);
+    sink.on_finish(j, outcome(j));
     return 0;
   }
   void signal_all(int sig) override { signals.push_back(sig); }
+  void signal_job(std::uint64_t, int sig) override { signals.push_back(sig); }
 
   size_t max_running = 0;
   int waits = 0;
@@ -69,6 +78,12 @@ class FakeRunner : public Runner {
   std::deque<Job> running_;
 };
 
+struct Finish {
+  std::uint64_t index;
+  unsigned attempt;
+  JobResult result;
+};
+
 class RecordingSink : public EventSink {
  public:
   void on_start(const Job& j) override { started.push_back(j.index); }
@@ -76,14 +91,16 @@ class RecordingSink : public EventSink {
     lines.push_back(std::to_string(j.index) + ":" + std::string(line));
   }
   void on_finish(const Job& j, const JobResult& r) override {
-    finished.push_back(j.index);
-    if (!r.ok()) ++failed;
+    finishes.push_back({j.index, j.attempt, r});
+    if (r.final()) finished.push_back(j.index);
+    if (r.final() && !r.ok() && !r.stopped) ++failed;
     if (stop_after && finished.size() >= stop_after) stop = true;
   }
   bool wants_stop() const override { return stop; }
   void flush() override { ++flushes; }
 
   std::vector<std::uint64_t> started, finished;
+  std::vector<Finish> finishes;
   std::vector<std::string> lines;
   int failed = 0, flushes = 0;
   size_t stop_after = 0;
@@ -130,6 +147,10 @@ TEST_CASE("an interrupt stops new starts and terminates running jobs") {
   CHECK(runner.signals.front() == SIGTERM);
   CHECK(src.handed_out() == 8);  // 4 at first, then one per finished job
   CHECK(sink.finished.size() == sink.started.size());
+  // The jobs sweep killed are marked stopped, not failed.
+  int stopped = 0;
+  for (const auto& f : sink.finishes) stopped += f.result.stopped;
+  CHECK(stopped == 4);
 }
 
 TEST_CASE("a sink that wants to stop stops the run") {
@@ -142,4 +163,63 @@ TEST_CASE("a sink that wants to stop stops the run") {
   CHECK(out.interrupted_by == 0);
   CHECK(src.handed_out() < 20);
   CHECK(sink.finished.size() == sink.started.size());
+}
+
+TEST_CASE("a failed attempt is retried before new jobs, up to --retries") {
+  CountingSource src(4);
+  FakeRunner runner;
+  // Job 1 fails once then succeeds; job 2 always fails.
+  runner.outcome = [](const Job& j) {
+    JobResult r;
+    r.exit_code = (j.index == 1 && j.attempt == 1) || j.index == 2 ? 1 : 0;
+    return r;
+  };
+  RecordingSink sink;
+  Scheduler(src, runner, sink, {.threads = 1, .retries = 2}).run();
+  std::vector<std::pair<std::uint64_t, unsigned>> order;
+  for (const auto& f : sink.finishes) order.emplace_back(f.index, f.attempt);
+  CHECK(order == std::vector<std::pair<std::uint64_t, unsigned>>{
+                     {0, 1}, {1, 1}, {1, 2}, {2, 1}, {2, 2}, {2, 3}, {3, 1}});
+  CHECK(sink.finishes[1].result.will_retry);
+  CHECK(sink.finishes[2].result.final());
+  CHECK(sink.finishes[5].result.final());
+  CHECK(sink.failed == 1);  // only job 2, by its last attempt
+  CHECK(sink.finished == std::vector<std::uint64_t>{0, 1, 2, 3});
+}
+
+TEST_CASE(
+    "halting: --max-failures stops new starts, --halt-now also terminates") {
+  FakeRunner runner;
+  runner.outcome = [](const Job& j) {
+    JobResult r;
+    r.exit_code = j.index >= 2 ? 1 : 0;
+    return r;
+  };
+  {
+    CountingSource src(100);
+    RecordingSink sink;
+    RunOutcome out =
+        Scheduler(src, runner, sink, {.threads = 2, .max_failures = 2}).run();
+    CHECK(out.halted);
+    // Jobs 2 and 3 fail and halt the run; 4 was running, finishes (and fails).
+    CHECK(src.handed_out() == 5);
+    CHECK(sink.failed == 3);
+    CHECK(runner.signals.empty());
+  }
+  {
+    FakeRunner r2;
+    r2.outcome = runner.outcome;
+    CountingSource src(100);
+    RecordingSink sink;
+    RunOutcome out =
+        Scheduler(src, r2, sink,
+                  {.threads = 3, .max_failures = 1, .halt_now = true})
+            .run();
+    CHECK(out.halted);
+    CHECK(r2.signals == std::vector<int>{SIGTERM});
+    CHECK(sink.failed == 1);
+    int stopped = 0;
+    for (const auto& f : sink.finishes) stopped += f.result.stopped;
+    CHECK(stopped == 2);
+  }
 }

@@ -1,0 +1,58 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "sweep/job.hpp"
+#include "sweep/output_stream.hpp"
+#include "sweep/value.hpp"
+
+namespace sweep {
+
+/// The key of a job with these parameters (in any order) and repeat.
+JobKey job_key(std::vector<std::pair<std::string_view, const Value*>> params,
+               std::uint64_t rep);
+
+/// Appends one JSON object per finished job to a file, and makes it durable
+/// (fdatasync) before sweep waits again: a crash or kill -9 loses at most
+/// the jobs that were running. Jobs stopped by sweep are not recorded.
+class JournalWriter : public EventSink {
+ public:
+  /// Opens path for appending; throws Error naming it.
+  explicit JournalWriter(const std::string& path);
+  void on_line(const Job&, Stream, std::string_view) override {}
+  void on_finish(const Job& job, const JobResult& result) override;
+  void flush() override;
+
+ private:
+  OutputStream out_;
+  bool dirty_ = false;
+};
+
+/// What a journal says was done.
+class JournalIndex {
+ public:
+  /// Reads a journal. A missing file is an empty journal; a torn or
+  /// unreadable line is skipped and reported through warn.
+  static JournalIndex load(const std::string& path,
+                           const std::function<void(const std::string&)>& warn);
+  /// True if a job with this key succeeded.
+  bool succeeded(const JobKey& key) const;
+  /// True if a job with this key failed (after all its attempts).
+  bool failed(const JobKey& key) const;
+  /// Records read.
+  std::uint64_t records() const { return records_; }
+
+ private:
+  std::vector<JobKey> ok_, failed_;  ///< Sorted.
+  std::uint64_t records_ = 0;
+};
+
+/// The current time as ISO 8601 UTC with milliseconds.
+std::string utc_timestamp();
+
+}  // namespace sweep

@@ -1,0 +1,44 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "sweep/job.hpp"
+
+namespace sweep {
+
+/// Passes events on in job start order (--keep-order, GNU parallel's -k):
+/// the oldest unfinished job streams straight through; later jobs are held
+/// until every earlier one has finished, so only out-of-order output waits.
+class OrderedSink : public EventSink {
+ public:
+  explicit OrderedSink(EventSink& next) : next_(next) {}
+  void on_start(const Job& job) override;
+  void on_line(const Job& job, Stream stream, std::string_view line) override;
+  void on_finish(const Job& job, const JobResult& result) override;
+  bool wants_stop() const override { return next_.wants_stop(); }
+  void flush() override { next_.flush(); }
+  void on_tick() override { next_.on_tick(); }
+
+ private:
+  struct Event {
+    enum class Kind { kStart, kLine, kFinish } kind;
+    Stream stream = Stream::kStdout;
+    std::string line;
+    JobResult result;
+  };
+  struct Held {
+    Job job;
+    std::vector<Event> events;
+    bool done = false;  ///< Its final result is among the events.
+  };
+  void advance();
+
+  EventSink& next_;
+  std::uint64_t head_ = 0;              ///< seq of the job allowed to stream.
+  std::map<std::uint64_t, Held> held_;  ///< Later jobs' events, by seq.
+};
+
+}  // namespace sweep

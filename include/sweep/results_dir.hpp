@@ -1,0 +1,33 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "sweep/job.hpp"
+#include "sweep/output_stream.hpp"
+
+namespace sweep {
+
+/// Writes DIR/<job>/ for each job (--results): params.json, stdout, stderr
+/// (raw lines, as the job wrote them) and status.json when it ends. Names
+/// come from job indices only, never from parameter values.
+class ResultsDirWriter : public EventSink {
+ public:
+  /// Creates dir if needed; throws Error naming it.
+  explicit ResultsDirWriter(std::string dir);
+  void on_start(const Job& job) override;
+  void on_line(const Job& job, Stream stream, std::string_view line) override;
+  void on_finish(const Job& job, const JobResult& result) override;
+  void flush() override;
+
+ private:
+  struct Files {
+    OutputStream out, err;
+  };
+  std::string job_dir(const Job& job) const;
+  std::string dir_;
+  std::unordered_map<std::uint64_t, std::unique_ptr<Files>> open_;
+};
+
+}  // namespace sweep

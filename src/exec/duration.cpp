@@ -1,0 +1,29 @@
+#include "sweep/duration.hpp"
+
+#include <charconv>
+#include <cmath>
+
+#include "sweep/error.hpp"
+
+namespace sweep {
+
+std::chrono::milliseconds parse_duration(const std::string& text,
+                                         const std::string& flag) {
+  double value = 0;
+  auto r = std::from_chars(text.data(), text.data() + text.size(), value);
+  std::string unit(r.ptr, text.data() + text.size());
+  double scale = unit.empty() || unit == "s" ? 1000
+                 : unit == "ms"              ? 1
+                 : unit == "m"               ? 60000
+                 : unit == "h"               ? 3600000
+                                             : -1;
+  if (r.ec != std::errc() || r.ptr == text.data() || scale < 0 ||
+      !std::isfinite(value) || value <= 0 || value * scale > 1e15)
+    throw Error(flag + " " + text +
+                ": expected a positive duration such as 90, 30s, 500ms, 5m "
+                "or 2h");
+  return std::chrono::milliseconds(
+      static_cast<long long>(std::ceil(value * scale)));
+}
+
+}  // namespace sweep
