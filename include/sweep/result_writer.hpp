@@ -56,6 +56,7 @@ class FanoutSink : public EventSink {
   void on_finish(const Job& job, const JobResult& result) override;
   bool wants_stop() const override;
   void flush() override;
+  void on_tick() override;
 
  private:
   std::vector<EventSink*> sinks_;

@@ -128,4 +128,8 @@ void FanoutSink::flush() {
   for (auto* s : sinks_) s->flush();
 }
 
+void FanoutSink::on_tick() {
+  for (auto* s : sinks_) s->on_tick();
+}
+
 }  // namespace sweep
