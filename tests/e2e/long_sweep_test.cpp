@@ -137,7 +137,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "--halt-on-failure starts nothing after the first failure; --halt-now "
+    "--halt-on-failure starts nothing after the first failure and --halt-now "
     "kills") {
   auto r = sweep({"run", "-j", "1", "-p", "x=1..20", "--halt-on-failure", "--",
                   "sh", "-c", "exit $(( <x> == 3 ))"});
@@ -246,7 +246,7 @@ TEST_CASE(
         std::set<std::string>{R"({"b":"x","a":3})", R"({"b":"y","a":3})"});
 }
 
-TEST_CASE("--resume skips failures; --resume-failed runs them again") {
+TEST_CASE("--resume skips failures and --resume-failed runs them again") {
   e2e::TempDir dir;
   std::vector<std::string> base = {"run", "-p", "x=1..4", "--journal",
                                    "j.jsonl"};
