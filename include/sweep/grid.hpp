@@ -80,6 +80,9 @@ class Grid {
   /// Same, in one member only.
   void set_axis(std::size_t member, const std::string& name,
                 std::shared_ptr<const ValueSeq> seq);
+  /// Inserts a one-parameter axis as the first axis of a member.
+  void prepend_axis(std::size_t member, const Axis& axis,
+                    const std::string& name);
   /// Appends a zip axis to a member. Throws GridError if column lengths differ.
   void add_zip(
       std::size_t member, const std::string& name,

@@ -2,8 +2,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
+#include <filesystem>
 
 #include "commands.hpp"
+#include "sweep/batchify.hpp"
 #include "sweep/command_template.hpp"
 #include "sweep/duration.hpp"
 #include "sweep/error.hpp"
@@ -96,6 +99,17 @@ CLI::App* setup_run(CLI::App& app, RunOptions& o) {
   sub->add_flag("--no-progress", o.no_progress,
                 "Never show the live progress line")
       ->group(output);
+  sub->add_option(
+         "--batchify", o.batchify,
+         "Split FILE into N batches first and run one job per batch per point, "
+         "the batch's path in <batch>")
+      ->expected(2)
+      ->type_name("N FILE")
+      ->allow_extra_args(false);
+  sub->add_option("--batch-dir", o.batch_dir,
+                  "Keep --batchify's parts in DIR (default: a temporary "
+                  "directory, removed after)")
+      ->type_name("DIR");
   add_log_options(*sub, o.log);
   sub->footer(
       "Full form: sweep run [OPTIONS] [GRID] [-p NAME=SPEC]... -- COMMAND "
@@ -135,6 +149,49 @@ int dry_run(const Grid& grid, const Plan& plan,
   return kExitOk;
 }
 
+// Removes a temporary directory and what is in it.
+struct TempDirGuard {
+  std::string path;
+  ~TempDirGuard() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+};
+
+// --batchify N FILE: split first, then one axis `batch` of the part paths.
+void add_batch_axis(Grid& grid, const RunOptions& o,
+                    std::optional<TempDirGuard>& tmp) {
+  BatchifyCommandOptions b;
+  std::uint64_t n = 0;
+  auto r = std::from_chars(o.batchify[0].data(),
+                           o.batchify[0].data() + o.batchify[0].size(), n);
+  if (r.ec != std::errc() ||
+      r.ptr != o.batchify[0].data() + o.batchify[0].size() || n == 0)
+    throw Error("--batchify " + o.batchify[0] + " " + o.batchify[1] +
+                ": N must be a positive integer");
+  if (grid.find_param("batch") >= 0)
+    throw Error(
+        "--batchify adds the parameter 'batch', which the grid already has");
+  b.parts = n;
+  b.input = o.batchify[1];
+  if (o.batch_dir.empty()) {
+    char tmpl[] = "/tmp/sweep-batches-XXXXXX";
+    if (!mkdtemp(tmpl)) throw SystemError("mkdtemp", errno);
+    tmp.emplace(TempDirGuard{tmpl});
+    b.out_dir = tmpl;
+  } else {
+    b.out_dir = o.batch_dir;
+  }
+  std::vector<std::string> parts = batchify_to_parts(b);
+  std::vector<Value> values(parts.begin(), parts.end());
+  Grid with_batch;
+  with_batch.set_axis(
+      "batch", std::make_shared<ValueList>(std::move(values), "batches"));
+  // The batch axis goes first: each batch meets every point of the grid.
+  for (size_t m = 0; m < grid.members().size(); ++m)
+    grid.prepend_axis(m, with_batch.members()[0].axes[0], "batch");
+}
+
 SchedulerOptions scheduler_options(const RunOptions& o, size_t threads,
                                    bool progress) {
   SchedulerOptions s;
@@ -162,6 +219,8 @@ int run_run(const RunOptions& o) {
   if (o.progress && o.no_progress)
     throw Error("--progress and --no-progress contradict");
   Grid grid = build_grid(o.grid);
+  std::optional<TempDirGuard> batch_tmp;
+  if (!o.batchify.empty()) add_batch_axis(grid, o, batch_tmp);
   CommandTemplate command(o.command, grid);
   Plan plan = build_plan(grid, o.grid);
   if (o.dry_run) return dry_run(grid, plan, command);

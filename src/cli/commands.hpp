@@ -30,6 +30,8 @@ struct RunOptions {
   std::string stderr_mode = "pass";  ///< --stderr pass|stream
   bool progress = false;             ///< --progress
   bool no_progress = false;          ///< --no-progress
+  std::vector<std::string> batchify;  ///< --batchify N FILE
+  std::string batch_dir;              ///< --batch-dir DIR
   std::vector<std::string> command;  ///< Everything after `--`.
 };
 
@@ -50,5 +52,25 @@ struct GridCommandOptions {
 CLI::App* setup_grid(CLI::App& app, GridCommandOptions& o);
 /// Runs `sweep grid`; returns the exit status.
 int run_grid(const GridCommandOptions& o);
+
+/// Options of `sweep batchify`.
+struct BatchifyCommandOptions {
+  std::string input;
+  std::uint64_t parts = 0;
+  std::uint64_t size = 0;
+  std::string by = "records";
+  std::string out_dir;
+  std::string format;
+  std::string manifest;
+  LogOptions log;
+};
+
+/// Declares `sweep batchify` on app.
+CLI::App* setup_batchify(CLI::App& app, BatchifyCommandOptions& o);
+/// Runs `sweep batchify`; returns the exit status.
+int run_batchify(const BatchifyCommandOptions& o);
+/// Splits as `sweep batchify` does and returns the part paths (none when a
+/// JSON dict's batches went to stdout).
+std::vector<std::string> batchify_to_parts(const BatchifyCommandOptions& o);
 
 }  // namespace sweep::cli

@@ -27,8 +27,10 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   sweep::cli::RunOptions run;
   sweep::cli::GridCommandOptions grid;
+  sweep::cli::BatchifyCommandOptions batchify;
   CLI::App* run_app = sweep::cli::setup_run(app, run);
   CLI::App* grid_app = sweep::cli::setup_grid(app, grid);
+  CLI::App* batchify_app = sweep::cli::setup_batchify(app, batchify);
   try {
     app.parse(split, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -47,6 +49,12 @@ int main(int argc, char** argv) {
       sweep::cli::init_logging(run.log);
       run.command.assign(argv + std::min(split + 1, argc), argv + argc);
       return sweep::cli::run_run(run);
+    }
+    if (batchify_app->parsed()) {
+      sweep::cli::init_logging(batchify.log);
+      if (split < argc)
+        throw sweep::Error("sweep batchify takes no command (found '--')");
+      return sweep::cli::run_batchify(batchify);
     }
     sweep::cli::init_logging(grid.log);
     if (split < argc)

@@ -88,6 +88,15 @@ void Grid::set_axis(std::size_t member, const std::string& name,
   changed();
 }
 
+void Grid::prepend_axis(std::size_t member, const Axis& axis,
+                        const std::string& name) {
+  Axis a = axis;
+  a.params = {param(name)};
+  a.name = name;
+  members_[member].axes.insert(members_[member].axes.begin(), std::move(a));
+  changed();
+}
+
 void Grid::add_zip(
     std::size_t member, const std::string& name,
     std::vector<std::pair<std::string, std::shared_ptr<const ValueSeq>>>

@@ -1,0 +1,301 @@
+#include "sweep/batchify.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "record_reader.hpp"
+#include "sweep/error.hpp"
+#include "sweep/output_stream.hpp"
+
+namespace sweep {
+
+namespace fs = std::filesystem;
+
+DataFormat parse_format(const std::string& name) {
+  if (name == "text" || name == "txt") return DataFormat::kText;
+  if (name == "csv") return DataFormat::kCsv;
+  if (name == "tsv") return DataFormat::kTsv;
+  if (name == "jsonl" || name == "ndjson") return DataFormat::kJsonl;
+  if (name == "json")
+    return DataFormat::kJsonArray;  // or a dict: decided by content
+  throw Error("--format " + name + ": expected text, csv, tsv, jsonl or json");
+}
+
+DataFormat format_from_path(const std::string& path) {
+  std::string ext = fs::path(path).extension().string();
+  for (char& c : ext)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (ext == ".csv") return DataFormat::kCsv;
+  if (ext == ".tsv") return DataFormat::kTsv;
+  if (ext == ".jsonl" || ext == ".ndjson") return DataFormat::kJsonl;
+  if (ext == ".json") return DataFormat::kJsonArray;
+  return DataFormat::kText;
+}
+
+std::vector<std::uint64_t> balanced_sizes(std::uint64_t total,
+                                          std::uint64_t n) {
+  if (n > total) n = total;
+  std::vector<std::uint64_t> sizes;
+  for (std::uint64_t i = 0; i < n; ++i)
+    sizes.push_back(total / n + (i < total % n ? 1 : 0));
+  return sizes;
+}
+
+std::vector<nlohmann::ordered_json> batchify_dict(
+    const nlohmann::ordered_json& dict, std::uint64_t n, std::uint64_t size,
+    const std::string& source) {
+  if (!dict.is_object())
+    throw Error(source + ": batchify needs a JSON object of lists, not " +
+                std::string(dict.type_name()));
+  std::string longest;
+  size_t best = 0;
+  bool found = false;
+  for (const auto& [key, value] : dict.items())
+    if (value.is_array() && (!found || value.size() > best)) {
+      longest = key;
+      best = value.size();
+      found = true;
+    }
+  if (!found) throw Error(source + ": the object has no list to split");
+  std::vector<std::uint64_t> sizes;
+  if (size)
+    for (std::uint64_t left = best; left > 0; left -= std::min(left, size))
+      sizes.push_back(std::min(left, size));
+  else
+    sizes = balanced_sizes(best, n);
+  std::vector<nlohmann::ordered_json> batches;
+  const auto& items = dict[longest];
+  std::uint64_t start = 0;
+  for (std::uint64_t s : sizes) {
+    nlohmann::ordered_json batch = nlohmann::ordered_json::object();
+    for (const auto& [key, value] : dict.items()) {
+      if (key == longest)
+        batch[key] = nlohmann::ordered_json(items.begin() + start,
+                                            items.begin() + start + s);
+      else
+        batch[key] = value;
+    }
+    batches.push_back(std::move(batch));
+    start += s;
+  }
+  return batches;
+}
+
+namespace {
+
+// Parts are written under temporary names and only renamed to their final
+// (zero-padded) names once all are complete; anything left is removed.
+class PartSet {
+ public:
+  PartSet(std::string dir, std::string stem, std::string ext,
+          const struct stat& input)
+      : dir_(std::move(dir)),
+        stem_(std::move(stem)),
+        ext_(std::move(ext)),
+        input_(input) {}
+  ~PartSet() {
+    for (const auto& t : temps_) std::remove(t.c_str());
+  }
+
+  OutputStream& begin() {
+    std::string tmp = dir_ + "/.sweep-part-" + std::to_string(getpid()) + "-" +
+                      std::to_string(temps_.size()) + ".tmp";
+    temps_.push_back(tmp);
+    current_.emplace(OutputStream::open_file(tmp));
+    return *current_;
+  }
+  void end() {
+    if (current_) current_->flush();
+    current_.reset();
+  }
+  std::vector<std::string> commit() {
+    end();
+    size_t width =
+        std::to_string(temps_.empty() ? 0 : temps_.size() - 1).size();
+    std::vector<std::string> finals;
+    for (size_t i = 0; i < temps_.size(); ++i) {
+      std::string index = std::to_string(i);
+      index.insert(0, width - index.size(), '0');
+      std::string name =
+          dir_ + "/" + stem_ + "." + index + (ext_.empty() ? "" : "." + ext_);
+      struct stat st;
+      if (stat(name.c_str(), &st) == 0 && st.st_dev == input_.st_dev &&
+          st.st_ino == input_.st_ino)
+        throw Error(name +
+                    ": a part would overwrite the input; choose another -o");
+      finals.push_back(name);
+    }
+    for (size_t i = 0; i < temps_.size(); ++i)
+      if (std::rename(temps_[i].c_str(), finals[i].c_str()) != 0)
+        throw Error(finals[i] + ": cannot write part: " + std::strerror(errno));
+    temps_.clear();
+    return finals;
+  }
+  bool open() const { return current_.has_value(); }
+  OutputStream& current() { return *current_; }
+
+ private:
+  std::string dir_, stem_, ext_;
+  struct stat input_;
+  std::vector<std::string> temps_;
+  std::optional<OutputStream> current_;
+};
+
+// Owns an input descriptor; stdin is not closed.
+struct Input {
+  int fd = -1;
+  bool owned = false;
+  std::string name;
+  struct stat st {};
+  ~Input() {
+    if (owned && fd >= 0) ::close(fd);
+  }
+};
+
+void open_input(Input& in, const std::string& path) {
+  if (path == "-") {
+    in.fd = STDIN_FILENO;
+    in.name = "<stdin>";
+  } else {
+    in.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (in.fd < 0) throw Error(path + ": cannot read: " + std::strerror(errno));
+    in.owned = true;
+    in.name = path;
+  }
+  if (fstat(in.fd, &in.st) != 0)
+    throw Error(in.name + ": cannot read: " + std::strerror(errno));
+  if (S_ISDIR(in.st.st_mode))
+    throw Error(in.name + ": cannot read: it is a directory");
+}
+
+bool has_header(DataFormat f) {
+  return f == DataFormat::kCsv || f == DataFormat::kTsv;
+}
+
+// First pass of -n by records: how many data records there are.
+std::uint64_t count_records(Input& in, DataFormat format) {
+  RecordReader reader(in.fd, format, in.name);
+  std::string_view r;
+  std::uint64_t n = 0;
+  while (reader.next(r)) ++n;
+  if (lseek(in.fd, 0, SEEK_SET) != 0)
+    throw SystemError("lseek " + in.name, errno);
+  return has_header(format) && n > 0 ? n - 1 : n;
+}
+
+}  // namespace
+
+BatchifyResult batchify_file(const std::string& input,
+                             const BatchifyOptions& o) {
+  if (o.parts == 0 && o.size == 0)
+    throw Error("give -n N (parts) or --size K (records per part)");
+  if (o.parts && o.size) throw Error("-n and --size contradict: give one");
+  if (o.by_bytes && !o.parts)
+    throw Error("--by bytes balances -n N parts; give -n");
+  Input in;
+  open_input(in, input);
+  DataFormat format = o.format ? *o.format : format_from_path(input);
+  if (format == DataFormat::kJsonDict) format = DataFormat::kJsonArray;
+  bool seekable = S_ISREG(in.st.st_mode);
+  // A pipe cannot be read twice: copy it to a temporary file for -n.
+  std::string spool;
+  if (!seekable && o.parts) {
+    char tmpl[] = "/tmp/sweep-batchify-XXXXXX";
+    int fd = mkstemp(tmpl);
+    if (fd < 0) throw SystemError("mkstemp", errno);
+    spool = tmpl;
+    OutputStream copy(fd, true);
+    std::vector<char> buf(1 << 20);
+    ssize_t n;
+    while ((n = ::read(in.fd, buf.data(), buf.size())) > 0)
+      copy.write({buf.data(), size_t(n)});
+    if (n < 0) throw Error(in.name + ": cannot read: " + std::strerror(errno));
+    copy.flush();
+    Input spooled;
+    open_input(spooled, spool);
+    std::swap(in.fd, spooled.fd);
+    std::swap(in.owned, spooled.owned);
+    in.st = spooled.st;
+  }
+  struct SpoolGuard {
+    std::string path;
+    ~SpoolGuard() {
+      if (!path.empty()) std::remove(path.c_str());
+    }
+  } spool_guard{spool};
+
+  std::error_code ec;
+  fs::create_directories(o.out_dir, ec);
+  if (ec || !fs::is_directory(o.out_dir))
+    throw Error(o.out_dir + ": cannot create output directory" +
+                (ec ? ": " + ec.message() : ""));
+  std::string stem = input == "-" ? "stdin" : fs::path(input).stem().string();
+  std::string ext = input == "-" ? "" : fs::path(input).extension().string();
+  if (!ext.empty()) ext = ext.substr(1);
+  if (ext.empty() && input == "-") {
+    static const char* kExt[] = {"txt", "csv", "tsv", "jsonl", "json", "json"};
+    ext = kExt[static_cast<int>(format)];
+  }
+
+  BatchifyResult result;
+  // Plan the part boundaries: record counts, or byte offsets.
+  std::vector<std::uint64_t> sizes;
+  if (o.parts && !o.by_bytes) {
+    std::uint64_t total = count_records(in, format);
+    sizes = balanced_sizes(total, o.parts);
+    result.fewer_parts = total < o.parts;
+  }
+  std::uint64_t total_bytes = static_cast<std::uint64_t>(in.st.st_size);
+
+  RecordReader reader(in.fd, format, in.name);
+  PartSet parts(o.out_dir, stem, ext, in.st);
+  std::string header;
+  std::string_view record;
+  if (has_header(format) && reader.next(record)) header.assign(record);
+  std::uint64_t in_part = 0, part = 0, consumed = header.size();
+  bool json = format == DataFormat::kJsonArray;
+  auto close_part = [&] {
+    if (!parts.open()) return;
+    if (json) parts.current().write("]\n");
+    parts.end();
+    in_part = 0;
+    ++part;
+  };
+  while (reader.next(record)) {
+    if (!parts.open()) {
+      OutputStream& out = parts.begin();
+      out.write(json ? "[" : header);
+    } else if (json) {
+      parts.current().write(",");
+    }
+    parts.current().write(record);
+    ++in_part;
+    ++result.records;
+    consumed += record.size();
+    bool full;
+    if (o.size) {
+      full = in_part == o.size;
+    } else if (o.by_bytes) {
+      // The part ends with the record that reaches its share of the bytes.
+      std::uint64_t data = total_bytes - header.size();
+      std::uint64_t boundary = header.size() + (data * (part + 1)) / o.parts;
+      full = part + 1 < o.parts && consumed >= boundary;
+    } else {
+      full = part < sizes.size() && in_part == sizes[part];
+    }
+    if (full) close_part();
+  }
+  close_part();
+  if (o.by_bytes) result.fewer_parts = part < o.parts;
+  result.parts = parts.commit();
+  return result;
+}
+
+}  // namespace sweep

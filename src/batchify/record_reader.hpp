@@ -1,0 +1,47 @@
+// Reads a data file record by record with a fixed-size buffer.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sweep/batchify.hpp"
+
+namespace sweep {
+
+/// Yields the records of a data file as views into its buffer: lines (text,
+/// JSON Lines), RFC 4180 records (CSV, TSV: a quoted field may hold
+/// newlines), or the elements of a top-level JSON array. Memory stays at
+/// the buffer size plus the longest record.
+class RecordReader {
+ public:
+  /// Reads fd (not owned); `name` names the input in errors.
+  RecordReader(int fd, DataFormat format, std::string name);
+  /// The next record, with its line terminator (a JSON array element without
+  /// its separator or surrounding blanks); false at the end. Throws Error on
+  /// an unterminated CSV quote or a malformed JSON array.
+  bool next(std::string_view& record);
+  /// 1-based line where the last record started.
+  std::uint64_t line() const { return record_line_; }
+
+ private:
+  bool fill();
+  size_t find_end(size_t from);  // end of the record starting at pos_, or npos
+  void skip_json_separators();
+
+  int fd_;
+  DataFormat format_;
+  std::string name_;
+  std::vector<char> buf_;
+  size_t pos_ = 0, len_ = 0;  ///< Unconsumed bytes are buf_[pos_, len_).
+  bool eof_ = false;
+  std::uint64_t line_ = 1, record_line_ = 1;
+  bool array_open_ = false, array_closed_ = false;
+  // Scan state kept across refills, so a long record is scanned once.
+  size_t scan_ = 0;
+  bool in_quotes_ = false, escape_ = false;
+  int depth_ = 0;
+};
+
+}  // namespace sweep

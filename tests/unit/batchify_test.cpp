@@ -1,0 +1,207 @@
+#include "sweep/batchify.hpp"
+
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "sweep/error.hpp"
+
+using namespace sweep;
+namespace fs = std::filesystem;
+using Json = nlohmann::ordered_json;
+using U = std::vector<std::uint64_t>;
+
+namespace {
+
+struct Dir {
+  fs::path path;
+  Dir() {
+    char tmpl[] = "/tmp/sweep-unit-batch-XXXXXX";
+    REQUIRE(mkdtemp(tmpl));
+    path = tmpl;
+  }
+  ~Dir() { fs::remove_all(path); }
+  std::string write(const std::string& name, const std::string& content) const {
+    std::ofstream(path / name, std::ios::binary) << content;
+    return (path / name).string();
+  }
+};
+
+std::string read(const std::string& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
+// The parts glued back together, the repeated CSV header kept once.
+std::string glue(const std::vector<std::string>& parts, size_t header = 0) {
+  std::string out;
+  for (size_t i = 0; i < parts.size(); ++i)
+    out += read(parts[i]).substr(i == 0 ? 0 : header);
+  return out;
+}
+
+BatchifyResult split(const Dir& d, const std::string& input, std::uint64_t n,
+                     std::uint64_t size = 0, bool by_bytes = false) {
+  BatchifyOptions o;
+  o.parts = n;
+  o.size = size;
+  o.by_bytes = by_bytes;
+  o.out_dir = (d.path / "out").string();
+  return batchify_file(input, o);
+}
+
+}  // namespace
+
+TEST_CASE("balanced sizes: earlier batches the larger, never empty") {
+  CHECK(balanced_sizes(10, 4) == U{3, 3, 2, 2});
+  CHECK(balanced_sizes(100, 4) == U{25, 25, 25, 25});
+  CHECK(balanced_sizes(3, 5) == U{1, 1, 1});
+  CHECK(balanced_sizes(0, 3).empty());
+}
+
+TEST_CASE("the original Batchify example comes out exactly") {
+  Json data = {{"colors", Json::array()}, {"variations", {"a", "b"}}};
+  for (int i = 0; i < 100; ++i) data["colors"].push_back(i);
+  auto batches = batchify_dict(data, 4, 0, "data.json");
+  REQUIRE(batches.size() == 4);
+  for (int b = 0; b < 4; ++b) {
+    Json expect = {{"colors", Json::array()}, {"variations", {"a", "b"}}};
+    for (int i = 25 * b; i < 25 * (b + 1); ++i) expect["colors"].push_back(i);
+    CHECK(batches[b] == expect);
+    CHECK(batches[b].begin().key() == "colors");  // key order kept
+  }
+  // Ties go to the first list in key order; --size takes K items a batch.
+  Json tie = Json::parse(R"({"x": [1, 2, 3], "y": [4, 5, 6], "z": 7})");
+  auto t = batchify_dict(tie, 0, 2, "t");
+  REQUIRE(t.size() == 2);
+  CHECK(t[0].dump() == R"({"x":[1,2],"y":[4,5,6],"z":7})");
+  CHECK(t[1].dump() == R"({"x":[3],"y":[4,5,6],"z":7})");
+  CHECK_THROWS_WITH_AS(
+      batchify_dict(Json::parse("[1]"), 2, 0, "a.json"),
+      "a.json: batchify needs a JSON object of lists, not array", Error);
+  CHECK_THROWS_WITH_AS(
+      batchify_dict(Json::parse(R"({"a": 1})"), 2, 0, "a.json"),
+      "a.json: the object has no list to split", Error);
+}
+
+TEST_CASE("text: balanced parts whose concatenation is the input") {
+  Dir d;
+  std::string text;
+  for (int i = 0; i < 10; ++i) text += "line " + std::to_string(i) + "\n";
+  text += "last without newline";
+  auto in = d.write("t.txt", text);
+  auto r = split(d, in, 4);
+  REQUIRE(r.parts.size() == 4);
+  CHECK(fs::path(r.parts[0]).filename() == "t.0.txt");
+  CHECK(r.records == 11);
+  CHECK(glue(r.parts) == text);
+  CHECK(read(r.parts[0]) == "line 0\nline 1\nline 2\n");
+  CHECK(read(r.parts[3]) == "line 9\nlast without newline");
+  // Twelve parts sort by name: zero-padded indices.
+  auto many = split(d, d.write("m.txt", std::string(24, '\n')), 12);
+  CHECK(fs::path(many.parts[0]).filename() == "m.00.txt");
+  CHECK(fs::path(many.parts[11]).filename() == "m.11.txt");
+}
+
+TEST_CASE(
+    "CSV: the header leads every part and quoted newlines stay in one record") {
+  Dir d;
+  std::string csv =
+      "id,text\n1,\"a\nb\"\n2,\"say \"\"hi\"\", ok\"\n3,plain\n4,\"x,y\"\n";
+  auto in = d.write("d.csv", csv);
+  auto r = split(d, in, 3);
+  REQUIRE(r.parts.size() == 3);
+  CHECK(r.records == 4);
+  CHECK(read(r.parts[0]) == "id,text\n1,\"a\nb\"\n2,\"say \"\"hi\"\", ok\"\n");
+  CHECK(read(r.parts[2]) == "id,text\n4,\"x,y\"\n");
+  CHECK(glue(r.parts, 8) == csv);
+  auto tsv = split(d, d.write("d.tsv", "a\tb\n1\t2\n3\t4\n"), 2);
+  CHECK(read(tsv.parts[1]) == "a\tb\n3\t4\n");
+}
+
+TEST_CASE(
+    "an unterminated quote is an error naming its line, and leaves no part") {
+  Dir d;
+  auto in = d.write("bad.csv", "a,b\n1,2\n3,\"open\n4,5\n");
+  CHECK_THROWS_WITH_AS(
+      split(d, in, 2),
+      doctest::Contains("bad.csv:3: unterminated quoted field"), Error);
+  CHECK(fs::is_empty(d.path / "out"));
+}
+
+TEST_CASE("JSON Lines and JSON arrays") {
+  Dir d;
+  std::string jsonl = "{\"a\": 1}\n{\"a\": 2}\n{\"a\": 3}\n";
+  auto r = split(d, d.write("x.jsonl", jsonl), 2);
+  CHECK(glue(r.parts) == jsonl);
+  auto arr =
+      d.write("arr.json", R"([1, {"a": [2, "]"]}, "x,y", [4, [5]], null])");
+  auto a = split(d, arr, 2);
+  REQUIRE(a.parts.size() == 2);
+  Json joined = Json::array();
+  for (const auto& p : a.parts)
+    for (const auto& e : Json::parse(read(p)))
+      joined.push_back(e);  // each part valid JSON
+  CHECK(joined == Json::parse(read(arr)));
+  CHECK(Json::parse(read(a.parts[0])).size() == 3);
+  auto empty = split(d, d.write("e.json", " [ ] "), 2);
+  CHECK(empty.parts.empty());
+  CHECK_THROWS_AS(split(d, d.write("broken.json", "[1, 2"), 2), Error);
+}
+
+TEST_CASE("--size K and --by bytes, which never splits a record") {
+  Dir d;
+  std::string text;
+  for (int i = 0; i < 100; ++i)
+    text += std::string(i % 7 + 1, 'a' + i % 26) + "\n";
+  auto in = d.write("s.txt", text);
+  auto sized = split(d, in, 0, 30);
+  REQUIRE(sized.parts.size() == 4);
+  CHECK(glue(sized.parts) == text);
+  fs::remove_all(d.path / "out");
+  auto bytes = split(d, in, 4, 0, true);
+  REQUIRE(bytes.parts.size() == 4);
+  CHECK(glue(bytes.parts) == text);
+  for (const auto& p : bytes.parts) {
+    std::string part = read(p);
+    CHECK(part.back() == '\n');  // whole records only
+    CHECK(part.size() > text.size() / 4 - 10);
+    CHECK(part.size() < text.size() / 4 + 10);
+  }
+}
+
+TEST_CASE("empty input and more parts than records") {
+  Dir d;
+  CHECK(split(d, d.write("e.txt", ""), 3).parts.empty());
+  auto r = split(d, d.write("two.txt", "a\nb\n"), 5);
+  CHECK(r.parts.size() == 2);
+  CHECK(r.fewer_parts);
+  auto header_only = split(d, d.write("h.csv", "a,b\n"), 2);
+  CHECK(header_only.parts.empty());
+}
+
+TEST_CASE(
+    "bad input: unreadable file, uncreatable directory, overwriting the "
+    "input") {
+  Dir d;
+  CHECK_THROWS_WITH_AS(split(d, "/no/such/file.txt", 2),
+                       doctest::Contains("/no/such/file.txt: cannot read"),
+                       Error);
+  BatchifyOptions o;
+  o.parts = 2;
+  o.out_dir = "/proc/sweep-cannot-create";
+  CHECK_THROWS_WITH_AS(batchify_file(d.write("a.txt", "x\n"), o),
+                       doctest::Contains("cannot create output directory"),
+                       Error);
+  // A part name that is a hard link to the input must not be overwritten.
+  auto in = d.write("in.txt", "1\n2\n");
+  fs::create_directories(d.path / "out");
+  fs::create_hard_link(in, d.path / "out" / "in.0.txt");
+  CHECK_THROWS_WITH_AS(split(d, in, 2),
+                       doctest::Contains("a part would overwrite the input"),
+                       Error);
+  CHECK(read(in) == "1\n2\n");
+  CHECK_THROWS_AS(split(d, in, 0), Error);  // neither -n nor --size
+}
