@@ -10,12 +10,22 @@ DEPS := cmake g++ make libcli11-dev nlohmann-json3-dev libspdlog-dev doctest-dev
 SWEEP := $(BUILD_DIR)/sweep
 TRAIN := $(BUILD_DIR)/sweep-example-train
 
-.PHONY: all deps build run test bench clean format
+# What `make bench` adds: the anchors it compares against and GNU time.
+BENCH_DEPS := parallel hyperfine time
+
+.PHONY: all deps bench-deps build run test bench clean format
 
 all: build
 
 deps:
-	@missing=""; for p in $(DEPS); do \
+	@$(MAKE) --no-print-directory install-packages PACKAGES="$(DEPS)"
+
+bench-deps:
+	@$(MAKE) --no-print-directory install-packages PACKAGES="$(BENCH_DEPS)"
+
+.PHONY: install-packages
+install-packages:
+	@missing=""; for p in $(PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -39,6 +49,10 @@ run: build
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+# Never part of `make test`: takes a few minutes (BENCH_QUICK=1: seconds).
+bench: build bench-deps
+	BUILD_DIR=$(BUILD_DIR) bench/run.sh
 
 clean:
 	rm -rf $(BUILD_DIR)

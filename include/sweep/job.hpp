@@ -72,6 +72,10 @@ class EventSink {
   /// One line of a job's output, without its newline.
   virtual void on_line(const Job& job, Stream stream,
                        std::string_view line) = 0;
+  /// One or more complete lines, joined by '\n', without the last newline:
+  /// what one read of a pipe completed. The default calls on_line per line;
+  /// sinks on the hot path override it to handle the block at once.
+  virtual void on_lines(const Job& job, Stream stream, std::string_view lines);
   /// The job has exited and its output is fully read.
   virtual void on_finish(const Job& job, const JobResult& result) = 0;
   /// True when the sink can take no more (e.g. its reader closed the pipe).

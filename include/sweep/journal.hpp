@@ -25,6 +25,7 @@ class JournalWriter : public EventSink {
   /// Opens path for appending; throws Error naming it.
   explicit JournalWriter(const std::string& path);
   void on_line(const Job&, Stream, std::string_view) override {}
+  void on_lines(const Job&, Stream, std::string_view) override {}
   void on_finish(const Job& job, const JobResult& result) override;
   void flush() override;
 

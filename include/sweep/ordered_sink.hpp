@@ -17,6 +17,7 @@ class OrderedSink : public EventSink {
   explicit OrderedSink(EventSink& next) : next_(next) {}
   void on_start(const Job& job) override;
   void on_line(const Job& job, Stream stream, std::string_view line) override;
+  void on_lines(const Job& job, Stream stream, std::string_view lines) override;
   void on_finish(const Job& job, const JobResult& result) override;
   bool wants_stop() const override { return next_.wants_stop(); }
   void flush() override { next_.flush(); }
@@ -24,7 +25,7 @@ class OrderedSink : public EventSink {
 
  private:
   struct Event {
-    enum class Kind { kStart, kLine, kFinish } kind;
+    enum class Kind { kStart, kLines, kFinish } kind;
     Stream stream = Stream::kStdout;
     std::string line;
     JobResult result;

@@ -37,7 +37,7 @@ class OutputStream {
   bool closed() const { return closed_; }
 
  private:
-  static constexpr size_t kFlushAt = 1 << 16;
+  static constexpr size_t kFlushAt = 1 << 18;
   int fd_;
   bool owned_;
   bool closed_ = false;

@@ -22,14 +22,47 @@ class JsonlWriter : public ResultWriter {
   explicit JsonlWriter(OutputStream& out, bool stderr_records = false)
       : out_(out), stderr_records_(stderr_records) {}
   void on_line(const Job& job, Stream stream, std::string_view line) override;
+  void on_lines(const Job& job, Stream stream, std::string_view lines) override;
   void on_finish(const Job& job, const JobResult& result) override;
   bool wants_stop() const override { return out_.closed(); }
   void flush() override { out_.flush(); }
 
  private:
   void begin_record(const Job& job);
+  void append_line_record(const Job& job, Stream stream, std::string_view line);
+  const std::string& line_prefix(const Job& job, Stream stream) {
+    if (job.index == prefix_job_ && job.attempt == prefix_attempt_ &&
+        stream == prefix_stream_)
+      return prefix_;
+    return build_prefix(job, stream);
+  }
+  const std::string& build_prefix(const Job& job, Stream stream);
   OutputStream& out_;
   bool stderr_records_;
+  // `{"job":..,"params":..,"line":` of the job whose lines came last: built
+  // once per job and stream, not once per line.
+  std::string prefix_;
+  std::uint64_t prefix_job_ = UINT64_MAX;
+  unsigned prefix_attempt_ = 0;
+  Stream prefix_stream_ = Stream::kStdout;
+};
+
+/// The plainest result stream (--format text): each stdout line as the job
+/// wrote it, whole, with nothing added; end records are left out.
+class TextWriter : public ResultWriter {
+ public:
+  explicit TextWriter(OutputStream& out) : out_(out) {}
+  void on_line(const Job& job, Stream stream, std::string_view line) override;
+  void on_lines(const Job& job, Stream stream,
+                std::string_view lines) override {
+    on_line(job, stream, lines);  // a block of lines is copied as it is
+  }
+  void on_finish(const Job&, const JobResult&) override {}
+  bool wants_stop() const override { return out_.closed(); }
+  void flush() override { out_.flush(); }
+
+ private:
+  OutputStream& out_;
 };
 
 /// Passes each job's stderr lines through to sweep's stderr, prefixed
@@ -38,6 +71,10 @@ class StderrRelay : public EventSink {
  public:
   explicit StderrRelay(StatusLine& status) : status_(status) {}
   void on_line(const Job& job, Stream stream, std::string_view line) override;
+  void on_lines(const Job& job, Stream stream,
+                std::string_view lines) override {
+    if (stream == Stream::kStderr) EventSink::on_lines(job, stream, lines);
+  }
   void on_finish(const Job& job, const JobResult& result) override;
   void flush() override;
 
@@ -53,6 +90,7 @@ class FanoutSink : public EventSink {
       : sinks_(std::move(sinks)) {}
   void on_start(const Job& job) override;
   void on_line(const Job& job, Stream stream, std::string_view line) override;
+  void on_lines(const Job& job, Stream stream, std::string_view lines) override;
   void on_finish(const Job& job, const JobResult& result) override;
   bool wants_stop() const override;
   void flush() override;

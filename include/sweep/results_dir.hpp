@@ -18,6 +18,10 @@ class ResultsDirWriter : public EventSink {
   explicit ResultsDirWriter(std::string dir);
   void on_start(const Job& job) override;
   void on_line(const Job& job, Stream stream, std::string_view line) override;
+  void on_lines(const Job& job, Stream stream,
+                std::string_view lines) override {
+    on_line(job, stream, lines);  // raw files: a block is written as it is
+  }
   void on_finish(const Job& job, const JobResult& result) override;
   void flush() override;
 

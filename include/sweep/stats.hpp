@@ -42,6 +42,7 @@ class Stats : public EventSink {
       : points_(points), jobs_(jobs), threads_(threads) {}
   void on_start(const Job& job) override;
   void on_line(const Job&, Stream, std::string_view) override {}
+  void on_lines(const Job&, Stream, std::string_view) override {}
   void on_finish(const Job& job, const JobResult& result) override;
   /// Records jobs skipped before the run (already done).
   void add_skipped(std::uint64_t n) { skipped_ += n; }

@@ -53,6 +53,7 @@ class ProgressSink : public EventSink {
   }
   void on_start(const Job& job) override;
   void on_line(const Job&, Stream, std::string_view) override {}
+  void on_lines(const Job&, Stream, std::string_view) override {}
   void on_finish(const Job& job, const JobResult& result) override;
   void on_tick() override;
   /// Jobs skipped before the run count as done.

@@ -51,10 +51,12 @@ class Subprocess {
   /// Resource usage from wait4, valid once reaped.
   const struct rusage& usage() const { return usage_; }
 
-  using LineFn = std::function<void(Stream, std::string_view)>;
-  /// Reads once from a ready stream into buf, calling on_line per complete
-  /// line; at EOF the last unterminated line is delivered and the fd closed.
-  void on_readable(Stream s, char* buf, size_t cap, const LineFn& on_line);
+  /// Receives complete lines joined by '\n', without the last newline.
+  using LinesFn = std::function<void(Stream, std::string_view)>;
+  /// Reads once from a ready stream into buf and passes on every line it
+  /// completes, in one call; at EOF the last unterminated line is delivered
+  /// and the fd closed.
+  void on_readable(Stream s, char* buf, size_t cap, const LinesFn& on_lines);
   /// Records the exit status and resources reported by wait4.
   void set_reaped(int status, const struct rusage& usage);
   /// Sends sig to the child's whole process group, if it may still exist.
@@ -89,7 +91,7 @@ class SubprocessSet {
   /// What ended one round of waiting.
   enum class Wake { kProgress, kInterrupted, kTimeout };
   /// Waits (up to timeout, if given) for output, exits or an interrupt,
-  /// handling every ready fd. Lines go to on_line with the child's id.
+  /// handling every ready fd. Lines go to on_lines with the child's id.
   Wake do_work(std::optional<std::chrono::milliseconds> timeout,
                const std::function<void(std::uint64_t, Stream,
                                         std::string_view)>& on_line);

@@ -83,6 +83,13 @@ CLI::App* setup_run(CLI::App& app, RunOptions& o) {
       ->type_name("DIR")
       ->group(persistence);
   auto* output = "Output";
+  sub->add_option("--format", o.format,
+                  "jsonl: a JSON record per line and per job end (default); "
+                  "text: the jobs' "
+                  "stdout lines as they are, nothing added")
+      ->check(CLI::IsMember({"jsonl", "text"}))
+      ->type_name("FORMAT")
+      ->group(output);
   sub->add_flag("--keep-order", o.keep_order,
                 "Write records in job order (later jobs' output waits)")
       ->group(output);
@@ -259,7 +266,10 @@ int run_run(const RunOptions& o) {
   SignalGuard signals;
   StatusLine status(STDERR_FILENO, progress);
   set_log_status_line(&status);
-  JsonlWriter writer(out, o.stderr_mode == "stream");
+  JsonlWriter jsonl(out, o.stderr_mode == "stream");
+  TextWriter text(out);
+  ResultWriter& writer =
+      o.format == "text" ? static_cast<ResultWriter&>(text) : jsonl;
   OrderedSink ordered(writer);
   StderrRelay relay(status);
   Stats stats(plan.points(), jobs, busy_threads);

@@ -28,6 +28,7 @@ struct RunOptions {
   std::string results;               ///< --results DIR
   bool keep_order = false;           ///< --keep-order
   std::string stderr_mode = "pass";  ///< --stderr pass|stream
+  std::string format = "jsonl";      ///< --format jsonl|text
   bool progress = false;             ///< --progress
   bool no_progress = false;          ///< --no-progress
   std::vector<std::string> batchify;  ///< --batchify N FILE

@@ -70,7 +70,7 @@ int LocalRunner::wait(EventSink& sink,
   }
   auto wake = procs_.do_work(
       timeout, [&](std::uint64_t id, Stream s, std::string_view line) {
-        sink.on_line(jobs_.at(id), s, line);
+        sink.on_lines(jobs_.at(id), s, line);
       });
   while (auto proc = procs_.next_finished()) {
     auto it = jobs_.find(proc->id());

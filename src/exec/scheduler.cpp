@@ -150,6 +150,9 @@ class Run : public EventSink {
   void on_line(const Job& job, Stream s, std::string_view line) override {
     sink_.on_line(job, s, line);
   }
+  void on_lines(const Job& job, Stream s, std::string_view lines) override {
+    sink_.on_lines(job, s, lines);
+  }
   void on_finish(const Job& job, const JobResult& result) override {
     busy_[job.slot] = false;
     JobResult r = result;

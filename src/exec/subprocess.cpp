@@ -123,7 +123,7 @@ double Subprocess::duration_s() const {
 }
 
 void Subprocess::on_readable(Stream s, char* buf, size_t cap,
-                             const LineFn& on_line) {
+                             const LinesFn& on_lines) {
   int i = static_cast<int>(s);
   ssize_t n = read(fds_[i], buf, cap);
   if (n < 0) {
@@ -132,31 +132,34 @@ void Subprocess::on_readable(Stream s, char* buf, size_t cap,
   }
   std::string& partial = partial_[i];
   if (n == 0) {
-    if (!partial.empty()) on_line(s, partial);  // a final line without newline
+    if (!partial.empty()) on_lines(s, partial);  // a final line without newline
     std::string().swap(partial);
     close_stream(i);
     return;
   }
   const char* p = buf;
   const char* end = buf + n;
-  while (p < end) {
+  if (!partial.empty()) {
     const char* nl = static_cast<const char*>(std::memchr(p, '\n', end - p));
     if (!nl) {
       partial.append(p, end);
-      break;
+      return;
     }
-    if (partial.empty()) {
-      on_line(s, std::string_view(p, nl - p));  // no copy on the common path
-    } else {
-      partial.append(p, nl);
-      on_line(s, partial);
-      if (partial.capacity() >= kKeepLineCapacity)
-        std::string().swap(partial);
-      else
-        partial.clear();
-    }
+    partial.append(p, nl);
+    on_lines(s, partial);
+    if (partial.capacity() >= kKeepLineCapacity)
+      std::string().swap(partial);
+    else
+      partial.clear();
     p = nl + 1;
   }
+  // Every complete line of this read in one call, straight from the buffer.
+  const char* last = static_cast<const char*>(memrchr(p, '\n', end - p));
+  if (last) {
+    on_lines(s, std::string_view(p, last - p));
+    p = last + 1;
+  }
+  partial.append(p, end);
 }
 
 void Subprocess::set_reaped(int status, const struct rusage& usage) {
@@ -232,15 +235,6 @@ SubprocessSet::Wake SubprocessSet::do_work(
         [&](Stream s, std::string_view line) { on_line(id, s, line); });
   }
   if (SignalGuard::take_child_event()) reap();
-  // A quit that arrived while we were reading is pending (blocked); let a
-  // zero-timeout ppoll deliver it so it is answered before more work.
-  sigset_t pending;
-  if (sigpending(&pending) == 0 &&
-      (sigismember(&pending, SIGINT) || sigismember(&pending, SIGTERM) ||
-       sigismember(&pending, SIGHUP))) {
-    struct timespec zero = {0, 0};
-    ppoll(nullptr, 0, &zero, &SignalGuard::original_mask());
-  }
   interrupt_ = SignalGuard::take_interrupt();
   if (interrupt_) return Wake::kInterrupted;
   return ret == 0 ? Wake::kTimeout : Wake::kProgress;

@@ -1,5 +1,7 @@
 #include "sweep/json_text.hpp"
 
+#include <cstdint>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 namespace sweep {
@@ -27,15 +29,58 @@ size_t utf8_sequence_length(std::string_view s, size_t i) {
   return 0;
 }
 
+// True if any byte of w is < 0x20, '"', '\\' or >= 0x80 (SWAR, Hacker's
+// Delight 6-1): such bytes need escaping or UTF-8 checking.
+inline bool needs_attention(std::uint64_t w) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL,
+                          kHigh = 0x8080808080808080ULL;
+  auto has_zero = [&](std::uint64_t v) { return (v - kOnes) & ~v & kHigh; };
+  std::uint64_t below_space = (w - kOnes * 0x20) & ~w & kHigh;
+  return (below_space | has_zero(w ^ (kOnes * '"')) |
+          has_zero(w ^ (kOnes * '\\')) | (w & kHigh)) != 0;
+}
+
 }  // namespace
+
+bool is_plain_json_text(std::string_view s) {
+  const char* d = s.data();
+  size_t n = s.size();
+  if (n < 8) {
+    for (size_t i = 0; i < n; ++i) {
+      unsigned char c = static_cast<unsigned char>(d[i]);
+      if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') return false;
+    }
+    return true;
+  }
+  std::uint64_t w;
+  for (size_t i = 0; i + 8 <= n; i += 8) {
+    std::memcpy(&w, d + i, 8);
+    if (needs_attention(w)) return false;
+  }
+  std::memcpy(&w, d + n - 8, 8);  // the tail, overlapping the last word
+  return !needs_attention(w);
+}
 
 void append_json_string(std::string& out, std::string_view s) {
   static const char kHex[] = "0123456789abcdef";
-  out.reserve(out.size() + s.size() + 2);
+  if (is_plain_json_text(s)) {  // the common case: one copy
+    out += '"';
+    out.append(s.data(), s.size());
+    out += '"';
+    return;
+  }
   out += '"';
   size_t run = 0;  // start of the pending run of bytes copied verbatim
   size_t i = 0;
   while (i < s.size()) {
+    // Skip plain ASCII eight bytes at a time.
+    while (i + 8 <= s.size()) {
+      std::uint64_t w;
+      std::memcpy(&w, s.data() + i, 8);
+      if (needs_attention(w)) break;
+      i += 8;
+    }
+    if (i >= s.size()) break;
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
       ++i;
@@ -88,9 +133,12 @@ void append_json_string(std::string& out, std::string_view s) {
 }
 
 bool is_json_object(std::string_view line) {
-  size_t b = line.find_first_not_of(" \t\r");
-  if (b == std::string_view::npos || line[b] != '{') return false;
-  size_t e = line.find_last_not_of(" \t\r");
+  auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r'; };
+  size_t b = 0;
+  while (b < line.size() && blank(line[b])) ++b;
+  if (b == line.size() || line[b] != '{') return false;  // most lines stop here
+  size_t e = line.size() - 1;
+  while (blank(line[e])) --e;
   if (line[e] != '}') return false;
   // The parser rejects invalid UTF-8 and control characters, so an accepted
   // line can be embedded in a record verbatim.

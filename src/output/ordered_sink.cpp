@@ -11,9 +11,14 @@ void OrderedSink::on_start(const Job& job) {
 
 void OrderedSink::on_line(const Job& job, Stream stream,
                           std::string_view line) {
-  if (job.seq == head_) return next_.on_line(job, stream, line);
+  on_lines(job, stream, line);
+}
+
+void OrderedSink::on_lines(const Job& job, Stream stream,
+                           std::string_view lines) {
+  if (job.seq == head_) return next_.on_lines(job, stream, lines);
   held_[job.seq].events.push_back(
-      {Event::Kind::kLine, stream, std::string(line), {}});
+      {Event::Kind::kLines, stream, std::string(lines), {}});
 }
 
 void OrderedSink::on_finish(const Job& job, const JobResult& result) {
@@ -41,8 +46,8 @@ void OrderedSink::advance() {
         case Event::Kind::kStart:
           next_.on_start(h.job);
           break;
-        case Event::Kind::kLine:
-          next_.on_line(h.job, e.stream, e.line);
+        case Event::Kind::kLines:
+          next_.on_lines(h.job, e.stream, e.line);
           break;
         case Event::Kind::kFinish:
           next_.on_finish(h.job, e.result);

@@ -40,19 +40,66 @@ void JsonlWriter::begin_record(const Job& job) {
   }
 }
 
-void JsonlWriter::on_line(const Job& job, Stream stream,
-                          std::string_view line) {
-  if (stream == Stream::kStderr && !stderr_records_) return;
-  begin_record(job);
+const std::string& JsonlWriter::build_prefix(const Job& job, Stream stream) {
+  {
+    std::string& b = out_.buffer();
+    size_t mark = b.size();
+    begin_record(job);
+    if (stream == Stream::kStderr) b += ",\"stream\":\"stderr\"";
+    b += ",\"line\":";
+    prefix_.assign(b, mark, std::string::npos);
+    b.resize(mark);
+    prefix_job_ = job.index;
+    prefix_attempt_ = job.attempt;
+    prefix_stream_ = stream;
+  }
+  return prefix_;
+}
+
+void JsonlWriter::append_line_record(const Job& job, Stream stream,
+                                     std::string_view line) {
+  const std::string& prefix = line_prefix(job, stream);
   std::string& b = out_.buffer();
-  if (stream == Stream::kStderr) b += ",\"stream\":\"stderr\"";
-  b += ",\"line\":";
-  append_json_string(b, line);
+  if (is_plain_json_text(line)) {
+    // The hot path: `"line":"` is in the prefix, the text needs no escaping
+    // and, not starting with '{', is no JSON object.
+    b.append(prefix);
+    b += '"';
+    b.append(line);
+    b.append("\"}\n", 3);
+    if (line.empty() || line[0] != '{') return;
+    b.resize(b.size() - 2);
+  } else {
+    b.append(prefix);
+    append_json_string(b, line);
+  }
   if (is_json_object(line)) {
     b += ",\"data\":";
     b += line;
   }
   b += "}\n";
+}
+
+void JsonlWriter::on_line(const Job& job, Stream stream,
+                          std::string_view line) {
+  if (stream == Stream::kStderr && !stderr_records_) return;
+  append_line_record(job, stream, line);
+  out_.commit();
+}
+
+void JsonlWriter::on_lines(const Job& job, Stream stream,
+                           std::string_view lines) {
+  if (stream == Stream::kStderr && !stderr_records_) return;
+  // Room for the whole block at once: records of short lines are mostly prefix.
+  std::string& b = out_.buffer();
+  b.reserve(b.size() + lines.size() * 4 + line_prefix(job, stream).size() * 16 +
+            64);
+  while (true) {
+    size_t nl = lines.find('\n');
+    append_line_record(job, stream, lines.substr(0, nl));
+    if (nl == std::string_view::npos) break;
+    lines.remove_prefix(nl + 1);
+  }
   out_.commit();
 }
 
@@ -87,6 +134,14 @@ void JsonlWriter::on_finish(const Job& job, const JobResult& result) {
   out_.commit();
 }
 
+void TextWriter::on_line(const Job&, Stream stream, std::string_view line) {
+  if (stream != Stream::kStdout) return;
+  std::string& b = out_.buffer();
+  b += line;
+  b += '\n';
+  out_.commit();
+}
+
 void StderrRelay::on_line(const Job& job, Stream stream,
                           std::string_view line) {
   if (stream != Stream::kStderr) return;
@@ -114,6 +169,10 @@ void FanoutSink::on_start(const Job& job) {
 }
 void FanoutSink::on_line(const Job& job, Stream stream, std::string_view line) {
   for (auto* s : sinks_) s->on_line(job, stream, line);
+}
+void FanoutSink::on_lines(const Job& job, Stream stream,
+                          std::string_view lines) {
+  for (auto* s : sinks_) s->on_lines(job, stream, lines);
 }
 void FanoutSink::on_finish(const Job& job, const JobResult& result) {
   for (auto* s : sinks_) s->on_finish(job, result);

@@ -74,3 +74,24 @@ TEST_CASE("JSON objects are recognised on a line") {
   CHECK_FALSE(is_json_object("{\"a\": \"\xFF\"}"));  // invalid UTF-8
   CHECK_FALSE(is_json_object(""));
 }
+
+TEST_CASE("the word-at-a-time plain-text check agrees with a byte loop") {
+  auto reference = [](std::string_view s) {
+    for (unsigned char c : s)
+      if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') return false;
+    return true;
+  };
+  std::string base = "abcdefghijklmnopqrstuvwxyz0123";
+  for (size_t len = 0; len <= base.size(); ++len) {
+    std::string s = base.substr(0, len);
+    CHECK(is_plain_json_text(s));
+    for (size_t pos = 0; pos < len; ++pos)
+      for (char bad :
+           {'"', '\\', '\n', '\x1f', '\x7f', '\x80', '\xff', ' ', '~'}) {
+        std::string t = s;
+        t[pos] = bad;
+        CAPTURE(t);
+        CHECK(is_plain_json_text(t) == reference(t));
+      }
+  }
+}

@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# sweep's benchmark suite (`make bench`): each case measures sweep and its
+# anchors in the same run and prints the ratios with PASS/MISS against the
+# targets in bench/RESULTS.md. BENCH_QUICK=1 shrinks every case for a smoke
+# run. Absolute times on a shared machine are noise; the ratios are the result.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+QUICK=${BENCH_QUICK:-0}
+B=${BUILD_DIR:-build}
+SWEEP=$B/sweep
+OUT=bench/out
+REPORT=$OUT/latest.md
+mkdir -p "$OUT"
+cc -O2 -Wall -o "$B/floor" bench/floor.c
+cc -O2 -Wall -o "$B/gen" bench/gen.c
+
+if [ "$QUICK" = 1 ]; then
+  JOBS=200; RUNS=2; OUT_BYTES=$((10 * 1000 * 1000)); DATA_BYTES=$((50 * 1000 * 1000))
+  JOURNAL=100000; BIG_OUT=$((100 * 1000 * 1000))
+else
+  JOBS=2000; RUNS=2; OUT_BYTES=$((200 * 1000 * 1000)); DATA_BYTES=$((1000 * 1000 * 1000))
+  JOURNAL=1000000; BIG_OUT=$((2000 * 1000 * 1000))
+fi
+
+{
+  echo "# sweep benchmark, $(date -u +%Y-%m-%dT%H:%MZ)"
+  echo
+  echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)."
+  echo "Command: \`make bench\`$([ "$QUICK" = 1 ] && echo " (BENCH_QUICK=1)")."
+  echo
+  echo "| case | measure | sweep | anchor | ratio | target | result |"
+  echo "| --- | --- | --- | --- | --- | --- | --- |"
+} > "$REPORT"
+
+# Mean seconds of each named command, in order, via hyperfine.
+# Usage: times VAR "name=command" ...   (extra hyperfine flags in HF_FLAGS)
+times() {
+  local var=$1; shift
+  local args=() names=()
+  for c in "$@"; do names+=("${c%%=*}"); args+=(-n "${c%%=*}" "${c#*=}"); done
+  local prep=()
+  [ -n "${HF_PREPARE:-}" ] && prep=(--prepare "$HF_PREPARE")
+  hyperfine --style basic --runs "$RUNS" ${HF_FLAGS:-} "${prep[@]}" --export-csv "$OUT/hf.csv" "${args[@]}" >&2
+  local vals=()
+  for n in "${names[@]}"; do vals+=("$(awk -F, -v n="$n" '$1 == n {print $2}' "$OUT/hf.csv")"); done
+  eval "$var=(${vals[*]})"
+}
+
+# row CASE MEASURE SWEEP ANCHOR RATIO TARGET OK(1/0)
+row() {
+  local verdict=MISS
+  [ "$7" = 1 ] && verdict=PASS
+  printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$2" "$3" "$4" "$5" "$6" "$verdict" | tee -a "$REPORT"
+}
+calc() { awk "BEGIN { printf \"%.${2:-2}f\", $1 }"; }
+le() { awk "BEGIN { exit !($1 <= $2) }" && echo 1 || echo 0; }
+# Peak RSS (KiB) of a command run through GNU time; output discarded.
+rss() { /usr/bin/time -f %M -o "$OUT/rss.txt" "$@" > /dev/null 2>&1 || true; tail -1 "$OUT/rss.txt"; }
+# The same for a command whose output is cut by `head -1`.
+rss_head() {
+  sh -c "/usr/bin/time -f %M -o $OUT/rss.txt $1 | head -1" > /dev/null 2>&1 || true
+  tail -1 "$OUT/rss.txt"
+}
+
+echo "== 1. job overhead: $JOBS jobs of /bin/true, -j 2" >&2
+times T "sweep=$SWEEP run -q -j 2 -p i=1..$JOBS -- /bin/true > /dev/null" \
+  "floor=$B/floor -n $JOBS -j 2 -- /bin/true" \
+  "floor-reap=$B/floor -r -n $JOBS -j 2 -- /bin/true" \
+  "xargs=seq $JOBS | xargs -P2 -n1 /bin/true" \
+  "parallel=seq $JOBS | parallel --will-cite -j2 /bin/true"
+jps() { calc "$JOBS / $1" 0; }
+row "1 overhead" "jobs/s vs C floor" "$(jps "${T[0]}")" "$(jps "${T[1]}") (reap only $(jps "${T[2]}"))" "$(calc "${T[0]} / ${T[1]}")x time" "<= 1.10x" "$(le "${T[0]}" "1.10 * ${T[1]}")"
+row "1 overhead" "jobs/s vs xargs -P2" "$(jps "${T[0]}")" "$(jps "${T[3]}")" "$(calc "${T[3]} / ${T[0]}")x faster" "> 1x" "$(le "${T[0]}" "${T[3]}")"
+row "1 overhead" "jobs/s vs GNU parallel" "$(jps "${T[0]}")" "$(jps "${T[4]}")" "$(calc "${T[4]} / ${T[0]}")x faster" ">= 5x" "$(le "5 * ${T[0]}" "${T[4]}")"
+
+echo "== 2. output: 4 jobs x $OUT_BYTES bytes of short lines, -j 2" >&2
+GEN="$B/gen lines $OUT_BYTES"
+times T "sweep-jsonl=$SWEEP run -q -j 2 -p i=1..4 -- $GEN > /dev/null" \
+  "sweep-text=$SWEEP run -q -j 2 --format text -p i=1..4 -- $GEN > /dev/null" \
+  "floor=$B/floor -n 4 -j 2 -- $GEN > /dev/null" \
+  "parallel-group=seq 4 | parallel --will-cite -n0 -j2 $GEN > /dev/null" \
+  "parallel-linebuffer=seq 4 | parallel --will-cite --line-buffer -n0 -j2 $GEN > /dev/null"
+mbs() { calc "4 * $OUT_BYTES / $1 / 1000000" 0; }
+row "2 output" "MB/s JSONL vs floor" "$(mbs "${T[0]}")" "$(mbs "${T[2]}")" "$(calc "${T[2]} / ${T[0]}")x" ">= 0.5x" "$(le "${T[0]}" "${T[2]} / 0.5")"
+row "2 output" "MB/s text vs floor" "$(mbs "${T[1]}")" "$(mbs "${T[2]}")" "$(calc "${T[2]} / ${T[1]}")x" ">= 0.9x" "$(le "${T[1]}" "${T[2]} / 0.9")"
+row "2 output" "MB/s JSONL vs parallel (group)" "$(mbs "${T[0]}")" "$(mbs "${T[3]}")" "$(calc "${T[3]} / ${T[0]}")x faster" "> 1x" "$(le "${T[0]}" "${T[3]}")"
+row "2 output" "MB/s text vs parallel --line-buffer" "$(mbs "${T[1]}")" "$(mbs "${T[4]}")" "$(calc "${T[4]} / ${T[1]}")x faster" "> 1x" "$(le "${T[1]}" "${T[4]}")"
+
+echo "== 3. grid scale: time to first job and peak RSS" >&2
+GRIDS=("-p a=1..1000" "-p a=1..1000 -p b=1..1000" "-p a=1..1000 -p b=1..1000 -p c=1..1000"
+       "-p a=1..1000 -p b=1..1000 -p c=1..1000 -p d=1..1000")
+SIZES=(1e3 1e6 1e9 1e12)
+HF_FLAGS="-i --warmup 1" RUNS=10 times T \
+  "dry3=$SWEEP run --dry-run ${GRIDS[0]} -- echo '<a>' | head -1" \
+  "dry12=$SWEEP run --dry-run ${GRIDS[3]} -- echo '<a>' | head -1" \
+  "run3=$SWEEP run -q -j 1 ${GRIDS[0]} -- /bin/true | head -1" \
+  "run12=$SWEEP run -q -j 1 ${GRIDS[3]} -- /bin/true | head -1" \
+  "sample=$SWEEP grid --sample 1000 --seed 1 -p a=1..1000000 -p b=1..1000000 -p c=1..1000"
+for mode in dry run; do
+  for i in 0 1 2 3; do
+    if [ $mode = dry ]; then
+      R=$(rss_head "$SWEEP run -q --dry-run ${GRIDS[$i]} -- echo '<a>'")
+    else
+      R=$(rss_head "$SWEEP run -q -j 1 ${GRIDS[$i]} -- /bin/true")
+    fi
+    [ "$i" = 0 ] && BASE_RSS=$R
+    row "3 grid" "peak RSS KiB, $mode, ${SIZES[$i]} points vs 1e3" "$R" "$BASE_RSS" "+$((R - BASE_RSS)) KiB" "<= +1024 KiB" "$(le "$R" "$BASE_RSS + 1024")"
+  done
+done
+ms() { calc "$1 * 1000" 1; }
+row "3 grid" "ms to first line, --dry-run 1e12" "$(ms "${T[1]}")" "$(ms "${T[0]}") (1e3)" "$(calc "${T[1]} / ${T[0]}")x" "<= 10 ms" "$(le "${T[1]}" 0.010)"
+row "3 grid" "ms to first job ends, run 1e12" "$(ms "${T[3]}")" "$(ms "${T[2]}") (1e3)" "$(calc "${T[3]} / ${T[2]}")x" "<= 1e3 + 10 ms" "$(le "${T[3]}" "${T[2]} + 0.010")"
+row "3 grid" "ms, --sample 1000 of 1e15" "$(ms "${T[4]}")" "-" "-" "<= 10 ms" "$(le "${T[4]}" 0.010)"
+
+echo "== 4. batchify: $DATA_BYTES bytes of text and of CSV into 8 parts" >&2
+"$B/gen" text "$DATA_BYTES" > "$OUT/data.txt"
+"$B/gen" csv "$DATA_BYTES" > "$OUT/data.csv"
+PREP="rm -rf $OUT/parts && mkdir -p $OUT/parts"
+for kind in txt csv; do
+  HF_PREPARE="$PREP" times T \
+    "records=$SWEEP batchify -n 8 $OUT/data.$kind -o $OUT/parts > /dev/null" \
+    "bytes=$SWEEP batchify -n 8 --by bytes $OUT/data.$kind -o $OUT/parts > /dev/null" \
+    "split=cd $OUT/parts && split -n l/8 ../data.$kind x"
+  want=0.8; [ "$kind" = csv ] && want=0.5
+  row "4 batchify" "MB/s $kind --by bytes vs split -n l/8" "$(calc "$DATA_BYTES / ${T[1]} / 1e6" 0)" "$(calc "$DATA_BYTES / ${T[2]} / 1e6" 0)" "$(calc "${T[2]} / ${T[1]}")x" ">= ${want}x" "$(le "${T[1]}" "${T[2]} / $want")"
+  row "4 batchify" "MB/s $kind -n 8 by records vs split" "$(calc "$DATA_BYTES / ${T[0]} / 1e6" 0)" "$(calc "$DATA_BYTES / ${T[2]} / 1e6" 0)" "$(calc "${T[2]} / ${T[0]}")x" ">= ${want}x" "$(le "${T[0]}" "${T[2]} / $want")"
+done
+rm -rf "$OUT/parts" "$OUT/data.txt" "$OUT/data.csv"
+
+echo "== 5. resume: a journal of $JOURNAL records" >&2
+"$B/sweep-bench-journal" "$JOURNAL" > "$OUT/journal.jsonl"
+times T "resume=$SWEEP run -q --journal $OUT/journal.jsonl --resume -p i=0..$((JOURNAL - 1)) -- /bin/true"
+row "5 resume" "s to load $JOURNAL records and skip them all" "$(calc "${T[0]}" 3)" "-" "-" "< 1 s" "$(le "${T[0]}" 1)"
+rm -f "$OUT/journal.jsonl"
+
+echo "== 6. memory" >&2
+R1=$(rss "$SWEEP" run -q -j 1 -p i=1 -- sleep 2)
+R64=$(rss "$SWEEP" run -q -j 64 -p i=1..64 -- sleep 2)
+PER=$(( (R64 - R1) / 63 ))
+row "6 memory" "KiB per running job (-j 64 vs -j 1)" "$PER" "-" "-" "< 64 KiB" "$(le "$PER" 64)"
+RBIG=$(rss "$SWEEP" run -q -p i=1 -- "$B/gen" lines "$BIG_OUT")
+row "6 memory" "peak RSS KiB, one job writing $BIG_OUT bytes" "$RBIG" "$R1 (idle job)" "+$((RBIG - R1)) KiB" "<= +8192 KiB" "$(le "$RBIG" "$R1 + 8192")"
+
+echo >&2
+echo "report: $REPORT" >&2
