@@ -5,7 +5,7 @@ BUILD_DIR ?= build
 BUILD_TYPE ?= Release
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 # Build tools and libraries, all Debian packages.
-DEPS := cmake g++ make libcli11-dev nlohmann-json3-dev libspdlog-dev doctest-dev
+DEPS := cmake g++ make libcli11-dev nlohmann-json3-dev libspdlog-dev doctest-dev pkg-config
 
 SWEEP := $(BUILD_DIR)/sweep
 TRAIN := $(BUILD_DIR)/sweep-example-train
@@ -13,7 +13,7 @@ TRAIN := $(BUILD_DIR)/sweep-example-train
 # What `make bench` adds: the anchors it compares against and GNU time.
 BENCH_DEPS := parallel hyperfine time
 
-.PHONY: all deps bench-deps build run test bench clean format
+.PHONY: all deps bench-deps build run test tsan install bench clean format
 
 all: build
 
@@ -49,6 +49,18 @@ run: build
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+# The library's threaded code (evaluate, Pool) under ThreadSanitizer.
+tsan: deps
+	cmake -S . -B $(BUILD_DIR)-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_CXX_FLAGS="-fsanitize=thread" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread"
+	cmake --build $(BUILD_DIR)-tsan -j $(JOBS) --target unit_tests
+	TSAN_OPTIONS=halt_on_error=1 $(BUILD_DIR)-tsan/tests/unit_tests --test-suite=library
+
+# Installs the CLI, the library, its headers, CMake package and pkg-config file.
+PREFIX ?= /usr/local
+install: build
+	cmake --install $(BUILD_DIR) --prefix $(PREFIX)
 
 # Never part of `make test`: takes a few minutes (BENCH_QUICK=1: seconds).
 bench: build bench-deps

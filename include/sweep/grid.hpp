@@ -1,8 +1,12 @@
 #pragma once
 
+#include <concepts>
 #include <cstdint>
 #include <memory>
+#include <stdexcept>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -32,12 +36,41 @@ struct Point {
   std::uint64_t index = 0;
   std::size_t member = 0;
   std::vector<std::pair<int, Value>> values;  ///< (grid parameter index, value)
+  /// The grid's parameter names; valid while the grid lives unchanged.
+  const std::vector<std::string>* names = nullptr;
+
   /// The value of a parameter, or nullptr if this point does not have it.
   const Value* get(int param) const {
     for (const auto& [p, v] : values)
       if (p == param) return &v;
     return nullptr;
   }
+  /// True if the point has a parameter of this name.
+  bool has(std::string_view name) const { return find(name) != nullptr; }
+  /// The value of a named parameter; throws std::out_of_range if absent.
+  const Value& operator[](std::string_view name) const;
+  /// A named parameter as T: std::string (as command text), bool, or any
+  /// arithmetic type from an integer or float. Throws std::out_of_range if
+  /// absent, std::invalid_argument if the value cannot be a T.
+  template <class T>
+  T get(std::string_view name) const {
+    const Value& v = (*this)[name];
+    if constexpr (std::is_same_v<T, std::string>) {
+      return to_text(v);
+    } else if constexpr (std::is_same_v<T, bool>) {
+      if (const auto* b = std::get_if<bool>(&v)) return *b;
+    } else if constexpr (std::is_arithmetic_v<T>) {
+      if (const auto* i = std::get_if<std::int64_t>(&v))
+        return static_cast<T>(*i);
+      if (const auto* d = std::get_if<double>(&v)) return static_cast<T>(*d);
+    }
+    throw std::invalid_argument("sweep: parameter '" + std::string(name) +
+                                "' is " + to_text(v) +
+                                ", not the type asked for");
+  }
+
+ private:
+  const Value* find(std::string_view name) const;
 };
 
 class ProductIndex;
@@ -73,6 +106,29 @@ class Grid {
   const std::vector<Product>& members() const { return members_; }
   /// Adds an empty member and returns its index.
   std::size_t add_member();
+
+  /// Builder: a list axis, e.g. axis("impurity", {"gini", "entropy"}).
+  Grid& axis(const std::string& name, std::vector<Value> values);
+  /// Builder: an inclusive integer range, e.g. range("depth", 2, 30).
+  template <std::integral I>
+  Grid& range(const std::string& name, I from, I to, I step = 1) {
+    return int_range(name, from, to, step);
+  }
+  /// Builder: an inclusive float range, e.g. range("lr", 0.1, 0.5, 0.1).
+  Grid& range(const std::string& name, double from, double to, double step);
+  /// Builder: n evenly spaced floats from a to b (numpy's linspace).
+  Grid& linspace(const std::string& name, double a, double b, std::int64_t n);
+  /// Builder: n values from 10^a to 10^b (numpy's logspace).
+  Grid& logspace(const std::string& name, double a, double b, std::int64_t n);
+  /// Builder: a parameter with one value.
+  Grid& fixed(const std::string& name, Value value);
+  /// Builder: parameters that vary together, e.g.
+  /// zip("schedule", {{"lr", {0.1, 0.01}}, {"warmup", {100, 1000}}}).
+  Grid& zip(
+      const std::string& name,
+      const std::vector<std::pair<std::string, std::vector<Value>>>& columns);
+  /// Builder: skip every point matching all these values.
+  Grid& without(const std::vector<std::pair<std::string, Value>>& match);
 
   /// Sets a one-parameter axis in every member: replaces the axis holding
   /// the parameter in place, or appends one.
@@ -110,6 +166,8 @@ class Grid {
 
  private:
   friend class PointCursor;
+  Grid& int_range(const std::string& name, std::int64_t from, std::int64_t to,
+                  std::int64_t step);
   const std::vector<ProductIndex>& index() const;
   void changed();
 

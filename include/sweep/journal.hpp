@@ -34,6 +34,23 @@ class JournalWriter : public EventSink {
   bool dirty_ = false;
 };
 
+/// A set of job keys: open addressing on the keys' own (random) bits, one
+/// cache miss per lookup even with millions of keys.
+class KeySet {
+ public:
+  /// Makes room for n keys at once (saves rehashing while loading).
+  void reserve(size_t n);
+  void insert(const JobKey& key);
+  bool contains(const JobKey& key) const;
+  size_t size() const { return size_; }
+
+ private:
+  void grow();
+  std::vector<JobKey> slots_;  ///< {0, 0} marks an empty slot.
+  size_t size_ = 0;
+  bool has_zero_ = false;  ///< The key {0, 0} itself, kept aside.
+};
+
 /// What a journal says was done.
 class JournalIndex {
  public:
@@ -49,7 +66,7 @@ class JournalIndex {
   std::uint64_t records() const { return records_; }
 
  private:
-  std::vector<JobKey> ok_, failed_;  ///< Sorted.
+  KeySet ok_, failed_;
   std::uint64_t records_ = 0;
 };
 

@@ -10,8 +10,12 @@ namespace sweep {
 /// byte is written. A reader that goes away (EPIPE) closes the stream quietly.
 class OutputStream {
  public:
-  /// Writes to fd; takes ownership when `owned`.
-  explicit OutputStream(int fd, bool owned = false);
+  /// Default buffer size before a write(2).
+  static constexpr size_t kFlushAt = 1 << 18;
+
+  /// Writes to fd; takes ownership when `owned`. Buffers up to flush_at
+  /// bytes (listings use a small value, so `| head` sees lines at once).
+  explicit OutputStream(int fd, bool owned = false, size_t flush_at = kFlushAt);
   /// Opens path for writing (truncating); throws Error naming the path.
   static OutputStream open_file(const std::string& path);
   OutputStream(OutputStream&& other) noexcept;
@@ -20,13 +24,16 @@ class OutputStream {
   /// Appends text; flushes when the buffer is large.
   void write(std::string_view text) {
     buf_ += text;
-    if (buf_.size() >= kFlushAt) flush();
+    if (buf_.size() >= flush_at_) flush();
   }
+  /// Writes a large block straight to the descriptor (after what is
+  /// buffered), saving a copy; small ones are buffered as by write().
+  void write_direct(std::string_view text);
   /// The buffer, for building a record in place; call commit() after.
   std::string& buffer() { return buf_; }
   /// Flushes when the buffer is large.
   void commit() {
-    if (buf_.size() >= kFlushAt) flush();
+    if (buf_.size() >= flush_at_) flush();
   }
   /// Writes everything buffered. Throws SystemError on errors other than a
   /// closed reader.
@@ -37,9 +44,9 @@ class OutputStream {
   bool closed() const { return closed_; }
 
  private:
-  static constexpr size_t kFlushAt = 1 << 18;
   int fd_;
   bool owned_;
+  size_t flush_at_;
   bool closed_ = false;
   std::string buf_;
 };

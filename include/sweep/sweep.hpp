@@ -4,6 +4,7 @@
 #include "sweep/command_template.hpp"
 #include "sweep/duration.hpp"
 #include "sweep/error.hpp"
+#include "sweep/evaluate.hpp"
 #include "sweep/grid.hpp"
 #include "sweep/grid_parse.hpp"
 #include "sweep/job.hpp"

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "block_splitter.hpp"
 #include "record_reader.hpp"
 #include "sweep/error.hpp"
 #include "sweep/output_stream.hpp"
@@ -175,11 +176,7 @@ void open_input(Input& in, const std::string& path) {
     throw Error(in.name + ": cannot read: it is a directory");
 }
 
-bool has_header(DataFormat f) {
-  return f == DataFormat::kCsv || f == DataFormat::kTsv;
-}
-
-// First pass of -n by records: how many data records there are.
+// First pass of -n by records: how many JSON array elements there are.
 std::uint64_t count_records(Input& in, DataFormat format) {
   RecordReader reader(in.fd, format, in.name);
   std::string_view r;
@@ -187,7 +184,7 @@ std::uint64_t count_records(Input& in, DataFormat format) {
   while (reader.next(r)) ++n;
   if (lseek(in.fd, 0, SEEK_SET) != 0)
     throw SystemError("lseek " + in.name, errno);
-  return has_header(format) && n > 0 ? n - 1 : n;
+  return n;
 }
 
 }  // namespace
@@ -245,51 +242,65 @@ BatchifyResult batchify_file(const std::string& input,
   }
 
   BatchifyResult result;
-  // Plan the part boundaries: record counts, or byte offsets.
+  PartSet parts(o.out_dir, stem, ext, in.st);
+  std::uint64_t total_bytes = static_cast<std::uint64_t>(in.st.st_size);
+  if (format != DataFormat::kJsonArray) {
+    // Lines and CSV: whole blocks, cut only where a part ends.
+    CutPlan plan;
+    if (o.size) {
+      plan.size = o.size;
+    } else if (o.by_bytes) {
+      plan.parts = o.parts;
+      plan.total_bytes = total_bytes;
+    } else {
+      std::uint64_t total = count_block_records(in.fd, format, in.name);
+      plan.sizes = balanced_sizes(total, o.parts);
+      result.fewer_parts = total < o.parts;
+    }
+    std::string header;
+    PartSink sink{
+        [&] { parts.begin().write(header); },
+        [&](std::string_view bytes) { parts.current().write_direct(bytes); }};
+    result.records = split_blocks(in.fd, format, in.name, plan, sink, header);
+    parts.end();
+    result.parts = parts.commit();
+    if (o.by_bytes) result.fewer_parts = result.parts.size() < o.parts;
+    return result;
+  }
+  // JSON arrays: element by element.
   std::vector<std::uint64_t> sizes;
   if (o.parts && !o.by_bytes) {
     std::uint64_t total = count_records(in, format);
     sizes = balanced_sizes(total, o.parts);
     result.fewer_parts = total < o.parts;
   }
-  std::uint64_t total_bytes = static_cast<std::uint64_t>(in.st.st_size);
-
   RecordReader reader(in.fd, format, in.name);
-  PartSet parts(o.out_dir, stem, ext, in.st);
-  std::string header;
   std::string_view record;
-  if (has_header(format) && reader.next(record)) header.assign(record);
-  std::uint64_t in_part = 0, part = 0, consumed = header.size();
-  bool json = format == DataFormat::kJsonArray;
+  std::uint64_t in_part = 0, part = 0, consumed = 0;
   auto close_part = [&] {
     if (!parts.open()) return;
-    if (json) parts.current().write("]\n");
+    parts.current().write("]\n");
     parts.end();
     in_part = 0;
     ++part;
   };
   while (reader.next(record)) {
-    if (!parts.open()) {
-      OutputStream& out = parts.begin();
-      out.write(json ? "[" : header);
-    } else if (json) {
+    if (!parts.open())
+      parts.begin().write("[");
+    else
       parts.current().write(",");
-    }
     parts.current().write(record);
     ++in_part;
     ++result.records;
     consumed += record.size();
     bool full;
-    if (o.size) {
+    if (o.size)
       full = in_part == o.size;
-    } else if (o.by_bytes) {
-      // The part ends with the record that reaches its share of the bytes.
-      std::uint64_t data = total_bytes - header.size();
-      std::uint64_t boundary = header.size() + (data * (part + 1)) / o.parts;
-      full = part + 1 < o.parts && consumed >= boundary;
-    } else {
+    else if (o.by_bytes)
+      full =
+          part + 1 < o.parts && consumed >= total_bytes * (part + 1) / o.parts;
+    else
       full = part < sizes.size() && in_part == sizes[part];
-    }
     if (full) close_part();
   }
   close_part();

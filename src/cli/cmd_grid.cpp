@@ -26,7 +26,8 @@ CLI::App* setup_grid(CLI::App& app, GridCommandOptions& o) {
 
 int run_grid(const GridCommandOptions& o) {
   Grid grid = build_grid(o.grid);
-  OutputStream out(STDOUT_FILENO);
+  OutputStream out(STDOUT_FILENO, false,
+                   4096);  // a listing: lines go out early
   if (o.describe) {
     out.write(describe_grid(grid));
     out.flush();

@@ -143,7 +143,8 @@ size_t default_threads() {
 
 int dry_run(const Grid& grid, const Plan& plan,
             const CommandTemplate& command) {
-  OutputStream out(STDOUT_FILENO);
+  OutputStream out(STDOUT_FILENO, false,
+                   4096);  // a listing: lines go out early
   GridJobSource source(grid, plan, command);
   while (!out.closed()) {
     std::optional<Job> job = source.next(0);

@@ -68,6 +68,78 @@ std::size_t Grid::add_member() {
   return members_.size() - 1;
 }
 
+const Value* Point::find(std::string_view name) const {
+  if (!names) return nullptr;
+  for (const auto& [p, v] : values)
+    if ((*names)[p] == name) return &v;
+  return nullptr;
+}
+
+const Value& Point::operator[](std::string_view name) const {
+  if (const Value* v = find(name)) return *v;
+  throw std::out_of_range("sweep: point " + std::to_string(index) +
+                          " has no parameter '" + std::string(name) + "'");
+}
+
+Grid& Grid::axis(const std::string& name, std::vector<Value> values) {
+  if (values.empty())
+    throw GridError("parameter '" + name + "': empty list of values");
+  set_axis(name, std::make_shared<ValueList>(std::move(values)));
+  return *this;
+}
+
+Grid& Grid::int_range(const std::string& name, std::int64_t from,
+                      std::int64_t to, std::int64_t step) {
+  set_axis(name, std::make_shared<IntRange>(from, to, step,
+                                            "parameter '" + name + "'"));
+  return *this;
+}
+
+Grid& Grid::range(const std::string& name, double from, double to,
+                  double step) {
+  set_axis(name, std::make_shared<FloatRange>(FloatRange::inclusive(
+                     from, to, step, "parameter '" + name + "'")));
+  return *this;
+}
+
+Grid& Grid::linspace(const std::string& name, double a, double b,
+                     std::int64_t n) {
+  set_axis(name, std::make_shared<FloatRange>(FloatRange::linspace(
+                     a, b, n, false, "parameter '" + name + "'")));
+  return *this;
+}
+
+Grid& Grid::logspace(const std::string& name, double a, double b,
+                     std::int64_t n) {
+  set_axis(name, std::make_shared<FloatRange>(FloatRange::linspace(
+                     a, b, n, true, "parameter '" + name + "'")));
+  return *this;
+}
+
+Grid& Grid::fixed(const std::string& name, Value value) {
+  set_axis(name, std::make_shared<ValueList>(
+                     std::vector<Value>{std::move(value)}, "fixed"));
+  return *this;
+}
+
+Grid& Grid::zip(
+    const std::string& name,
+    const std::vector<std::pair<std::string, std::vector<Value>>>& columns) {
+  std::vector<std::pair<std::string, std::shared_ptr<const ValueSeq>>> seqs;
+  for (const auto& [param_name, values] : columns) {
+    if (values.empty())
+      throw GridError("zip '" + name + "': '" + param_name + "' has no values");
+    seqs.emplace_back(param_name, std::make_shared<ValueList>(values));
+  }
+  for (size_t m = 0; m < members_.size(); ++m) add_zip(m, name, seqs);
+  return *this;
+}
+
+Grid& Grid::without(const std::vector<std::pair<std::string, Value>>& match) {
+  exclude(match);
+  return *this;
+}
+
 void Grid::set_axis(const std::string& name,
                     std::shared_ptr<const ValueSeq> seq) {
   for (size_t m = 0; m < members_.size(); ++m) set_axis(m, name, seq);
@@ -258,6 +330,7 @@ Point decode_point(const Grid& grid, const ProductIndex& idx,
   Point p;
   p.index = index;
   p.member = member;
+  p.names = &grid.names();
   for (size_t a = 0; a < prod.axes.size(); ++a) {
     const Axis& axis = prod.axes[a];
     for (size_t c = 0; c < axis.params.size(); ++c)

@@ -4,10 +4,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -28,18 +30,79 @@ std::string JobKey::hex() const {
 
 bool JobKey::from_hex(std::string_view text, JobKey& out) {
   if (text.size() != 32) return false;
-  auto half = [](std::string_view s, std::uint64_t& v) {
-    v = 0;
-    for (char c : s) {
-      int d = c >= '0' && c <= '9'   ? c - '0'
-              : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                                     : -1;
-      if (d < 0) return false;
-      v = v << 4 | static_cast<std::uint64_t>(d);
+  static const auto kDigit = [] {
+    std::array<signed char, 256> t{};
+    t.fill(-1);
+    for (int c = 0; c < 10; ++c) t['0' + c] = static_cast<signed char>(c);
+    for (int c = 0; c < 6; ++c) t['a' + c] = static_cast<signed char>(10 + c);
+    return t;
+  }();
+  std::uint64_t v[2] = {0, 0};
+  int bad = 0;
+  for (int i = 0; i < 32; ++i) {
+    signed char d = kDigit[static_cast<unsigned char>(text[i])];
+    bad |= d;  // a -1 sets the sign bit
+    v[i >> 4] = v[i >> 4] << 4 | static_cast<std::uint64_t>(d & 15);
+  }
+  if (bad < 0) return false;
+  out.hi = v[0];
+  out.lo = v[1];
+  return true;
+}
+
+void KeySet::insert(const JobKey& key) {
+  if (key.hi == 0 && key.lo == 0) {
+    size_ += !has_zero_;
+    has_zero_ = true;
+    return;
+  }
+  if ((size_ + 1) * 2 > slots_.size()) grow();
+  size_t mask = slots_.size() - 1;
+  for (size_t i = key.lo & mask;; i = (i + 1) & mask) {
+    if (slots_[i] == key) return;
+    if (slots_[i].hi == 0 && slots_[i].lo == 0) {
+      slots_[i] = key;
+      ++size_;
+      return;
     }
-    return true;
-  };
-  return half(text.substr(0, 16), out.hi) && half(text.substr(16), out.lo);
+  }
+}
+
+bool KeySet::contains(const JobKey& key) const {
+  if (key.hi == 0 && key.lo == 0) return has_zero_;
+  if (slots_.empty()) return false;
+  size_t mask = slots_.size() - 1;
+  for (size_t i = key.lo & mask;; i = (i + 1) & mask) {
+    if (slots_[i] == key) return true;
+    if (slots_[i].hi == 0 && slots_[i].lo == 0) return false;
+  }
+}
+
+void KeySet::reserve(size_t n) {
+  size_t want = 64;
+  while (want < n * 2) want *= 2;
+  if (want <= slots_.size()) return;
+  std::vector<JobKey> old;
+  old.swap(slots_);
+  slots_.assign(want, JobKey{});
+  bool zero = has_zero_;
+  size_ = 0;
+  has_zero_ = false;
+  for (const auto& k : old)
+    if (k.hi || k.lo) insert(k);
+  if (zero) insert(JobKey{});
+}
+
+void KeySet::grow() {
+  std::vector<JobKey> old;
+  old.swap(slots_);
+  slots_.assign(std::max<size_t>(64, old.size() * 2), JobKey{});
+  bool zero = has_zero_;
+  size_ = 0;
+  has_zero_ = false;
+  for (const auto& k : old)
+    if (k.hi || k.lo) insert(k);
+  if (zero) insert(JobKey{});
 }
 
 namespace {
@@ -210,6 +273,10 @@ JournalIndex JournalIndex::load(
       throw Error(path + ": cannot read journal: " + std::strerror(errno));
     return idx;
   }
+  // Records are about 200 bytes: size the table once for the file.
+  std::error_code ec;
+  auto bytes = std::filesystem::file_size(path, ec);
+  if (!ec) idx.ok_.reserve(bytes / 160);
   constexpr std::string_view kPrefix = "{\"key\":\"";
   std::string line;
   std::uint64_t number = 0, bad = 0;
@@ -237,22 +304,20 @@ JournalIndex JournalIndex::load(
              ": ignoring a line that is not a journal record");
       continue;
     }
-    (ok ? idx.ok_ : idx.failed_).push_back(key);
+    (ok ? idx.ok_ : idx.failed_).insert(key);
     ++idx.records_;
   }
   if (bad > 3)
     warn(path + ": ignored " + std::to_string(bad) + " lines in all");
-  std::sort(idx.ok_.begin(), idx.ok_.end());
-  std::sort(idx.failed_.begin(), idx.failed_.end());
   return idx;
 }
 
 bool JournalIndex::succeeded(const JobKey& key) const {
-  return std::binary_search(ok_.begin(), ok_.end(), key);
+  return ok_.contains(key);
 }
 
 bool JournalIndex::failed(const JobKey& key) const {
-  return std::binary_search(failed_.begin(), failed_.end(), key);
+  return failed_.contains(key);
 }
 
 }  // namespace sweep

@@ -11,8 +11,9 @@
 
 namespace sweep {
 
-OutputStream::OutputStream(int fd, bool owned) : fd_(fd), owned_(owned) {
-  buf_.reserve(kFlushAt * 2);
+OutputStream::OutputStream(int fd, bool owned, size_t flush_at)
+    : fd_(fd), owned_(owned), flush_at_(flush_at) {
+  buf_.reserve(flush_at_ * 2);
 }
 
 OutputStream OutputStream::open_file(const std::string& path) {
@@ -25,6 +26,7 @@ OutputStream OutputStream::open_file(const std::string& path) {
 OutputStream::OutputStream(OutputStream&& other) noexcept
     : fd_(other.fd_),
       owned_(other.owned_),
+      flush_at_(other.flush_at_),
       closed_(other.closed_),
       buf_(std::move(other.buf_)) {
   other.owned_ = false;
@@ -38,6 +40,29 @@ OutputStream::~OutputStream() {
     // A destructor cannot report; run paths flush explicitly first.
   }
   if (owned_ && fd_ >= 0) ::close(fd_);
+}
+
+void OutputStream::write_direct(std::string_view text) {
+  if (text.size() < (1 << 16)) return write(text);
+  flush();
+  std::string saved;
+  saved.swap(buf_);  // flush() writes buf_: lend it the text without copying
+  buf_ = std::string();
+  size_t done = 0;
+  while (done < text.size() && !closed_) {
+    ssize_t n = ::write(fd_, text.data() + done, text.size() - done);
+    if (n >= 0) {
+      done += n;
+    } else if (errno == EPIPE) {
+      closed_ = true;
+    } else if (errno != EINTR && errno != EAGAIN) {
+      throw SystemError("write", errno);
+    } else if (errno == EAGAIN) {
+      struct pollfd p = {fd_, POLLOUT, 0};
+      poll(&p, 1, -1);
+    }
+  }
+  buf_.swap(saved);
 }
 
 void OutputStream::sync() {

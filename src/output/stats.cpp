@@ -133,11 +133,15 @@ std::string format_report(const StatsSummary& s) {
     out += ", max ";
     out += format_duration(s.max_s);
     out += "\n";
-    std::snprintf(
-        buf, sizeof buf,
-        "  resources     %.2f s user + %.2f s system CPU, peak RSS %.1f MiB\n",
-        s.cpu_user_s, s.cpu_sys_s, static_cast<double>(s.max_rss_kb) / 1024);
-    out += buf;
+    // In-process evaluations have no per-job resources to show.
+    if (s.max_rss_kb > 0 || s.cpu_user_s + s.cpu_sys_s > 0) {
+      std::snprintf(buf, sizeof buf,
+                    "  resources     %.2f s user + %.2f s system CPU, peak RSS "
+                    "%.1f MiB\n",
+                    s.cpu_user_s, s.cpu_sys_s,
+                    static_cast<double>(s.max_rss_kb) / 1024);
+      out += buf;
+    }
   }
   std::snprintf(
       buf, sizeof buf,

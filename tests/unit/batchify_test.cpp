@@ -205,3 +205,29 @@ TEST_CASE(
   CHECK(read(in) == "1\n2\n");
   CHECK_THROWS_AS(split(d, in, 0), Error);  // neither -n nor --size
 }
+
+TEST_CASE(
+    "large inputs: records that cross read blocks stay whole in every mode") {
+  Dir d;
+  std::string csv = "id,text\n";
+  for (int i = 0; csv.size() < 3 * 1024 * 1024 + 77; ++i)
+    csv += std::to_string(i) + ",\"quote \"\"" + std::to_string(i) +
+           "\"\"\nand, newline\"\n";
+  auto in = d.write("big.csv", csv);
+  for (int mode = 0; mode < 3; ++mode) {
+    fs::remove_all(d.path / "out");
+    auto r = mode == 0   ? split(d, in, 7)
+             : mode == 1 ? split(d, in, 0, 20000)
+                         : split(d, in, 7, 0, true);
+    CAPTURE(mode);
+    CHECK(glue(r.parts, 8) == csv);
+    for (const auto& p : r.parts) {
+      std::string part = read(p);
+      CHECK(part.rfind("id,text\n", 0) == 0);
+      CHECK(std::count(part.begin(), part.end(), '"') % 2 ==
+            0);  // no record cut inside quotes
+      CHECK(part.substr(part.size() - 2) == "\"\n");
+    }
+    if (mode == 0) CHECK(r.parts.size() == 7);
+  }
+}
