@@ -109,7 +109,7 @@ for mode in dry run; do
     row "3 grid" "peak RSS KiB, $mode, ${SIZES[$i]} points vs 1e3" "$R" "$BASE_RSS" "+$((R - BASE_RSS)) KiB" "<= +1024 KiB" "$(le "$R" "$BASE_RSS + 1024")"
   done
 done
-ms() { calc "$1 * 1000" 1; }
+ms() { calc "($1) * 1000" 1; }
 # Process start alone takes several ms here; what a grid's size adds is the result.
 row "3 grid" "ms to first line, --dry-run 1e12 vs 1e3" "$(ms "${T[1]}")" "$(ms "${T[0]}")" "+$(ms "${T[1]} - ${T[0]}") ms" "<= +10 ms" "$(le "${T[1]}" "${T[0]} + 0.010")"
 row "3 grid" "ms to first job ends, run 1e12 vs 1e3" "$(ms "${T[3]}")" "$(ms "${T[2]}")" "+$(ms "${T[3]} - ${T[2]}") ms" "<= +10 ms" "$(le "${T[3]}" "${T[2]} + 0.010")"

@@ -117,6 +117,39 @@ CLI::App* setup_run(CLI::App& app, RunOptions& o) {
                   "Keep --batchify's parts in DIR (default: a temporary "
                   "directory, removed after)")
       ->type_name("DIR");
+  auto* cluster = "Cluster";
+  sub->add_option("--backend", o.backend,
+                  "local (default) or slurm: one Slurm job array")
+      ->check(CLI::IsMember({"local", "slurm"}))
+      ->type_name("NAME")
+      ->group(cluster);
+  sub->add_option(
+         "--run-dir", o.run_dir,
+         "With slurm: the run's directory, on a filesystem every node sees")
+      ->type_name("DIR")
+      ->group(cluster);
+  sub->add_option("--shards", o.shards,
+                  "With slurm: array tasks (default: about 10 jobs each)")
+      ->type_name("N")
+      ->check(CLI::PositiveNumber)
+      ->group(cluster);
+  sub->add_option("--slurm-opt", o.slurm_opts,
+                  "With slurm: an option passed to sbatch, e.g. "
+                  "--slurm-opt=--partition=gpu "
+                  "(repeatable)")
+      ->type_name("OPT")
+      ->allow_extra_args(false)
+      ->group(cluster);
+  sub->add_option("--max-running", o.throttle,
+                  "With slurm: at most M array tasks at once (%M)")
+      ->type_name("M")
+      ->check(CLI::PositiveNumber)
+      ->group(cluster);
+  sub->add_flag("--detach", o.detach,
+                "With slurm: return after submitting; follow with sweep "
+                "status, collect with "
+                "sweep merge")
+      ->group(cluster);
   add_log_options(*sub, o.log);
   sub->footer(
       "Full form: sweep run [OPTIONS] [GRID] [-p NAME=SPEC]... -- COMMAND "
@@ -220,7 +253,8 @@ int run_run(const RunOptions& o) {
     throw Error(
         "missing command: write it after '--', e.g. sweep run -p x=1,2 -- echo "
         "<x>");
-  if ((o.resume || o.resume_failed) && o.journal.empty())
+  if ((o.resume || o.resume_failed) && o.journal.empty() &&
+      o.backend != "slurm")
     throw Error("--resume needs --journal FILE to know what is done");
   if (o.halt_now && !o.halt_on_failure && o.max_failures == 0)
     throw Error("--halt-now needs --halt-on-failure or --max-failures N");
@@ -232,6 +266,12 @@ int run_run(const RunOptions& o) {
   CommandTemplate command(o.command, grid);
   Plan plan = build_plan(grid, o.grid);
   if (o.dry_run) return dry_run(grid, plan, command);
+  if (o.backend == "slurm") return run_on_slurm(o, grid, plan);
+  if (!o.run_dir.empty() || o.shards || !o.slurm_opts.empty() || o.throttle ||
+      o.detach)
+    throw Error(
+        "--run-dir, --shards, --slurm-opt, --max-running and --detach need "
+        "--backend slurm");
   if (!command.program_has_placeholder()) resolve_executable(o.command[0]);
 
   size_t threads =

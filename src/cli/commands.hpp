@@ -31,6 +31,12 @@ struct RunOptions {
   std::string format = "jsonl";      ///< --format jsonl|text
   bool progress = false;             ///< --progress
   bool no_progress = false;          ///< --no-progress
+  std::string backend = "local";      ///< --backend local|slurm
+  std::string run_dir;                ///< --run-dir DIR
+  std::uint64_t shards = 0;           ///< --shards N (0: chosen)
+  std::vector<std::string> slurm_opts;  ///< --slurm-opt OPT
+  std::uint64_t throttle = 0;         ///< --max-running M
+  bool detach = false;                ///< --detach
   std::vector<std::string> batchify;  ///< --batchify N FILE
   std::string batch_dir;              ///< --batch-dir DIR
   std::vector<std::string> command;  ///< Everything after `--`.
@@ -73,5 +79,25 @@ int run_batchify(const BatchifyCommandOptions& o);
 /// Splits as `sweep batchify` does and returns the part paths (none when a
 /// JSON dict's batches went to stdout).
 std::vector<std::string> batchify_to_parts(const BatchifyCommandOptions& o);
+
+/// Runs `sweep run --backend slurm` (after the grid and plan were checked).
+int run_on_slurm(const RunOptions& o, const Grid& grid, const Plan& plan);
+
+/// Options of `sweep merge`.
+struct MergeCommandOptions {
+  std::vector<std::string> inputs;
+  std::string output, stats_json;
+  LogOptions log;
+};
+CLI::App* setup_merge(CLI::App& app, MergeCommandOptions& o);
+int run_merge(const MergeCommandOptions& o);
+
+/// Options of `sweep status`.
+struct StatusCommandOptions {
+  std::string run_dir;
+  LogOptions log;
+};
+CLI::App* setup_status(CLI::App& app, StatusCommandOptions& o);
+int run_status(const StatusCommandOptions& o);
 
 }  // namespace sweep::cli

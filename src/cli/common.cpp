@@ -8,6 +8,7 @@
 #include <mutex>
 #include <random>
 
+#include "sweep/backend.hpp"
 #include "sweep/grid_parse.hpp"
 
 namespace sweep::cli {
@@ -40,8 +41,10 @@ void add_grid_options(CLI::App& app, GridOptions& o) {
   app.add_option("--seed", o.seed,
                  "Seed for --sample and --shuffle (default: random, printed)")
       ->type_name("S");
-  app.add_option("--shard", o.shard,
-                 "Take only shard I of N (every N-th point from the I-th)")
+  app.add_option(
+         "--shard", o.shard,
+         "Take only shard I of N (every N-th point from the I-th); auto: from "
+         "SLURM_ARRAY_TASK_ID, CI_NODE_INDEX or SWEEP_SHARD")
       ->type_name("I/N");
   app.add_option("--repeat", o.repeat,
                  "Run every point R times (<@rep> tells them apart)")
@@ -64,7 +67,11 @@ Plan build_plan(const Grid& grid, const GridOptions& o) {
   p.sample = o.sample;
   p.shuffle = o.shuffle;
   p.repeat = o.repeat;
-  if (!o.shard.empty()) parse_shard(o.shard, p.shard_index, p.shard_count);
+  if (o.shard == "auto")
+    shard_from_environment(p.shard_index, p.shard_count,
+                           [](const char* name) { return std::getenv(name); });
+  else if (!o.shard.empty())
+    parse_shard(o.shard, p.shard_index, p.shard_count);
   bool chosen = !o.seed && (o.sample || o.shuffle);
   if (o.seed) {
     p.seed = *o.seed;

@@ -31,6 +31,10 @@ int main(int argc, char** argv) {
   CLI::App* run_app = sweep::cli::setup_run(app, run);
   CLI::App* grid_app = sweep::cli::setup_grid(app, grid);
   CLI::App* batchify_app = sweep::cli::setup_batchify(app, batchify);
+  sweep::cli::MergeCommandOptions merge;
+  sweep::cli::StatusCommandOptions status;
+  CLI::App* merge_app = sweep::cli::setup_merge(app, merge);
+  CLI::App* status_app = sweep::cli::setup_status(app, status);
   try {
     app.parse(split, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -49,6 +53,13 @@ int main(int argc, char** argv) {
       sweep::cli::init_logging(run.log);
       run.command.assign(argv + std::min(split + 1, argc), argv + argc);
       return sweep::cli::run_run(run);
+    }
+    if (merge_app->parsed() || status_app->parsed()) {
+      sweep::cli::init_logging(merge_app->parsed() ? merge.log : status.log);
+      if (split < argc)
+        throw sweep::Error("this subcommand takes no command (found '--')");
+      return merge_app->parsed() ? sweep::cli::run_merge(merge)
+                                 : sweep::cli::run_status(status);
     }
     if (batchify_app->parsed()) {
       sweep::cli::init_logging(batchify.log);

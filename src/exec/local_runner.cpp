@@ -72,6 +72,9 @@ int LocalRunner::wait(EventSink& sink,
       timeout, [&](std::uint64_t id, Stream s, std::string_view line) {
         sink.on_lines(jobs_.at(id), s, line);
       });
+  // An interrupt is answered before any job's end is reported, so jobs that
+  // died with it (a cluster signals them too) count as stopped, not failed.
+  if (wake == SubprocessSet::Wake::kInterrupted) return procs_.interrupt();
   while (auto proc = procs_.next_finished()) {
     auto it = jobs_.find(proc->id());
     sink.on_finish(it->second, result_of(*proc));

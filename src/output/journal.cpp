@@ -1,6 +1,7 @@
 #include "sweep/journal.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -187,6 +188,11 @@ JournalWriter::JournalWriter(const std::string& path)
 
 void JournalWriter::on_finish(const Job& job, const JobResult& result) {
   if (!result.final() || result.stopped) return;
+  // Killed from outside by a stop signal (a cluster cancelling the job, a
+  // user's kill): not a verdict on the job, so it stays to be run again.
+  if (!result.timeout && (result.signal == SIGTERM || result.signal == SIGINT ||
+                          result.signal == SIGHUP))
+    return;
   std::string& b = out_.buffer();
   b += "{\"key\":\"";
   b += job.key.hex();

@@ -1,0 +1,143 @@
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "sweep/backend.hpp"
+#include "sweep/command_template.hpp"
+#include "sweep/error.hpp"
+#include "sweep/journal.hpp"
+
+namespace sweep {
+
+namespace fs = std::filesystem;
+
+std::string slurm_array_spec(const std::vector<std::uint64_t>& tasks,
+                             std::uint64_t throttle) {
+  std::string spec;
+  // Runs of consecutive ids as ranges: "0-3,7,9-10".
+  for (size_t i = 0; i < tasks.size();) {
+    size_t j = i;
+    while (j + 1 < tasks.size() && tasks[j + 1] == tasks[j] + 1) ++j;
+    if (!spec.empty()) spec += ',';
+    spec += std::to_string(tasks[i]);
+    if (j > i) spec += "-" + std::to_string(tasks[j]);
+    i = j + 1;
+  }
+  if (throttle) spec += "%" + std::to_string(throttle);
+  return spec;
+}
+
+void write_slurm_run_dir(const SlurmRun& run) {
+  std::error_code ec;
+  fs::create_directories(run.run_dir, ec);
+  if (ec)
+    throw Error(run.run_dir + ": cannot create run directory: " + ec.message());
+  nlohmann::ordered_json def;
+  def["argv"] = run.task_argv;
+  def["command"] = run.command;
+  def["cwd"] = run.cwd;
+  def["shards"] = run.shards;
+  def["points"] = run.points;
+  def["jobs"] = run.jobs;
+  def["shard_jobs"] = run.shard_jobs;
+  def["created"] = utc_timestamp();
+  {
+    OutputStream out = OutputStream::open_file(run.run_dir + "/sweep.json");
+    out.write(def.dump(2) + "\n");
+    out.flush();
+  }
+  // Each task runs the same sweep on its shard, with its own stream (one per
+  // submission, so a resume never overwrites earlier records) and journal.
+  std::string dir = shell_quote(run.run_dir);
+  std::string script =
+      "#!/bin/sh\n#SBATCH --job-name=sweep\n#SBATCH --output=" + run.run_dir +
+      "/slurm-%A_%a.out\n";
+  script += "cd " + shell_quote(run.cwd) + " || exit 1\n";
+  script += "I=$SLURM_ARRAY_TASK_ID\n";
+  script += "exec " + shell_join(run.task_argv) + " --shard \"$I/" +
+            std::to_string(run.shards) +
+            "\" -j \"${SLURM_CPUS_PER_TASK:-1}\" -q --no-progress --resume" +
+            " --journal " + dir + "/shard-$I.journal" + " -o " + dir +
+            "/shard-$I-$SLURM_ARRAY_JOB_ID.jsonl" + " --stats-json " + dir +
+            "/shard-$I-$SLURM_ARRAY_JOB_ID.stats.json -- " +
+            shell_join(run.command) + "\n";
+  OutputStream out = OutputStream::open_file(run.run_dir + "/job.sh");
+  out.write(script);
+  out.flush();
+}
+
+std::string submit_slurm_array(const SlurmRun& run) {
+  std::vector<std::string> argv = {
+      "sbatch", "--parsable",
+      "--array=" + slurm_array_spec(run.tasks, run.throttle)};
+  argv.insert(argv.end(), run.sbatch_options.begin(), run.sbatch_options.end());
+  argv.push_back(run.run_dir + "/job.sh");
+  CommandOutput r = run_command(argv);
+  if (r.exit != 0) {
+    std::string msg = r.err.empty() ? r.out : r.err;
+    while (!msg.empty() && (msg.back() == '\n' || msg.back() == '\r'))
+      msg.pop_back();
+    throw Error("sbatch failed (exit " + std::to_string(r.exit) + "): " + msg,
+                1);
+  }
+  std::string id = r.out.substr(0, r.out.find_first_of(";\n"));
+  if (id.empty()) throw Error("sbatch printed no job id", 1);
+  return id;
+}
+
+std::uint64_t slurm_max_array_size() {
+  try {
+    CommandOutput r = run_command({"scontrol", "show", "config"});
+    std::istringstream in(r.out);
+    std::string line;
+    while (std::getline(in, line))
+      if (line.rfind("MaxArraySize", 0) == 0) {
+        size_t eq = line.find('=');
+        if (eq != std::string::npos) return std::stoull(line.substr(eq + 1));
+      }
+  } catch (...) {
+    // Fall back to Slurm's default.
+  }
+  return 1001;
+}
+
+std::vector<std::pair<std::uint64_t, std::string>> slurm_tasks_alive(
+    const std::string& job_id) {
+  CommandOutput r =
+      run_command({"squeue", "-h", "-r", "-j", job_id, "-o", "%K %T"});
+  std::vector<std::pair<std::uint64_t, std::string>> tasks;
+  if (r.exit != 0) return tasks;  // an unknown job id: it has left the queue
+  std::istringstream in(r.out);
+  std::string id, state;
+  while (in >> id >> state) {
+    try {
+      tasks.emplace_back(std::stoull(id), state);
+    } catch (...) {
+      // "N/A" for a job that is not an array: ignore.
+    }
+  }
+  return tasks;
+}
+
+void slurm_cancel(const std::string& job_id) {
+  run_command({"scancel", job_id});
+}
+
+std::vector<std::pair<std::uint64_t, std::uint64_t>> shard_journal_counts(
+    const std::string& dir, std::uint64_t shards) {
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> counts(shards, {0, 0});
+  for (std::uint64_t s = 0; s < shards; ++s) {
+    std::ifstream in(dir + "/shard-" + std::to_string(s) + ".journal");
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.find("\"ok\":") == std::string::npos) continue;
+      ++counts[s].first;
+      if (line.find("\"ok\":false") != std::string::npos) ++counts[s].second;
+    }
+  }
+  return counts;
+}
+
+}  // namespace sweep

@@ -1,0 +1,137 @@
+// sweep merge: one stream and one report from shard streams; sweep status.
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "sweep/backend.hpp"
+#include "sweep/error.hpp"
+
+namespace sweep::cli {
+
+namespace fs = std::filesystem;
+
+CLI::App* setup_merge(CLI::App& app, MergeCommandOptions& o) {
+  auto* sub = app.add_subcommand("merge",
+                                 "Merge the result streams of shards (a Slurm "
+                                 "run directory or CI artifacts)");
+  sub->add_option("INPUT", o.inputs, "Run directories or .jsonl streams")
+      ->required();
+  sub->add_option("-o,--output", o.output, "Write the merged stream to FILE")
+      ->type_name("FILE");
+  sub->add_option("--stats-json", o.stats_json,
+                  "Also write the statistics to FILE")
+      ->type_name("FILE");
+  add_log_options(*sub, o.log);
+  sub->footer(
+      "Examples:\n"
+      "  sweep merge runs/exp1 > results.jsonl\n"
+      "  sweep merge artifacts/shard-*.jsonl -o all.jsonl   # from a CI "
+      "matrix");
+  return sub;
+}
+
+namespace {
+
+nlohmann::json read_json(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return nullptr;
+  return nlohmann::json::parse(in, nullptr, false);
+}
+
+}  // namespace
+
+int run_merge(const MergeCommandOptions& o) {
+  std::vector<std::string> files;
+  MergeOptions mo;
+  for (const auto& in : o.inputs) {
+    auto f = stream_files(in);
+    files.insert(files.end(), f.begin(), f.end());
+    auto def = read_json(in + "/sweep.json");
+    if (o.inputs.size() == 1 && def.is_object()) {
+      mo.points = def.value("points", 0ull);
+      mo.jobs = def.value("jobs", 0ull);
+    }
+  }
+  if (files.empty())
+    throw Error("no result streams (.jsonl) found in " + o.inputs[0]);
+  OutputStream out = o.output.empty() ? OutputStream(STDOUT_FILENO)
+                                      : OutputStream::open_file(o.output);
+  MergeResult r = merge_streams(files, out, mo);
+  if (r.duplicates)
+    spdlog::info(
+        "{} jobs appear in more than one stream (rerun); each is counted once",
+        r.duplicates);
+  if (!o.stats_json.empty()) {
+    OutputStream s = OutputStream::open_file(o.stats_json);
+    s.write(stats_json(r.stats));
+    s.flush();
+  }
+  if (!o.log.quiet) {
+    std::string report = format_report(r.stats);
+    (void)!::write(STDERR_FILENO, report.data(), report.size());
+  }
+  return r.stats.failed > 0 || r.stats.not_run() > 0 ? kExitJobFailed : kExitOk;
+}
+
+CLI::App* setup_status(CLI::App& app, StatusCommandOptions& o) {
+  auto* sub = app.add_subcommand(
+      "status", "Show what a Slurm run directory holds, per shard");
+  sub->add_option("DIR", o.run_dir, "The --run-dir of a sweep")->required();
+  add_log_options(*sub, o.log);
+  return sub;
+}
+
+int run_status(const StatusCommandOptions& o) {
+  auto def = read_json(o.run_dir + "/sweep.json");
+  if (!def.is_object())
+    throw Error(o.run_dir + ": not a sweep run directory (no sweep.json)");
+  std::uint64_t shards = def.value("shards", 1ull);
+  std::vector<std::uint64_t> planned =
+      def.value("shard_jobs", std::vector<std::uint64_t>{});
+  // The latest submission and what the queue still holds of it.
+  std::string job_id;
+  std::ifstream subs(o.run_dir + "/submissions.jsonl");
+  for (std::string line; std::getline(subs, line);) {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_object()) job_id = j.value("job_id", "");
+  }
+  std::map<std::uint64_t, std::string> alive;
+  if (!job_id.empty())
+    for (auto& [task, state] : slurm_tasks_alive(job_id)) alive[task] = state;
+  auto counts = shard_journal_counts(o.run_dir, shards);
+  std::printf("run %s: %llu shards, %llu jobs, Slurm job %s\n",
+              o.run_dir.c_str(), static_cast<unsigned long long>(shards),
+              static_cast<unsigned long long>(def.value("jobs", 0ull)),
+              job_id.empty() ? "none" : job_id.c_str());
+  std::printf("%-6s %-10s %10s %10s %8s\n", "shard", "state", "done", "planned",
+              "failed");
+  std::uint64_t done_all = 0, failed_all = 0;
+  for (std::uint64_t s = 0; s < shards; ++s) {
+    std::uint64_t plan = s < planned.size() ? planned[s] : 0;
+    auto [done, failed] = counts[s];
+    done_all += done;
+    failed_all += failed;
+    std::string state = alive.count(s)   ? alive[s]
+                        : done >= plan   ? (failed ? "failed" : "done")
+                        : job_id.empty() ? "not submitted"
+                                         : "incomplete";
+    std::printf("%-6llu %-10s %10llu %10llu %8llu\n",
+                static_cast<unsigned long long>(s), state.c_str(),
+                static_cast<unsigned long long>(done),
+                static_cast<unsigned long long>(plan),
+                static_cast<unsigned long long>(failed));
+  }
+  std::printf("total: %llu of %llu done, %llu failed, %zu tasks in the queue\n",
+              static_cast<unsigned long long>(done_all),
+              static_cast<unsigned long long>(def.value("jobs", 0ull)),
+              static_cast<unsigned long long>(failed_all), alive.size());
+  return 0;
+}
+
+}  // namespace sweep::cli

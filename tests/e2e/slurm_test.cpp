@@ -1,0 +1,161 @@
+// Sweeps through a real single-node Slurm (started by tests/slurm/slurm.sh
+// as a ctest fixture): array job, shards, merge, detach, status, resume.
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "harness.hpp"
+
+using e2e::lines;
+using e2e::sweep;
+using Json = nlohmann::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Records without the fields that differ between any two runs.
+std::multiset<std::string> comparable(const std::string& out) {
+  std::multiset<std::string> r;
+  for (const auto& l : lines(out)) {
+    Json j = Json::parse(l);
+    for (const char* k :
+         {"duration_s", "cpu_user_s", "cpu_sys_s", "max_rss_kb"})
+      j.erase(k);
+    r.insert(j.dump());
+  }
+  return r;
+}
+
+std::string read(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
+bool queue_empty() {
+  auto r = e2e::run({"squeue", "-h"});
+  return r.exit == 0 && r.out.empty();
+}
+
+void wait_for_queue() {
+  for (int i = 0; i < 300 && !queue_empty(); ++i)
+    std::this_thread::sleep_for(100ms);
+  REQUIRE(queue_empty());
+}
+
+const std::vector<std::string> kGrid = {"-p", "x=1..12", "-p", "mode=a,b"};
+const std::vector<std::string> kCommand = {
+    "--", "sh", "-c",
+    "echo <mode><x>; echo '{\"v\": <x>}'; exit $((<x> == 5))"};
+
+std::vector<std::string> args(std::vector<std::string> head) {
+  head.insert(head.end(), kGrid.begin(), kGrid.end());
+  head.insert(head.end(), kCommand.begin(), kCommand.end());
+  return head;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "a sweep through Slurm gives the local run's records and exit status") {
+  e2e::TempDir dir;
+  auto local = sweep(args({"run", "-j", "2"}));
+  CHECK(local.exit == 1);
+  auto slurm = sweep(args({"run", "--backend", "slurm", "--run-dir",
+                           (dir.path() / "run").string(), "--shards", "4"}),
+                     {.timeout_s = 120});
+  CHECK(slurm.exit == local.exit);
+  CHECK(comparable(slurm.out) == comparable(local.out));
+  CHECK(slurm.err.find("submitted Slurm job") != std::string::npos);
+  CHECK(
+      slurm.err.find("jobs          24 (22 succeeded, 2 failed, 0 not run)") !=
+      std::string::npos);
+  // One array job, four tasks, each with its own journal.
+  for (int s = 0; s < 4; ++s)
+    CHECK(lines(read(dir.path() / "run" /
+                     ("shard-" + std::to_string(s) + ".journal")))
+              .size() == 6);
+  CHECK(lines(read(dir.path() / "run" / "submissions.jsonl")).size() == 1);
+}
+
+TEST_CASE(
+    "--detach returns at once, sweep status follows, sweep merge collects") {
+  e2e::TempDir dir;
+  std::string run = (dir.path() / "run").string();
+  auto d = sweep(args({"run", "--backend", "slurm", "--run-dir", run,
+                       "--shards", "3", "--detach"}));
+  REQUIRE(d.exit == 0);
+  std::string job_id = lines(d.out).at(0);
+  CHECK(!job_id.empty());
+  CHECK(d.out.find("sweep merge " + run) != std::string::npos);
+  wait_for_queue();
+  auto st = sweep({"status", run});
+  CHECK(st.exit == 0);
+  CHECK(st.out.find("Slurm job " + job_id) != std::string::npos);
+  CHECK(st.out.find("total: 24 of 24 done, 2 failed") != std::string::npos);
+  auto m = sweep({"merge", run});
+  CHECK(m.exit == 1);  // a failing point fails the merged run too
+  CHECK(comparable(m.out) == comparable(sweep(args({"run"})).out));
+}
+
+TEST_CASE("cancelled, then resumed: only the unfinished jobs run again") {
+  e2e::TempDir dir;
+  std::string run = (dir.path() / "run").string();
+  std::vector<std::string> base = {
+      "run", "--backend", "slurm", "--run-dir", run,  "--shards",           "2",
+      "-p",  "x=1..10",   "--",    "sh",        "-c", "sleep 0.4; echo <x>"};
+  std::vector<std::string> detached = base;
+  detached.insert(detached.begin() + 7, "--detach");
+  auto d = sweep(detached);
+  REQUIRE(d.exit == 0);
+  std::string job_id = lines(d.out).at(0);
+  // Cancel once a few jobs are recorded.
+  for (int i = 0; i < 200; ++i) {
+    size_t n = lines(read(dir.path() / "run" / "shard-0.journal")).size() +
+               lines(read(dir.path() / "run" / "shard-1.journal")).size();
+    if (n >= 3) break;
+    std::this_thread::sleep_for(50ms);
+  }
+  e2e::run({"scancel", job_id});
+  wait_for_queue();
+  size_t before = lines(read(dir.path() / "run" / "shard-0.journal")).size() +
+                  lines(read(dir.path() / "run" / "shard-1.journal")).size();
+  REQUIRE(before >= 3);
+  REQUIRE(before < 10);
+  std::vector<std::string> resume = base;
+  resume.insert(resume.begin() + 7, "--resume");
+  auto r = sweep(resume, {.timeout_s = 120});
+  CHECK(r.exit == 0);
+  // Every point finished exactly once in the merged stream.
+  std::multiset<std::string> finished;
+  for (const auto& l : lines(r.out)) {
+    Json j = Json::parse(l);
+    if (!j.contains("line") && !j.value("stopped", false))
+      finished.insert(j["params"].dump());
+  }
+  CHECK(finished.size() == 10);
+  CHECK(std::set<std::string>(finished.begin(), finished.end()).size() == 10);
+  size_t after = lines(read(dir.path() / "run" / "shard-0.journal")).size() +
+                 lines(read(dir.path() / "run" / "shard-1.journal")).size();
+  CHECK(after == 10);  // the resumed tasks ran only what the journals lacked
+  CHECK(lines(read(dir.path() / "run" / "submissions.jsonl")).size() == 2);
+}
+
+TEST_CASE("slurm errors: missing --run-dir, too many shards, sbatch refusing") {
+  auto no_dir = sweep({"run", "--backend", "slurm", "-p", "x=1", "--", "true"});
+  CHECK(no_dir.exit == 2);
+  CHECK(no_dir.err.find("--run-dir") != std::string::npos);
+  e2e::TempDir dir;
+  auto many =
+      sweep({"run", "--backend", "slurm", "--run-dir", dir.path().string(),
+             "--shards", "5000", "-p", "x=1..6000", "--", "true"});
+  CHECK(many.exit == 2);
+  CHECK(many.err.find("MaxArraySize (1001)") != std::string::npos);
+  auto bad =
+      sweep({"run", "--backend", "slurm", "--run-dir", dir.path().string(),
+             "--slurm-opt=--partition=nosuch", "-p", "x=1", "--", "true"});
+  CHECK(bad.exit == 1);
+  CHECK(bad.err.find("sbatch failed") != std::string::npos);
+}
