@@ -51,6 +51,7 @@ times() {
 row() {
   local verdict=MISS
   [ "$7" = 1 ] && verdict=PASS
+  [ "$7" = - ] && verdict=info
   printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$2" "$3" "$4" "$5" "$6" "$verdict" | tee -a "$REPORT"
 }
 calc() { awk "BEGIN { printf \"%.${2:-2}f\", $1 }"; }
@@ -126,7 +127,9 @@ for kind in txt csv; do
     "split=cd $OUT/parts && split -n l/8 ../data.$kind x"
   want=0.8; [ "$kind" = csv ] && want=0.5
   row "4 batchify" "MB/s $kind --by bytes vs split -n l/8" "$(calc "$DATA_BYTES / ${T[1]} / 1e6" 0)" "$(calc "$DATA_BYTES / ${T[2]} / 1e6" 0)" "$(calc "${T[2]} / ${T[1]}")x" ">= ${want}x" "$(le "${T[1]}" "${T[2]} / $want")"
-  row "4 batchify" "MB/s $kind -n 8 by records vs split" "$(calc "$DATA_BYTES / ${T[0]} / 1e6" 0)" "$(calc "$DATA_BYTES / ${T[2]} / 1e6" 0)" "$(calc "${T[2]} / ${T[0]}")x" ">= ${want}x" "$(le "${T[0]}" "${T[2]} / $want")"
+  # -n by records reads the data twice (count, then split): no split
+  # equivalent, so it is reported, not judged.
+  row "4 batchify" "MB/s $kind -n 8 by records (two passes)" "$(calc "$DATA_BYTES / ${T[0]} / 1e6" 0)" "$(calc "$DATA_BYTES / ${T[2]} / 1e6" 0)" "$(calc "${T[2]} / ${T[0]}")x" "-" "-"
 done
 rm -rf "$OUT/parts" "$OUT/data.txt" "$OUT/data.csv"
 

@@ -253,7 +253,8 @@ BatchifyResult batchify_file(const std::string& input,
       plan.parts = o.parts;
       plan.total_bytes = total_bytes;
     } else {
-      std::uint64_t total = count_block_records(in.fd, format, in.name);
+      std::uint64_t total =
+          count_block_records(in.fd, format, in.name, &plan.block_lines);
       plan.sizes = balanced_sizes(total, o.parts);
       result.fewer_parts = total < o.parts;
     }

@@ -60,22 +60,6 @@ class Scanner {
   void skip(const char* b, size_t from, size_t to) {
     if (quoted_) in_quotes_ ^= std::count(b + from, b + to, '"') & 1;
   }
-  /// For line formats: the position after the n-th newline in [from, len)
-  /// (n >= 1), or npos having consumed `n` down by the newlines seen.
-  static size_t nth_line_end(const char* b, size_t from, size_t len,
-                             std::uint64_t& n) {
-    std::uint64_t here =
-        static_cast<std::uint64_t>(std::count(b + from, b + len, '\n'));
-    if (here < n) {
-      n -= here;
-      return std::string::npos;
-    }
-    size_t i = from;
-    for (;; ++i) {
-      i = static_cast<const char*>(std::memchr(b + i, '\n', len - i)) - b;
-      if (--n == 0) return i + 1;
-    }
-  }
   bool in_quotes() const { return in_quotes_; }
   std::uint64_t lines() const { return lines_; }
 
@@ -88,7 +72,8 @@ class Scanner {
 }  // namespace
 
 std::uint64_t count_block_records(int fd, DataFormat format,
-                                  const std::string& name) {
+                                  const std::string& name,
+                                  std::vector<std::uint32_t>* block_lines) {
   std::vector<char> buf(kBlock);
   Scanner scan(format);
   std::uint64_t records = 0;
@@ -97,7 +82,9 @@ std::uint64_t count_block_records(int fd, DataFormat format,
     size_t i = 0;
     if (!quoted(format)) {
       // Lines: a vectorised count of newlines is all it takes.
-      records += std::count(buf.data(), buf.data() + len, '\n');
+      auto n = std::count(buf.data(), buf.data() + len, '\n');
+      if (block_lines) block_lines->push_back(static_cast<std::uint32_t>(n));
+      records += n;
       pending = buf[len - 1] != '\n';
       continue;
     }
@@ -123,6 +110,7 @@ std::uint64_t split_blocks(int fd, DataFormat format, const std::string& name,
   std::uint64_t records = 0;  // data records so far
   std::uint64_t in_part = 0, part = 0;
   std::uint64_t offset = 0;  // file offset of buf[0]
+  std::size_t block = 0;     // index of the block being split
   std::uint64_t record_start_line = 1;
   bool mid_record = false;  // bytes of an unfinished record were seen
   auto target = [&]() -> std::uint64_t {
@@ -139,6 +127,13 @@ std::uint64_t split_blocks(int fd, DataFormat format, const std::string& name,
   while (size_t len = read_block(fd, buf.data(), name)) {
     const char* b = buf.data();
     size_t start = 0;  // first byte of this block not yet written
+    // Newlines in this block not yet passed (line formats, count modes).
+    std::uint64_t nl_left = 0;
+    if (!quoted(format) && !plan.parts)
+      nl_left = block < plan.block_lines.size()
+                    ? plan.block_lines[block]
+                    : static_cast<std::uint64_t>(std::count(b, b + len, '\n'));
+    ++block;
     if (want_header) {
       size_t end = scan.next_end(b, 0, len);
       header.append(b, end == std::string::npos ? len : end);
@@ -179,16 +174,20 @@ std::uint64_t split_blocks(int fd, DataFormat format, const std::string& name,
       }
       if (!quoted(format)) {
         // Lines: count a block's newlines at once; walk only the last part.
-        std::uint64_t left = target() - in_part;
-        std::uint64_t want = left;
-        size_t end = Scanner::nth_line_end(b, i, len, left);
-        if (end == std::string::npos) {
-          records += want - left;
-          in_part += want - left;
+        std::uint64_t want = target() - in_part;
+        if (nl_left < want) {  // the part goes on past this block
+          records += nl_left;
+          in_part += nl_left;
           mid_record = len > 0 && b[len - 1] != '\n';
           i = len;
           break;
         }
+        size_t end = i;
+        for (std::uint64_t k = want; k > 0; --k)
+          end =
+              static_cast<const char*>(std::memchr(b + end, '\n', len - end)) -
+              b + 1;
+        nl_left -= want;
         records += want;
         in_part += want;
         mid_record = false;

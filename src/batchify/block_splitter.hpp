@@ -18,6 +18,9 @@ struct CutPlan {
   std::uint64_t size = 0;   ///< Records per part (--size), or 0.
   std::uint64_t parts = 0;  ///< Parts balanced by bytes (--by bytes), or 0.
   std::uint64_t total_bytes = 0;  ///< Input size, for --by bytes.
+  /// Newlines per read block, from count_block_records (line formats): the
+  /// split pass then walks only the blocks where a part ends.
+  std::vector<std::uint32_t> block_lines;
 };
 
 /// Receives the output: begin_part(header) opens a part and writes the
@@ -35,7 +38,8 @@ std::uint64_t split_blocks(int fd, DataFormat format, const std::string& name,
                            std::string& header);
 
 /// Counts the data records of fd (to its end, CSV header excluded).
-std::uint64_t count_block_records(int fd, DataFormat format,
-                                  const std::string& name);
+std::uint64_t count_block_records(
+    int fd, DataFormat format, const std::string& name,
+    std::vector<std::uint32_t>* block_lines = nullptr);
 
 }  // namespace sweep

@@ -63,16 +63,21 @@ int run_merge(const MergeCommandOptions& o) {
   OutputStream out = o.output.empty() ? OutputStream(STDOUT_FILENO)
                                       : OutputStream::open_file(o.output);
   MergeResult r = merge_streams(files, out, mo);
+  return report_merge(r, o.stats_json, o.log.quiet);
+}
+
+int report_merge(const MergeResult& r, const std::string& stats_json_path,
+                 bool quiet) {
   if (r.duplicates)
     spdlog::info(
         "{} jobs appear in more than one stream (rerun); each is counted once",
         r.duplicates);
-  if (!o.stats_json.empty()) {
-    OutputStream s = OutputStream::open_file(o.stats_json);
+  if (!stats_json_path.empty()) {
+    OutputStream s = OutputStream::open_file(stats_json_path);
     s.write(stats_json(r.stats));
     s.flush();
   }
-  if (!o.log.quiet) {
+  if (!quiet) {
     std::string report = format_report(r.stats);
     (void)!::write(STDERR_FILENO, report.data(), report.size());
   }

@@ -199,22 +199,8 @@ int run_on_slurm(const RunOptions& o, const Grid& grid, const Plan& plan) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - begin)
           .count();
   MergeResult merged = merge_streams(stream_files(run.run_dir), out, mo);
-  if (merged.duplicates)
-    spdlog::info(
-        "{} jobs ran more than once (resumed or retried); each is counted once",
-        merged.duplicates);
-  if (!o.stats_json.empty()) {
-    OutputStream s = OutputStream::open_file(o.stats_json);
-    s.write(stats_json(merged.stats));
-    s.flush();
-  }
-  if (!o.log.quiet) {
-    std::string report = format_report(merged.stats);
-    (void)!::write(STDERR_FILENO, report.data(), report.size());
-  }
-  if (missing) return kExitJobFailed;
-  return merged.stats.failed > 0 || merged.stats.not_run() > 0 ? kExitJobFailed
-                                                               : kExitOk;
+  int exit_status = report_merge(merged, o.stats_json, o.log.quiet);
+  return missing ? kExitJobFailed : exit_status;
 }
 
 }  // namespace sweep::cli

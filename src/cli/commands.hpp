@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "common.hpp"
+#include "sweep/backend.hpp"
 
 namespace sweep::cli {
 
@@ -90,6 +91,9 @@ struct MergeCommandOptions {
   LogOptions log;
 };
 CLI::App* setup_merge(CLI::App& app, MergeCommandOptions& o);
+/// Reports a merge: duplicates, --stats-json, the report; returns the exit
+/// status a local run with these results would have.
+int report_merge(const MergeResult& r, const std::string& stats_json_path, bool quiet);
 int run_merge(const MergeCommandOptions& o);
 
 /// Options of `sweep status`.

@@ -94,17 +94,7 @@ void KeySet::reserve(size_t n) {
   if (zero) insert(JobKey{});
 }
 
-void KeySet::grow() {
-  std::vector<JobKey> old;
-  old.swap(slots_);
-  slots_.assign(std::max<size_t>(64, old.size() * 2), JobKey{});
-  bool zero = has_zero_;
-  size_ = 0;
-  has_zero_ = false;
-  for (const auto& k : old)
-    if (k.hi || k.lo) insert(k);
-  if (zero) insert(JobKey{});
-}
+void KeySet::grow() { reserve(std::max<size_t>(32, slots_.size())); }
 
 namespace {
 

@@ -8,17 +8,11 @@
 #include "harness.hpp"
 
 using e2e::lines;
+using e2e::read;
 using e2e::sweep;
 using Json = nlohmann::ordered_json;
 
-namespace {
-
-std::string read(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), {});
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("batchify reproduces the original library's example exactly") {
   e2e::TempDir dir;

@@ -80,7 +80,7 @@ Result run(const std::vector<std::string>& argv, const RunOptions& opts) {
         continue;
       }
       int i = entry.fd == fds[0] ? 0 : 1;
-      ssize_t n = read(fds[i], buf, sizeof buf);
+      ssize_t n = ::read(fds[i], buf, sizeof buf);
       if (n > 0) {
         sinks[i]->append(buf, n);
       } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
@@ -116,6 +116,25 @@ std::vector<std::string> lines(const std::string& text) {
     start = nl + 1;
   }
   return out;
+}
+
+std::vector<nlohmann::ordered_json> records(const std::string& out) {
+  std::vector<nlohmann::ordered_json> r;
+  for (const auto& l : lines(out))
+    r.push_back(nlohmann::ordered_json::parse(l));
+  return r;
+}
+
+std::vector<nlohmann::ordered_json> end_records(const std::string& out) {
+  std::vector<nlohmann::ordered_json> r;
+  for (auto& j : records(out))
+    if (!j.contains("line")) r.push_back(j);
+  return r;
+}
+
+std::string read(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), {});
 }
 
 TempDir::TempDir() {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,15 @@ std::string emit_bin();
 
 /// Splits text into lines (without newlines); a last unterminated line counts.
 std::vector<std::string> lines(const std::string& text);
+
+/// Every line of a result stream, parsed (throws on a torn record).
+std::vector<nlohmann::ordered_json> records(const std::string& out);
+
+/// The end records of a result stream (those without "line").
+std::vector<nlohmann::ordered_json> end_records(const std::string& out);
+
+/// A whole file's bytes ("" if it cannot be read).
+std::string read(const std::filesystem::path& p);
 
 /// A fresh directory under /tmp, removed with everything in it at the end.
 class TempDir {

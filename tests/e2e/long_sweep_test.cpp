@@ -14,30 +14,15 @@
 
 #include "harness.hpp"
 
+using e2e::end_records;
 using e2e::lines;
+using e2e::read;
+using e2e::records;
 using e2e::sweep;
 using Json = nlohmann::ordered_json;
 using namespace std::chrono_literals;
 
 namespace {
-
-std::vector<Json> records(const std::string& out) {
-  std::vector<Json> r;
-  for (const auto& l : lines(out)) r.push_back(Json::parse(l));
-  return r;
-}
-
-std::vector<Json> end_records(const std::string& out) {
-  std::vector<Json> r;
-  for (auto& j : records(out))
-    if (!j.contains("line")) r.push_back(j);
-  return r;
-}
-
-std::string read(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), {});
-}
 
 // Starts sweep in the background with its output in files; returns its pid.
 pid_t spawn_sweep(const std::vector<std::string>& args,

@@ -13,24 +13,13 @@
 
 #include "harness.hpp"
 
+using e2e::end_records;
 using e2e::lines;
+using e2e::records;
 using e2e::sweep;
 using Json = nlohmann::ordered_json;
 
 namespace {
-
-std::vector<Json> records(const std::string& out) {
-  std::vector<Json> r;
-  for (const auto& l : lines(out)) r.push_back(Json::parse(l));
-  return r;
-}
-
-std::vector<Json> end_records(const std::string& out) {
-  std::vector<Json> r;
-  for (auto& j : records(out))
-    if (!j.contains("line")) r.push_back(j);
-  return r;
-}
 
 const std::vector<std::string> kModelEvaluatorFlags = {
     "-p", "impurity=gini,entropy", "-p", "depth=2..30",

@@ -10,6 +10,7 @@
 #include "harness.hpp"
 
 using e2e::lines;
+using e2e::read;
 using e2e::sweep;
 using Json = nlohmann::json;
 using namespace std::chrono_literals;
@@ -27,11 +28,6 @@ std::multiset<std::string> comparable(const std::string& out) {
     r.insert(j.dump());
   }
   return r;
-}
-
-std::string read(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), {});
 }
 
 bool queue_empty() {

@@ -56,7 +56,8 @@ MaxArraySize=1001
 ${node} NodeAddr=127.0.0.1 State=UNKNOWN
 PartitionName=test Nodes=${host} Default=YES MaxTime=INFINITE State=UP
 CONF
-  runuser -u munge -- /usr/sbin/munged
+  # The package may have started munged already (its init script).
+  pgrep -x munged > /dev/null || runuser -u munge -- /usr/sbin/munged
   slurmctld
   slurmd
   for _ in $(seq 100); do
