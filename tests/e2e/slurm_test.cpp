@@ -1,6 +1,10 @@
 // Sweeps through a real single-node Slurm (started by tests/slurm/slurm.sh
 // as a ctest fixture): array job, shards, merge, detach, status, resume.
 #include <doctest/doctest.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -154,4 +158,39 @@ TEST_CASE("slurm errors: missing --run-dir, too many shards, sbatch refusing") {
              "--slurm-opt=--partition=nosuch", "-p", "x=1", "--", "true"});
   CHECK(bad.exit == 1);
   CHECK(bad.err.find("sbatch failed") != std::string::npos);
+}
+
+TEST_CASE("Ctrl-C while waiting cancels the array and keeps the journals") {
+  e2e::TempDir dir;
+  std::string run = (dir.path() / "run").string();
+  std::string marker = "sweep-slurm-ctrlc-" + std::to_string(getpid());
+  pid_t pid = fork();
+  if (pid == 0) {
+    int devnull = open("/dev/null", O_WRONLY);
+    dup2(devnull, 1);
+    dup2(devnull, 2);
+    std::string bin = e2e::sweep_bin();
+    execl(bin.c_str(), "sweep", "run", "--backend", "slurm", "--run-dir",
+          run.c_str(), "--shards", "2", "-p", "x=1..6", "--", "sh", "-c",
+          "echo <x>; sleep 30", marker.c_str(), nullptr);
+    _exit(127);
+  }
+  // Wait until the array's tasks are running their jobs.
+  for (int i = 0; i < 200; ++i) {
+    if (std::filesystem::exists(dir.path() / "run" / "submissions.jsonl") &&
+        !queue_empty() && e2e::process_running_with(marker + " "))
+      break;
+    std::this_thread::sleep_for(50ms);
+  }
+  REQUIRE(e2e::process_running_with(marker + " "));
+  kill(pid, SIGINT);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 130);
+  wait_for_queue();  // scancel emptied it
+  for (int i = 0; i < 100 && e2e::process_running_with(marker + " "); ++i)
+    std::this_thread::sleep_for(50ms);
+  CHECK_FALSE(e2e::process_running_with(marker + " "));
+  CHECK(std::filesystem::exists(dir.path() / "run" / "sweep.json"));
 }
