@@ -16,6 +16,11 @@ stop() {
       rm -f "$pidfile"
     fi
   done
+  # Daemons whose PID file went missing (a crash, an earlier failed start).
+  for daemon in slurmd slurmctld; do
+    pkill -x "$daemon" 2>/dev/null || true
+    for _ in $(seq 50); do pgrep -x "$daemon" > /dev/null || break; sleep 0.1; done
+  done
 }
 
 start() {
@@ -56,17 +61,23 @@ MaxArraySize=1001
 ${node} NodeAddr=127.0.0.1 State=UNKNOWN
 PartitionName=test Nodes=${host} Default=YES MaxTime=INFINITE State=UP
 CONF
-  # The package may have started munged already (its init script).
-  pgrep -x munged > /dev/null || runuser -u munge -- /usr/sbin/munged
+  # Start munged unless one answers already (the package's init script may
+  # have started it); a dying one does not count.
+  if ! (munge -n | unmunge) > /dev/null 2>&1; then
+    pkill -x munged 2>/dev/null || true
+    for _ in $(seq 50); do pgrep -x munged > /dev/null || break; sleep 0.1; done
+    rm -f /run/munge/munge.socket.2 /run/munge/munge.socket.2.lock
+    runuser -u munge -- /usr/sbin/munged
+  fi
   slurmctld
   slurmd
   for _ in $(seq 100); do
-    state=$(sinfo -h -o %T 2>/dev/null | head -1 || true)
+    state=$(timeout 2 sinfo -h -o %T 2>/dev/null | head -1 || true)
     if [ "$state" = idle ]; then echo "slurm: node idle"; return 0; fi
     sleep 0.2
   done
   echo "slurm.sh: the node did not become idle (state: ${state:-none})" >&2
-  tail -5 /var/log/slurm/slurmctld.log /var/log/slurm/slurmd.log >&2 || true
+  tail -n 5 /var/log/slurm/slurmctld.log /var/log/slurm/slurmd.log >&2 || true
   exit 1
 }
 
