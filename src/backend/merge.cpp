@@ -83,7 +83,6 @@ MergeResult merge_streams(const std::vector<std::string>& files,
     owner.emplace(job, f);  // only ever stopped
   // Second pass: write each job's records from its stream; count as a run
   // would.
-  std::uint64_t points_seen = 0;
   Stats stats(options.points, options.jobs ? options.jobs : owner.size(),
               options.threads);
   for (std::uint32_t f = 0; f < files.size(); ++f) {
@@ -108,10 +107,7 @@ MergeResult merge_streams(const std::vector<std::string>& files,
       r.cpu_user_s = j.value("cpu_user_s", 0.0);
       r.cpu_sys_s = j.value("cpu_sys_s", 0.0);
       r.max_rss_kb = j.value("max_rss_kb", 0L);
-      if (jb.attempt == 1 && (r.final() || r.will_retry)) {
-        stats.on_start(jb);
-        ++points_seen;
-      }
+      stats.on_start(jb);  // counts a job once: only its first attempt
       stats.on_finish(jb, r);
     });
   }
