@@ -35,11 +35,6 @@ using Json = nlohmann::json;
 
 bool is_end_record(const Json& j) { return !j.contains("line"); }
 
-bool is_final_end(const Json& j) {
-  return is_end_record(j) && !j.value("retrying", false) &&
-         !j.value("stopped", false);
-}
-
 template <class F>
 void for_each_record(const std::string& file, F&& f) {
   std::ifstream in(file, std::ios::binary);
@@ -62,25 +57,38 @@ void for_each_record(const std::string& file, F&& f) {
 
 MergeResult merge_streams(const std::vector<std::string>& files,
                           OutputStream& out, const MergeOptions& options) {
-  // First pass: which stream each job finished in (the first), so a job
-  // run twice is written once.
-  std::unordered_map<std::uint64_t, std::uint32_t> owner;
-  std::unordered_map<std::uint64_t, std::uint32_t> stopped_in;
+  // First pass: which stream to take each job from, so a job run twice is
+  // written once. The best outcome wins, then the earliest stream: a success,
+  // else a failure, else a death by a stop signal from outside (a cancelled
+  // cluster task; a resume reruns those), else a record of being stopped.
+  struct Choice {
+    int rank;
+    std::uint32_t file;
+  };
+  std::unordered_map<std::uint64_t, Choice> best;
   MergeResult result;
   for (std::uint32_t f = 0; f < files.size(); ++f) {
     for_each_record(files[f], [&](const Json& j, const std::string&) {
-      if (!is_end_record(j)) return;
+      if (!is_end_record(j) || j.value("retrying", false)) return;
       std::uint64_t job = j["job"].get<std::uint64_t>();
-      if (is_final_end(j)) {
-        auto [it, fresh] = owner.emplace(job, f);
-        if (!fresh && it->second != f) ++result.duplicates;
-      } else if (j.value("stopped", false)) {
-        stopped_in.emplace(job, f);
-      }
+      std::string sig = j.value("signal", "");
+      int rank =
+          j.value("stopped", false) ? 0
+          : !j.value("timeout", false) &&
+                  (sig == "SIGTERM" || sig == "SIGINT" || sig == "SIGHUP")
+              ? 1
+          : j.value("exit", 1) == 0 && sig.empty() && !j.value("timeout", false)
+              ? 3
+              : 2;
+      auto [it, fresh] = best.emplace(job, Choice{rank, f});
+      if (fresh) return;
+      if (it->second.file != f && rank >= 1 && it->second.rank >= 1)
+        ++result.duplicates;
+      if (rank > it->second.rank) it->second = Choice{rank, f};
     });
   }
-  for (const auto& [job, f] : stopped_in)
-    owner.emplace(job, f);  // only ever stopped
+  std::unordered_map<std::uint64_t, std::uint32_t> owner;
+  for (const auto& [job, c] : best) owner.emplace(job, c.file);
   // Second pass: write each job's records from its stream; count as a run
   // would.
   Stats stats(options.points, options.jobs ? options.jobs : owner.size(),

@@ -91,3 +91,33 @@ TEST_CASE("sweep merge joins CI shards, counting a job run twice once") {
   CHECK(junk.exit == 2);
   CHECK(junk.err.find("x.jsonl:1: not a sweep record") != std::string::npos);
 }
+
+TEST_CASE(
+    "merge takes a job's best outcome: a rerun success beats a cancelled "
+    "attempt") {
+  e2e::TempDir dir;
+  // Stream a: job 0 died of SIGTERM from outside (a cancelled cluster task),
+  // job 1 was stopped by sweep. Stream b: the resume ran both again.
+  dir.write(
+      "a.jsonl",
+      R"({"job":0,"params":{"x":0},"signal":"SIGTERM","duration_s":0.1})"
+      "\n"
+      R"({"job":1,"params":{"x":1},"signal":"SIGTERM","stopped":true,"duration_s":0.1})"
+      "\n"
+      R"({"job":2,"params":{"x":2},"exit":3,"duration_s":0.1})"
+      "\n");
+  dir.write("b.jsonl", R"({"job":0,"params":{"x":0},"line":"done"})"
+                       "\n"
+                       R"({"job":0,"params":{"x":0},"exit":0,"duration_s":0.2})"
+                       "\n"
+                       R"({"job":1,"params":{"x":1},"exit":0,"duration_s":0.2})"
+                       "\n");
+  auto m = sweep({"merge", dir.path().string()});
+  CHECK(m.exit == 1);  // job 2 failed for real
+  CHECK(m.err.find("jobs          3 (2 succeeded, 1 failed, 0 not run)") !=
+        std::string::npos);
+  auto out = lines(m.out);
+  CHECK(out.size() ==
+        4);  // job 0's line and end from b, job 1 from b, job 2 from a
+  CHECK(m.out.find("SIGTERM") == std::string::npos);
+}
