@@ -32,6 +32,13 @@ std::vector<nlohmann::ordered_json> batchify_dict(
     const nlohmann::ordered_json& dict, std::uint64_t n, std::uint64_t size,
     const std::string& source);
 
+/// Writes batches as DIR/<stem>.<i>.json (i zero-padded), all or nothing, as
+/// batchify_file writes parts; refuses to overwrite `input`. Returns the paths.
+std::vector<std::string> write_batches(
+    const std::vector<nlohmann::ordered_json>& batches,
+    const std::string& out_dir, const std::string& stem,
+    const std::string& input);
+
 /// How to split a data file.
 struct BatchifyOptions {
   std::uint64_t parts = 0;  ///< -n N: N parts (balanced by records, or bytes).

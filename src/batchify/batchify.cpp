@@ -189,6 +189,25 @@ std::uint64_t count_records(Input& in, DataFormat format) {
 
 }  // namespace
 
+std::vector<std::string> write_batches(
+    const std::vector<nlohmann::ordered_json>& batches,
+    const std::string& out_dir, const std::string& stem,
+    const std::string& input) {
+  std::error_code ec;
+  fs::create_directories(out_dir, ec);
+  if (ec || !fs::is_directory(out_dir))
+    throw Error(out_dir + ": cannot create output directory" +
+                (ec ? ": " + ec.message() : ""));
+  struct stat st {};
+  if (input != "-") stat(input.c_str(), &st);
+  PartSet parts(out_dir, stem, "json", st);
+  for (const auto& b : batches) {
+    parts.begin().write(b.dump() + "\n");
+    parts.end();
+  }
+  return parts.commit();
+}
+
 BatchifyResult batchify_file(const std::string& input,
                              const BatchifyOptions& o) {
   if (o.parts == 0 && o.size == 0)

@@ -117,35 +117,10 @@ std::vector<std::string> batchify_to_parts(const BatchifyCommandOptions& o) {
       out.flush();
       return {};
     }
-    // Same naming and all-or-nothing writing as data files: reuse the splitter
-    // on a JSON Lines form of the batches.
     std::string stem = o.input == "-"
                            ? "stdin"
                            : std::filesystem::path(o.input).stem().string();
-    std::error_code ec;
-    std::filesystem::create_directories(o.out_dir, ec);
-    if (ec)
-      throw Error(o.out_dir +
-                  ": cannot create output directory: " + ec.message());
-    std::vector<std::string> parts;
-    size_t width =
-        std::to_string(batches.empty() ? 0 : batches.size() - 1).size();
-    std::vector<std::string> temps;
-    for (size_t i = 0; i < batches.size(); ++i) {
-      std::string index = std::to_string(i);
-      index.insert(0, width - index.size(), '0');
-      std::string path = o.out_dir + "/" + stem + "." + index + ".json";
-      std::string tmp = path + ".tmp";
-      OutputStream out = OutputStream::open_file(tmp);
-      out.write(batches[i].dump() + "\n");
-      out.flush();
-      temps.push_back(tmp);
-      parts.push_back(path);
-    }
-    for (size_t i = 0; i < temps.size(); ++i)
-      if (std::rename(temps[i].c_str(), parts[i].c_str()) != 0)
-        throw Error(parts[i] + ": cannot write part: " + std::strerror(errno));
-    return parts;
+    return write_batches(batches, o.out_dir, stem, o.input);
   }
   BatchifyOptions b;
   b.parts = o.parts;
