@@ -61,6 +61,9 @@ TEST_CASE("evaluate returns every result in point order under many threads") {
           std::lock_guard<std::mutex> lock(mu);
           threads.insert(std::this_thread::get_id());
         }
+        // The first calls take a moment, so every thread gets to start.
+        if (p.get<long>("i") < 200)
+          std::this_thread::sleep_for(std::chrono::microseconds(100));
         return p.get<long>("i") * 2;
       },
       o);
@@ -94,20 +97,34 @@ TEST_CASE("an exception is captured for its point and never escapes") {
 TEST_CASE("stop_on_failure starts nothing after the first exception") {
   Grid g = Grid{}.range("i", 0, 999);
   EvaluateOptions o;
-  o.threads = 2;
   o.stop_on_failure = true;
-  auto ev = evaluate(
+  auto fail_at_10 = [](const Point& p) {
+    if (p.get<int>("i") == 10) throw std::runtime_error("stop");
+    return 1;
+  };
+  // One thread: exactly points 0..10 run.
+  o.threads = 1;
+  auto ev = evaluate(g, fail_at_10, o);
+  CHECK(ev.stats.failed == 1);
+  CHECK(ev.stats.succeeded == 10);
+  CHECK(ev.stats.halted);
+  CHECK(ev.stats.not_run() == 989);
+  CHECK(ev.results[10].message == "stop");
+  CHECK_FALSE(ev.results[11].ran);
+  CHECK_THROWS_AS(ev.results[999].get(), std::logic_error);
+  // Four threads: the others finish what they hold, then take nothing more.
+  o.threads = 4;
+  auto slow = evaluate(
       g,
       [](const Point& p) {
         if (p.get<int>("i") == 10) throw std::runtime_error("stop");
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
         return 1;
       },
       o);
-  CHECK(ev.stats.failed == 1);
-  CHECK(ev.stats.halted);
-  CHECK(ev.stats.not_run() > 900);
-  CHECK_FALSE(ev.results[999].ran);
-  CHECK_THROWS_AS(ev.results[999].get(), std::logic_error);
+  CHECK(slow.stats.failed == 1);
+  CHECK(slow.stats.not_run() >
+        900);  // loose: the slow calls cannot outrun the stop
 }
 
 TEST_CASE("a cancellation token stops a running evaluation cleanly") {
