@@ -190,7 +190,7 @@ TEST_CASE(
                                    "--",
                                    "sh",
                                    "-c",
-                                   "sleep 0.1; echo <x>"};
+                                   "sleep 0.2; echo <x>"};
   pid_t pid = spawn_sweep(args, dir.path());
   REQUIRE(wait_until(
       [&] { return lines(read(dir.path() / "journal.jsonl")).size() >= 6; }));
