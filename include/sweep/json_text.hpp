@@ -1,7 +1,11 @@
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+
+#include "sweep/value.hpp"
 
 namespace sweep {
 
@@ -12,6 +16,23 @@ void append_json_string(std::string& out, std::string_view s);
 /// True if s can be written inside JSON quotes as it is: printable ASCII
 /// without '"' or '\\'. Checked eight bytes at a time.
 bool is_plain_json_text(std::string_view s);
+
+/// A JSON number, string or boolean as a Value, typed as sweep types list
+/// items (integers beyond int64 become floats); nothing for other JSON.
+template <class Json>
+std::optional<Value> value_from_json(const Json& j) {
+  if (j.is_number_unsigned()) {
+    auto u = j.template get<std::uint64_t>();
+    if (u <= static_cast<std::uint64_t>(INT64_MAX))
+      return static_cast<std::int64_t>(u);
+    return static_cast<double>(u);
+  }
+  if (j.is_number_integer()) return j.template get<std::int64_t>();
+  if (j.is_number_float()) return j.template get<double>();
+  if (j.is_boolean()) return j.template get<bool>();
+  if (j.is_string()) return j.template get<std::string>();
+  return std::nullopt;
+}
 
 /// True if the line is exactly one JSON object (surrounding blanks allowed).
 bool is_json_object(std::string_view line);

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "sweep/error.hpp"
+#include "sweep/json_text.hpp"
 
 namespace sweep {
 namespace {
@@ -43,20 +44,6 @@ Json parse_json(std::string_view text, const std::string& source) {
     size_t byte = e.byte > 0 ? e.byte - 1 : 0;
     throw GridError(location(text, byte, source) + ": invalid JSON: " + detail);
   }
-}
-
-std::optional<Value> scalar_value(const Json& j) {
-  if (j.is_number_unsigned()) {
-    auto u = j.get<std::uint64_t>();
-    if (u <= static_cast<std::uint64_t>(INT64_MAX))
-      return static_cast<std::int64_t>(u);
-    return static_cast<double>(u);
-  }
-  if (j.is_number_integer()) return j.get<std::int64_t>();
-  if (j.is_number_float()) return j.get<double>();
-  if (j.is_boolean()) return j.get<bool>();
-  if (j.is_string()) return j.get<std::string>();
-  return std::nullopt;
 }
 
 std::string type_name(const Json& j) { return j.type_name(); }
@@ -118,7 +105,7 @@ std::shared_ptr<const ValueSeq> seq_from_json(const Json& j,
     std::vector<Value> values;
     values.reserve(j.size());
     for (const auto& item : j) {
-      auto v = scalar_value(item);
+      auto v = value_from_json(item);
       if (!v)
         throw GridError(
             where + ": list items must be numbers, strings or booleans, not " +
@@ -146,7 +133,7 @@ std::shared_ptr<const ValueSeq> seq_from_json(const Json& j,
     }
     return range_from_json(j, where);
   }
-  if (auto v = scalar_value(j))
+  if (auto v = value_from_json(j))
     return std::make_shared<ValueList>(std::vector<Value>{std::move(*v)},
                                        "fixed");
   throw GridError(where + ": a value cannot be " + type_name(j));
@@ -162,7 +149,7 @@ std::vector<std::pair<std::string, Value>> match_from_json(
         j.dump());
   std::vector<std::pair<std::string, Value>> match;
   for (const auto& [name, value] : j.items()) {
-    auto v = scalar_value(value);
+    auto v = value_from_json(value);
     if (!v)
       throw GridError(where + ": exclusion value of '" + name +
                       "' must be a number, string or boolean");
@@ -330,17 +317,6 @@ std::vector<std::string> split_list(std::string_view spec, bool& escaped) {
   return items;
 }
 
-bool is_number(const Value& v) {
-  return std::holds_alternative<std::int64_t>(v) ||
-         std::holds_alternative<double>(v);
-}
-
-double as_double(const Value& v) {
-  if (const auto* i = std::get_if<std::int64_t>(&v))
-    return static_cast<double>(*i);
-  return std::get<double>(v);
-}
-
 std::shared_ptr<const ValueSeq> space_from_spec(std::string_view args,
                                                 bool log10,
                                                 const std::string& flag) {
@@ -352,13 +328,13 @@ std::shared_ptr<const ValueSeq> space_from_spec(std::string_view args,
                     ":0,1,5)");
   Value a = parse_scalar(items[0]), b = parse_scalar(items[1]),
         n = parse_scalar(items[2]);
-  if (!is_number(a) || !is_number(b))
+  if (!as_number(a) || !as_number(b))
     throw GridError(flag + ": " + name + " bounds must be numbers");
   if (!std::holds_alternative<std::int64_t>(n))
     throw GridError(flag + ": " + name + " N must be an integer, not '" +
                     items[2] + "'");
   return std::make_shared<FloatRange>(FloatRange::linspace(
-      as_double(a), as_double(b), std::get<std::int64_t>(n), log10, flag));
+      *as_number(a), *as_number(b), std::get<std::int64_t>(n), log10, flag));
 }
 
 }  // namespace
@@ -385,7 +361,7 @@ std::shared_ptr<const ValueSeq> parse_param_spec(std::string_view spec,
       step = rest.substr(colon + 1);
     }
     Value a = parse_scalar(from), b = parse_scalar(to), s = parse_scalar(step);
-    if (!is_number(a) || !is_number(b) || !is_number(s))
+    if (!as_number(a) || !as_number(b) || !as_number(s))
       throw GridError(
           flag + ": '" + std::string(spec) +
           "' is not a numeric range (A..B or A..B:S with numbers; write \\.\\. "
@@ -396,8 +372,8 @@ std::shared_ptr<const ValueSeq> parse_param_spec(std::string_view spec,
       return std::make_shared<IntRange>(std::get<std::int64_t>(a),
                                         std::get<std::int64_t>(b),
                                         std::get<std::int64_t>(s), flag);
-    return std::make_shared<FloatRange>(
-        FloatRange::inclusive(as_double(a), as_double(b), as_double(s), flag));
+    return std::make_shared<FloatRange>(FloatRange::inclusive(
+        *as_number(a), *as_number(b), *as_number(s), flag));
   }
   std::vector<Value> values;
   values.reserve(items.size());

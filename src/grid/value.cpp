@@ -72,6 +72,13 @@ void append_double(std::string& out, double d, bool as_json) {
 
 }  // namespace
 
+std::optional<double> as_number(const Value& v) {
+  if (const auto* i = std::get_if<std::int64_t>(&v))
+    return static_cast<double>(*i);
+  if (const auto* d = std::get_if<double>(&v)) return *d;
+  return std::nullopt;
+}
+
 std::string to_text(const Value& v) {
   std::string out;
   if (const auto* i = std::get_if<std::int64_t>(&v)) {

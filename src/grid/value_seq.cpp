@@ -10,13 +10,6 @@ namespace sweep {
 
 namespace {
 
-std::optional<double> as_number(const Value& v) {
-  if (const auto* i = std::get_if<std::int64_t>(&v))
-    return static_cast<double>(*i);
-  if (const auto* d = std::get_if<double>(&v)) return *d;
-  return std::nullopt;
-}
-
 // Digits after the decimal point in the shortest form of d, or -1 when the
 // shortest form needs an exponent.
 int decimals_of(double d) {

@@ -212,27 +212,6 @@ namespace {
 
 using Json = nlohmann::json;
 
-bool value_of(const Json& j, Value& out) {
-  if (j.is_number_unsigned()) {
-    auto u = j.get<std::uint64_t>();
-    if (u <= static_cast<std::uint64_t>(INT64_MAX))
-      out = static_cast<std::int64_t>(u);
-    else
-      out = static_cast<double>(u);
-  } else if (j.is_number_integer()) {
-    out = j.get<std::int64_t>();
-  } else if (j.is_number_float()) {
-    out = j.get<double>();
-  } else if (j.is_boolean()) {
-    out = j.get<bool>();
-  } else if (j.is_string()) {
-    out = j.get<std::string>();
-  } else {
-    return false;
-  }
-  return true;
-}
-
 // A record sweep did not write itself (or an older form): key from params.
 bool parse_slow(std::string_view line, JobKey& key, bool& ok) {
   Json j = Json::parse(line, nullptr, false);
@@ -240,9 +219,9 @@ bool parse_slow(std::string_view line, JobKey& key, bool& ok) {
     return false;
   std::vector<std::pair<std::string, Value>> values;
   for (const auto& [name, v] : j["params"].items()) {
-    Value value;
-    if (!value_of(v, value)) return false;
-    values.emplace_back(name, std::move(value));
+    auto value = value_from_json(v);
+    if (!value) return false;
+    values.emplace_back(name, std::move(*value));
   }
   std::vector<std::pair<std::string_view, const Value*>> params;
   for (const auto& [name, v] : values) params.emplace_back(name, &v);
