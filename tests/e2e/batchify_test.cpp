@@ -126,13 +126,8 @@ TEST_CASE("batchify errors: one line, exit 2, nothing half-written") {
       {{"batchify", "t.txt"}, "give -n N"},
       {{"batchify", "-n", "2", "--format", "xml", "t.txt"}, "--format xml"},
   };
-  for (const auto& c : cases) {
-    CAPTURE(c.message);
-    auto r = sweep(c.args, {.cwd = dir.path()});
-    CHECK(r.exit == 2);
-    CHECK(lines(r.err).size() == 1);
-    CHECK(r.err.find(c.message) != std::string::npos);
-  }
+  for (const auto& c : cases)
+    e2e::check_usage_error(c.args, c.message, {.cwd = dir.path()});
   CHECK((!std::filesystem::exists(dir.path() / "out") ||
          std::filesystem::is_empty(dir.path() / "out")));
 }

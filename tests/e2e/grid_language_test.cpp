@@ -187,13 +187,8 @@ TEST_CASE("grid language errors: one line, exit 2") {
       {{"run", "-p", "x=1", "--", "echo", "<@bogus>"},
        "unknown built-in placeholder"},
   };
-  for (const auto& c : cases) {
-    CAPTURE(c.message);
-    auto r = sweep(c.args, {.cwd = dir.path()});
-    CHECK(r.exit == 2);
-    CHECK(lines(r.err).size() == 1);
-    CHECK(r.err.find(c.message) != std::string::npos);
-  }
+  for (const auto& c : cases)
+    e2e::check_usage_error(c.args, c.message, {.cwd = dir.path()});
 }
 
 TEST_CASE("run takes the same selection: shards of a run cover the grid once") {

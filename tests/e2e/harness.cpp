@@ -1,5 +1,6 @@
 #include "harness.hpp"
 
+#include <doctest/doctest.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -116,6 +117,17 @@ std::vector<std::string> lines(const std::string& text) {
     start = nl + 1;
   }
   return out;
+}
+
+void check_usage_error(const std::vector<std::string>& args,
+                       const std::string& message, const RunOptions& opts) {
+  CAPTURE(message);
+  Result r = sweep(args, opts);
+  CHECK(r.exit == 2);
+  CHECK(r.out.empty());
+  CHECK(lines(r.err).size() == 1);
+  CHECK(r.err.find(message) != std::string::npos);
+  CHECK(r.err.rfind("sweep: error: ", 0) == 0);
 }
 
 std::vector<nlohmann::ordered_json> records(const std::string& out) {

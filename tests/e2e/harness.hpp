@@ -45,6 +45,11 @@ std::vector<nlohmann::ordered_json> end_records(const std::string& out);
 /// A whole file's bytes ("" if it cannot be read).
 std::string read(const std::filesystem::path& p);
 
+/// Runs `sweep ARGS...` and checks it failed as a usage error: exit 2,
+/// nothing on stdout, one line on stderr, `sweep: error: ` and the message.
+void check_usage_error(const std::vector<std::string>& args,
+                       const std::string& message, const RunOptions& opts = {});
+
 /// A fresh directory under /tmp, removed with everything in it at the end.
 class TempDir {
  public:

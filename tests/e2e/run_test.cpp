@@ -255,15 +255,7 @@ TEST_CASE("usage and grid errors: one line naming the fault, exit 2") {
       {{"grid", "-p", "x=1", "--", "echo"}, "sweep grid takes no command"},
       {{}, "subcommand"},
   };
-  for (const auto& c : cases) {
-    CAPTURE(c.message);
-    auto r = sweep(c.args);
-    CHECK(r.exit == 2);
-    CHECK(r.out.empty());
-    CHECK(lines(r.err).size() == 1);
-    CHECK(r.err.find(c.message) != std::string::npos);
-    CHECK(r.err.rfind("sweep: error: ", 0) == 0);
-  }
+  for (const auto& c : cases) e2e::check_usage_error(c.args, c.message);
 }
 
 TEST_CASE("a grid larger than 64 bits is an error") {
