@@ -109,6 +109,8 @@ class SubprocessSet {
 
   std::vector<std::unique_ptr<Subprocess>> procs_;
   std::vector<struct pollfd> pollfds_;
+  std::vector<std::pair<Subprocess*, Stream>>
+      owners_;  ///< Whose fd each pollfd is.
   std::vector<char> buf_;
   int interrupt_ = 0;
 };

@@ -208,13 +208,12 @@ SubprocessSet::Wake SubprocessSet::do_work(
         on_line) {
   interrupt_ = 0;
   pollfds_.clear();
-  std::vector<std::pair<Subprocess*, Stream>> owners;
-  owners.reserve(procs_.size() * 2);
+  owners_.clear();
   for (auto& p : procs_) {
     for (Stream s : {Stream::kStdout, Stream::kStderr}) {
       if (p->fd(s) < 0) continue;
       pollfds_.push_back({p->fd(s), POLLIN, 0});
-      owners.emplace_back(p.get(), s);
+      owners_.emplace_back(p.get(), s);
     }
   }
   struct timespec ts, *tsp = nullptr;
@@ -228,7 +227,7 @@ SubprocessSet::Wake SubprocessSet::do_work(
   if (ret < 0 && errno != EINTR) throw SystemError("ppoll", errno);
   for (size_t i = 0; ret > 0 && i < pollfds_.size(); ++i) {
     if (!pollfds_[i].revents) continue;
-    auto [proc, stream] = owners[i];
+    auto [proc, stream] = owners_[i];
     std::uint64_t id = proc->id();
     proc->on_readable(
         stream, buf_.data(), buf_.size(),
