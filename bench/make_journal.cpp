@@ -4,7 +4,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "sweep/journal.hpp"
+#include "core/job_key.hpp"
+#include "core/record_writer.hpp"
 
 int main(int argc, char** argv) {
   if (argc != 2) {
@@ -16,13 +17,14 @@ int main(int argc, char** argv) {
   for (long i = 0; i < n; ++i) {
     sweep::Value v = static_cast<std::int64_t>(i);
     sweep::JobKey key = sweep::job_key({{"i", &v}}, 0);
-    buf += "{\"key\":\"" + key.hex() +
-           "\",\"ok\":true,\"job\":" + std::to_string(i) +
-           ",\"params\":{\"i\":" + std::to_string(i) +
-           "},\"rep\":0,\"attempts\":1,\"exit\":0,\"duration_s\":0.001,\"cpu_"
-           "user_s\":0,"
-           "\"cpu_sys_s\":0,\"max_rss_kb\":1000,\"time\":\"2026-11-25T00:00:00."
-           "000Z\"}\n";
+    std::string params = "{\"i\":" + std::to_string(i) + "}";
+    sweep::JobResult r;
+    r.duration_s = 0.001;
+    r.max_rss_kb = 1000;
+    sweep::append_journal_record(
+        buf, key,
+        sweep::RecordHead{static_cast<std::uint64_t>(i), params, 0, 1}, r,
+        "2026-11-25T00:00:00.000Z");
     if (buf.size() > (1 << 20)) {
       std::fwrite(buf.data(), 1, buf.size(), stdout);
       buf.clear();

@@ -18,7 +18,6 @@
 
 #include "sweep/grid.hpp"
 #include "sweep/stats.hpp"
-#include "sweep/status_line.hpp"
 
 namespace sweep {
 
@@ -150,21 +149,17 @@ auto evaluate(const Grid& grid, Fn&& fn, const EvaluateOptions& options = {})
     Outcome<R>& out = options.keep_results ? ev.results[i] : local;
     {
       std::lock_guard<std::mutex> lock(mu);
-      Job job;
-      job.index = i;
-      stats.on_start(job);
+      stats.started();
       ++counts.running;
     }
     detail::call_into(out, [&] { return fn(static_cast<const Point&>(p)); });
     if (out.error) failed.store(true, std::memory_order_relaxed);
     std::lock_guard<std::mutex> lock(mu);
-    Job job;
-    job.index = i;
     JobResult r;
     r.exit_code = out.error ? 1 : 0;
     r.duration_s = out.duration_s;
     r.error = out.message;
-    stats.on_finish(job, r);
+    stats.finished(r);
     --counts.running;
     ++counts.done;
     counts.failed += out.error ? 1 : 0;

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "sweep/job.hpp"
+#include "sweep/record.hpp"
 
 namespace sweep {
 
@@ -20,6 +20,7 @@ struct StatsSummary {
   std::uint64_t stopped = 0;    ///< Jobs killed by sweep (interrupt, halt).
   std::uint64_t retries = 0;    ///< Attempts that were run again.
   double wall_s = 0;            ///< Wall time of the run.
+  bool wall_known = true;       ///< False: merged streams that did not say.
   std::size_t threads = 1;      ///< Jobs allowed at once.
   /// Duration of finished attempts.
   double min_s = 0, median_s = 0, p95_s = 0, max_s = 0, mean_s = 0;
@@ -35,15 +36,27 @@ struct StatsSummary {
   std::uint64_t not_run() const { return jobs - skipped - started; }
 };
 
-/// Collects statistics from job events.
-class Stats : public EventSink {
+/// What the progress line shows (and evaluate's on_progress receives).
+struct ProgressCounts {
+  std::uint64_t done = 0, total = 0, running = 0, failed = 0;
+  double elapsed_s = 0;
+};
+
+/// Collects the statistics of a run from how its jobs ended.
+class Stats {
  public:
   Stats(std::uint64_t points, std::uint64_t jobs, std::size_t threads)
       : points_(points), jobs_(jobs), threads_(threads) {}
-  void on_start(const Job& job) override;
-  void on_line(const Job&, Stream, std::string_view) override {}
-  void on_lines(const Job&, Stream, std::string_view) override {}
-  void on_finish(const Job& job, const JobResult& result) override;
+  /// A job's first attempt was started.
+  void started() { ++started_; }
+  /// An attempt ended.
+  void finished(const JobResult& result);
+  /// An end record of a stream: an attempt that ended (the job's start is
+  /// counted with its first attempt).
+  void add_end_record(const JobResult& result, unsigned attempt) {
+    if (attempt == 1) started();
+    finished(result);
+  }
   /// Records jobs skipped before the run (already done).
   void add_skipped(std::uint64_t n) { skipped_ += n; }
   /// The summary for a run that took wall_s seconds.

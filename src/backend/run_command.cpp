@@ -6,7 +6,7 @@
 
 #include <cstring>
 
-#include "sweep/backend.hpp"
+#include "backend/backend.hpp"
 #include "sweep/error.hpp"
 
 extern char** environ;

@@ -1,8 +1,8 @@
 #include <charconv>
 
-#include "sweep/backend.hpp"
+#include "backend/backend.hpp"
+#include "grid/plan.hpp"
 #include "sweep/error.hpp"
-#include "sweep/plan.hpp"
 
 namespace sweep {
 namespace {

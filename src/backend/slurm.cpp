@@ -4,10 +4,12 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "sweep/backend.hpp"
-#include "sweep/command_template.hpp"
+#include "backend/backend.hpp"
+#include "command/command_template.hpp"
+#include "core/clock.hpp"
+#include "output/journal.hpp"
 #include "sweep/error.hpp"
-#include "sweep/journal.hpp"
+#include "sweep/record.hpp"
 
 namespace sweep {
 
@@ -130,11 +132,12 @@ std::vector<std::pair<std::uint64_t, std::uint64_t>> shard_journal_counts(
   std::vector<std::pair<std::uint64_t, std::uint64_t>> counts(shards, {0, 0});
   for (std::uint64_t s = 0; s < shards; ++s) {
     std::ifstream in(dir + "/shard-" + std::to_string(s) + ".journal");
-    std::string line;
-    while (std::getline(in, line)) {
-      if (line.find("\"ok\":") == std::string::npos) continue;
+    RecordReader reader(kFieldJournal);
+    Record r;
+    for (std::string line; std::getline(in, line);) {
+      if (!reader.parse(line, r) || r.kind != RecordKind::kJournal) continue;
       ++counts[s].first;
-      if (line.find("\"ok\":false") != std::string::npos) ++counts[s].second;
+      counts[s].second += !r.ok;
     }
   }
   return counts;

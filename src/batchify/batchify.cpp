@@ -1,4 +1,4 @@
-#include "sweep/batchify.hpp"
+#include "batchify/batchify.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -10,10 +10,10 @@
 #include <filesystem>
 #include <fstream>
 
-#include "block_splitter.hpp"
-#include "record_reader.hpp"
+#include "batchify/block_splitter.hpp"
+#include "batchify/record_reader.hpp"
+#include "output/output_stream.hpp"
 #include "sweep/error.hpp"
-#include "sweep/output_stream.hpp"
 
 namespace sweep {
 
@@ -178,7 +178,7 @@ void open_input(Input& in, const std::string& path) {
 
 // First pass of -n by records: how many JSON array elements there are.
 std::uint64_t count_records(Input& in, DataFormat format) {
-  RecordReader reader(in.fd, format, in.name);
+  DataReader reader(in.fd, format, in.name);
   std::string_view r;
   std::uint64_t n = 0;
   while (reader.next(r)) ++n;
@@ -294,7 +294,7 @@ BatchifyResult batchify_file(const std::string& input,
     sizes = balanced_sizes(total, o.parts);
     result.fewer_parts = total < o.parts;
   }
-  RecordReader reader(in.fd, format, in.name);
+  DataReader reader(in.fd, format, in.name);
   std::string_view record;
   std::uint64_t in_part = 0, part = 0, consumed = 0;
   auto close_part = [&] {

@@ -1,4 +1,4 @@
-#include "block_splitter.hpp"
+#include "batchify/block_splitter.hpp"
 
 #include <unistd.h>
 

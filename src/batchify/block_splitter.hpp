@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "sweep/batchify.hpp"
+#include "batchify/batchify.hpp"
 
 namespace sweep {
 

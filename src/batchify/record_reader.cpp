@@ -1,4 +1,4 @@
-#include "record_reader.hpp"
+#include "batchify/record_reader.hpp"
 
 #include <unistd.h>
 
@@ -13,10 +13,10 @@ namespace {
 constexpr size_t kBufferSize = 1 << 20;
 }
 
-RecordReader::RecordReader(int fd, DataFormat format, std::string name)
+DataReader::DataReader(int fd, DataFormat format, std::string name)
     : fd_(fd), format_(format), name_(std::move(name)), buf_(kBufferSize) {}
 
-bool RecordReader::fill() {
+bool DataReader::fill() {
   if (eof_) return false;
   // Keep the unconsumed tail; grow when one record fills the buffer.
   if (pos_ > 0) {
@@ -41,7 +41,7 @@ bool RecordReader::fill() {
   }
 }
 
-size_t RecordReader::find_end(size_t from) {
+size_t DataReader::find_end(size_t from) {
   const char* b = buf_.data();
   switch (format_) {
     case DataFormat::kText:
@@ -86,7 +86,7 @@ size_t RecordReader::find_end(size_t from) {
   }
 }
 
-void RecordReader::skip_json_separators() {
+void DataReader::skip_json_separators() {
   while (true) {
     while (pos_ < len_ && std::strchr(" \t\r\n", buf_[pos_]) && buf_[pos_]) {
       if (buf_[pos_] == '\n') ++line_;
@@ -96,7 +96,7 @@ void RecordReader::skip_json_separators() {
   }
 }
 
-bool RecordReader::next(std::string_view& record) {
+bool DataReader::next(std::string_view& record) {
   bool json = format_ == DataFormat::kJsonArray;
   if (json) {
     if (array_closed_) return false;

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "sweep/batchify.hpp"
+#include "batchify/batchify.hpp"
 
 namespace sweep {
 
@@ -14,10 +14,10 @@ namespace sweep {
 /// JSON Lines), RFC 4180 records (CSV, TSV: a quoted field may hold
 /// newlines), or the elements of a top-level JSON array. Memory stays at
 /// the buffer size plus the longest record.
-class RecordReader {
+class DataReader {
  public:
   /// Reads fd (not owned); `name` names the input in errors.
-  RecordReader(int fd, DataFormat format, std::string name);
+  DataReader(int fd, DataFormat format, std::string name);
   /// The next record, with its line terminator (a JSON array element without
   /// its separator or surrounding blanks); false at the end. Throws Error on
   /// an unterminated CSV quote or a malformed JSON array.

@@ -5,10 +5,10 @@
 #include <iostream>
 #include <iterator>
 
+#include "batchify/batchify.hpp"
 #include "commands.hpp"
-#include "sweep/batchify.hpp"
+#include "output/output_stream.hpp"
 #include "sweep/error.hpp"
-#include "sweep/output_stream.hpp"
 
 namespace sweep::cli {
 

@@ -1,8 +1,9 @@
 #include <unistd.h>
 
 #include "commands.hpp"
-#include "sweep/output_stream.hpp"
-#include "sweep/scheduler.hpp"
+#include "core/record_writer.hpp"
+#include "exec/scheduler.hpp"
+#include "output/output_stream.hpp"
 
 namespace sweep::cli {
 
@@ -40,13 +41,14 @@ int run_grid(const GridCommandOptions& o) {
     return 0;
   }
   PointCursor cursor(grid);
+  std::string params;
   for (std::uint64_t pos = 0; pos < plan.size() && !out.closed(); ++pos) {
     PlannedJob job = plan.at(pos);
-    std::string& b = out.buffer();
-    b += "{\"job\":" + std::to_string(job.job) + ",\"params\":";
-    append_params_json(b, grid, cursor.point(job.point));
-    if (plan.options().repeat > 1) b += ",\"rep\":" + std::to_string(job.rep);
-    b += "}\n";
+    params.clear();
+    append_params_json(params, grid, cursor.point(job.point));
+    RecordHead head{job.job, params, std::nullopt, std::nullopt};
+    if (plan.options().repeat > 1) head.rep = job.rep;
+    append_grid_record(out.buffer(), head);
     out.commit();
   }
   out.flush();

@@ -8,8 +8,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "backend/backend.hpp"
 #include "commands.hpp"
-#include "sweep/backend.hpp"
 #include "sweep/error.hpp"
 
 namespace sweep::cli {
@@ -60,6 +60,10 @@ int run_merge(const MergeCommandOptions& o) {
   }
   if (files.empty())
     throw Error("no result streams (.jsonl) found in " + o.inputs[0]);
+  if (auto times = shard_times(files)) {
+    mo.wall_s = times->wall_s;
+    mo.threads = std::max<std::size_t>(times->threads, 1);
+  }
   OutputStream out = o.output.empty() ? OutputStream(STDOUT_FILENO)
                                       : OutputStream::open_file(o.output);
   MergeResult r = merge_streams(files, out, mo);

@@ -5,21 +5,22 @@
 #include <charconv>
 #include <filesystem>
 
+#include "batchify/batchify.hpp"
+#include "command/command_template.hpp"
 #include "commands.hpp"
-#include "sweep/batchify.hpp"
-#include "sweep/command_template.hpp"
-#include "sweep/duration.hpp"
+#include "exec/duration.hpp"
+#include "exec/runner.hpp"
+#include "exec/scheduler.hpp"
+#include "exec/signals.hpp"
+#include "output/journal.hpp"
+#include "output/ordered_sink.hpp"
+#include "output/output_stream.hpp"
+#include "output/result_writer.hpp"
+#include "output/results_dir.hpp"
+#include "output/stats_sink.hpp"
+#include "output/status_line.hpp"
 #include "sweep/error.hpp"
-#include "sweep/journal.hpp"
-#include "sweep/ordered_sink.hpp"
-#include "sweep/output_stream.hpp"
-#include "sweep/result_writer.hpp"
-#include "sweep/results_dir.hpp"
-#include "sweep/runner.hpp"
-#include "sweep/scheduler.hpp"
-#include "sweep/signals.hpp"
 #include "sweep/stats.hpp"
-#include "sweep/status_line.hpp"
 
 namespace sweep::cli {
 
@@ -314,13 +315,14 @@ int run_run(const RunOptions& o) {
   OrderedSink ordered(writer);
   StderrRelay relay(status);
   Stats stats(plan.points(), jobs, busy_threads);
+  StatsSink stats_sink(stats);
   ProgressSink progress_sink(status, jobs);
   std::vector<EventSink*> sinks;
   if (journal) sinks.push_back(&*journal);
   if (results) sinks.push_back(&*results);
   sinks.push_back(o.keep_order ? static_cast<EventSink*>(&ordered) : &writer);
   if (o.stderr_mode == "pass") sinks.push_back(&relay);
-  sinks.push_back(&stats);
+  sinks.push_back(&stats_sink);
   if (progress) sinks.push_back(&progress_sink);
   FanoutSink sink(sinks);
 

@@ -6,13 +6,13 @@
 #include <cmath>
 #include <filesystem>
 
+#include "backend/backend.hpp"
 #include "commands.hpp"
-#include "sweep/backend.hpp"
+#include "exec/scheduler.hpp"
+#include "exec/signals.hpp"
+#include "output/journal.hpp"
+#include "output/status_line.hpp"
 #include "sweep/error.hpp"
-#include "sweep/journal.hpp"
-#include "sweep/scheduler.hpp"
-#include "sweep/signals.hpp"
-#include "sweep/status_line.hpp"
 
 namespace sweep::cli {
 

@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "backend/backend.hpp"
 #include "common.hpp"
-#include "sweep/backend.hpp"
 
 namespace sweep::cli {
 
@@ -17,30 +17,30 @@ struct RunOptions {
   std::string output;
   std::string stats_json;
   bool dry_run = false;
-  std::string timeout;               ///< --timeout DURATION
-  std::string kill_after = "5s";     ///< --kill-after DURATION
-  unsigned retries = 0;              ///< --retries N
-  bool halt_on_failure = false;      ///< --halt-on-failure
-  std::uint64_t max_failures = 0;    ///< --max-failures N
-  bool halt_now = false;             ///< --halt-now
-  std::string journal;               ///< --journal FILE
-  bool resume = false;               ///< --resume
-  bool resume_failed = false;        ///< --resume-failed
-  std::string results;               ///< --results DIR
-  bool keep_order = false;           ///< --keep-order
-  std::string stderr_mode = "pass";  ///< --stderr pass|stream
-  std::string format = "jsonl";      ///< --format jsonl|text
-  bool progress = false;             ///< --progress
-  bool no_progress = false;          ///< --no-progress
-  std::string backend = "local";      ///< --backend local|slurm
-  std::string run_dir;                ///< --run-dir DIR
-  std::uint64_t shards = 0;           ///< --shards N (0: chosen)
+  std::string timeout;                  ///< --timeout DURATION
+  std::string kill_after = "5s";        ///< --kill-after DURATION
+  unsigned retries = 0;                 ///< --retries N
+  bool halt_on_failure = false;         ///< --halt-on-failure
+  std::uint64_t max_failures = 0;       ///< --max-failures N
+  bool halt_now = false;                ///< --halt-now
+  std::string journal;                  ///< --journal FILE
+  bool resume = false;                  ///< --resume
+  bool resume_failed = false;           ///< --resume-failed
+  std::string results;                  ///< --results DIR
+  bool keep_order = false;              ///< --keep-order
+  std::string stderr_mode = "pass";     ///< --stderr pass|stream
+  std::string format = "jsonl";         ///< --format jsonl|text
+  bool progress = false;                ///< --progress
+  bool no_progress = false;             ///< --no-progress
+  std::string backend = "local";        ///< --backend local|slurm
+  std::string run_dir;                  ///< --run-dir DIR
+  std::uint64_t shards = 0;             ///< --shards N (0: chosen)
   std::vector<std::string> slurm_opts;  ///< --slurm-opt OPT
-  std::uint64_t throttle = 0;         ///< --max-running M
-  bool detach = false;                ///< --detach
-  std::vector<std::string> batchify;  ///< --batchify N FILE
-  std::string batch_dir;              ///< --batch-dir DIR
-  std::vector<std::string> command;  ///< Everything after `--`.
+  std::uint64_t throttle = 0;           ///< --max-running M
+  bool detach = false;                  ///< --detach
+  std::vector<std::string> batchify;    ///< --batchify N FILE
+  std::string batch_dir;                ///< --batch-dir DIR
+  std::vector<std::string> command;     ///< Everything after `--`.
 };
 
 /// Declares `sweep run` on app.
@@ -93,7 +93,8 @@ struct MergeCommandOptions {
 CLI::App* setup_merge(CLI::App& app, MergeCommandOptions& o);
 /// Reports a merge: duplicates, --stats-json, the report; returns the exit
 /// status a local run with these results would have.
-int report_merge(const MergeResult& r, const std::string& stats_json_path, bool quiet);
+int report_merge(const MergeResult& r, const std::string& stats_json_path,
+                 bool quiet);
 int run_merge(const MergeCommandOptions& o);
 
 /// Options of `sweep status`.

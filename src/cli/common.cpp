@@ -8,7 +8,7 @@
 #include <mutex>
 #include <random>
 
-#include "sweep/backend.hpp"
+#include "backend/backend.hpp"
 #include "sweep/grid_parse.hpp"
 
 namespace sweep::cli {

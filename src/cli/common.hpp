@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "grid/plan.hpp"
+#include "output/status_line.hpp"
 #include "sweep/grid.hpp"
-#include "sweep/plan.hpp"
-#include "sweep/status_line.hpp"
 
 namespace sweep::cli {
 

@@ -7,11 +7,14 @@
 #include <cstring>
 
 #include "commands.hpp"
+#include "exec/subprocess.hpp"
 #include "sweep/error.hpp"
 
 int main(int argc, char** argv) {
   // A closed stdout is seen as EPIPE by the writers, never as a signal.
   signal(SIGPIPE, SIG_IGN);
+  // Process-wide, so the CLI's choice, never the library's.
+  sweep::raise_fd_limit();
   sweep::cli::init_logging({});
 
   // Everything after the first `--` is the command, untouched by CLI11.

@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "sweep/command_template.hpp"
+#include "command/command_template.hpp"
 #include "sweep/error.hpp"
 
 namespace sweep {

@@ -1,4 +1,4 @@
-#include "sweep/command_template.hpp"
+#include "command/command_template.hpp"
 
 namespace sweep {
 

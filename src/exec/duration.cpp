@@ -1,4 +1,4 @@
-#include "sweep/duration.hpp"
+#include "exec/duration.hpp"
 
 #include <charconv>
 #include <cmath>

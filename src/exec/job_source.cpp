@@ -1,5 +1,5 @@
-#include "sweep/journal.hpp"
-#include "sweep/scheduler.hpp"
+#include "core/job_key.hpp"
+#include "exec/scheduler.hpp"
 
 namespace sweep {
 

@@ -1,8 +1,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "exec/runner.hpp"
 #include "sweep/error.hpp"
-#include "sweep/runner.hpp"
 
 extern char** environ;
 

@@ -1,4 +1,4 @@
-#include "sweep/scheduler.hpp"
+#include "exec/scheduler.hpp"
 
 #include <signal.h>
 

@@ -1,4 +1,4 @@
-#include "sweep/signals.hpp"
+#include "exec/signals.hpp"
 
 #include <atomic>
 #include <cstring>
@@ -11,6 +11,7 @@ namespace {
 volatile sig_atomic_t g_interrupt = 0;
 volatile sig_atomic_t g_child = 0;
 sigset_t g_original_mask;
+std::atomic<int> g_guards{0};
 
 // Handlers only record; the event loop acts after ppoll returns.
 void on_interrupt(int sig) {
@@ -43,9 +44,11 @@ SignalGuard::SignalGuard() {
   install(SIGCHLD, on_child, &old_chld_);
   // A closed result stream shows up as EPIPE from write(), handled there.
   install(SIGPIPE, SIG_IGN, &old_pipe_);
+  ++g_guards;
 }
 
 SignalGuard::~SignalGuard() {
+  --g_guards;
   sigaction(SIGINT, &old_int_, nullptr);
   sigaction(SIGTERM, &old_term_, nullptr);
   sigaction(SIGHUP, &old_hup_, nullptr);
@@ -55,6 +58,8 @@ SignalGuard::~SignalGuard() {
 }
 
 const sigset_t& SignalGuard::original_mask() { return g_original_mask; }
+
+bool SignalGuard::active() { return g_guards.load() > 0; }
 
 int SignalGuard::take_interrupt() {
   int sig = g_interrupt;

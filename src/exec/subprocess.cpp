@@ -1,8 +1,10 @@
-#include "sweep/subprocess.hpp"
+#include "exec/subprocess.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -10,8 +12,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "exec/signals.hpp"
 #include "sweep/error.hpp"
-#include "sweep/signals.hpp"
 
 namespace sweep {
 namespace {
@@ -43,6 +45,16 @@ void check(int err, const char* call) {
   if (err) throw SystemError(call, err);
 }
 
+// The mask children start with: the one sweep's CLI had before it blocked
+// signals, or, in a host program that installed no SignalGuard, the calling
+// thread's own.
+const sigset_t& child_mask() {
+  if (SignalGuard::active()) return SignalGuard::original_mask();
+  thread_local sigset_t mask;
+  pthread_sigmask(SIG_BLOCK, nullptr, &mask);
+  return mask;
+}
+
 }  // namespace
 
 Subprocess::Subprocess(std::uint64_t id, const std::vector<std::string>& argv,
@@ -67,7 +79,7 @@ Subprocess::Subprocess(std::uint64_t id, const std::vector<std::string>& argv,
     sigemptyset(&defaults);
     for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGPIPE})
       sigaddset(&defaults, sig);
-    check(posix_spawnattr_setsigmask(&s.attr, &SignalGuard::original_mask()),
+    check(posix_spawnattr_setsigmask(&s.attr, &child_mask()),
           "posix_spawnattr_setsigmask");
     check(posix_spawnattr_setsigdefault(&s.attr, &defaults),
           "posix_spawnattr_setsigdefault");
@@ -106,11 +118,31 @@ Subprocess::Subprocess(std::uint64_t id, const std::vector<std::string>& argv,
                 kExitCommandNotFound);
   }
   start_ = Clock::now();
+  // A pidfd tells of this child's exit without a SIGCHLD handler (Linux 5.3
+  // and later); without one, the set asks the child itself after each wake.
+  pidfd_ = static_cast<int>(syscall(SYS_pidfd_open, pid_, 0));
 }
 
 Subprocess::~Subprocess() {
   close_stream(0);
   close_stream(1);
+  if (pidfd_ >= 0) close(pidfd_);
+}
+
+bool Subprocess::try_reap() {
+  int status;
+  struct rusage usage;
+  while (true) {
+    pid_t r = wait4(pid_, &status, WNOHANG, &usage);
+    if (r == pid_) {
+      set_reaped(status, usage);
+      if (pidfd_ >= 0) close(pidfd_);
+      pidfd_ = -1;
+      return true;
+    }
+    if (r == 0) return false;
+    if (errno != EINTR) throw SystemError("wait4", errno);
+  }
 }
 
 void Subprocess::close_stream(int i) {
@@ -174,14 +206,16 @@ void Subprocess::kill_group(int sig) const {
   if (!reaped_ || fds_[0] >= 0 || fds_[1] >= 0) ::kill(-pid_, sig);
 }
 
-SubprocessSet::SubprocessSet() : buf_(kReadBufferSize) {
-  // Each child holds two pipes; let -j go past the default 1024 fds.
+void raise_fd_limit() {
+  // Each child holds two pipes and a pidfd; let -j go past 1024 fds.
   struct rlimit rl;
   if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
     rl.rlim_cur = rl.rlim_max;
     setrlimit(RLIMIT_NOFILE, &rl);
   }
 }
+
+SubprocessSet::SubprocessSet() : buf_(kReadBufferSize) {}
 
 SubprocessSet::~SubprocessSet() {
   // Never leave children behind: kill what remains and reap it.
@@ -202,57 +236,64 @@ Subprocess& SubprocessSet::add(std::uint64_t id,
   return *procs_.back();
 }
 
-SubprocessSet::Wake SubprocessSet::do_work(
-    std::optional<std::chrono::milliseconds> timeout,
-    const std::function<void(std::uint64_t, Stream, std::string_view)>&
-        on_line) {
-  interrupt_ = 0;
+void SubprocessSet::collect_pollfds() {
   pollfds_.clear();
   owners_.clear();
   for (auto& p : procs_) {
     for (Stream s : {Stream::kStdout, Stream::kStderr}) {
       if (p->fd(s) < 0) continue;
       pollfds_.push_back({p->fd(s), POLLIN, 0});
-      owners_.emplace_back(p.get(), s);
+      owners_.push_back({p.get(), static_cast<int>(s)});
+    }
+    if (p->pidfd() >= 0) {
+      pollfds_.push_back({p->pidfd(), POLLIN, 0});
+      owners_.push_back({p.get(), kExitEvent});
     }
   }
+}
+
+SubprocessSet::Wake SubprocessSet::do_work(
+    std::optional<std::chrono::milliseconds> timeout,
+    const std::function<void(std::uint64_t, Stream, std::string_view)>&
+        on_line) {
+  interrupt_ = 0;
+  collect_pollfds();
   struct timespec ts, *tsp = nullptr;
   if (timeout) {
     ts.tv_sec = timeout->count() / 1000;
     ts.tv_nsec = (timeout->count() % 1000) * 1000000;
     tsp = &ts;
   }
-  int ret = ppoll(pollfds_.data(), pollfds_.size(), tsp,
-                  &SignalGuard::original_mask());
+  // Without a SignalGuard (a host program) the thread's mask is left as is.
+  const sigset_t* mask =
+      SignalGuard::active() ? &SignalGuard::original_mask() : nullptr;
+  int ret = ppoll(pollfds_.data(), pollfds_.size(), tsp, mask);
   if (ret < 0 && errno != EINTR) throw SystemError("ppoll", errno);
+  bool child_event = SignalGuard::take_child_event();
   for (size_t i = 0; ret > 0 && i < pollfds_.size(); ++i) {
     if (!pollfds_[i].revents) continue;
-    auto [proc, stream] = owners_[i];
+    auto [proc, what] = owners_[i];
+    if (what == kExitEvent) {
+      proc->try_reap();
+      continue;
+    }
     std::uint64_t id = proc->id();
     proc->on_readable(
-        stream, buf_.data(), buf_.size(),
+        static_cast<Stream>(what), buf_.data(), buf_.size(),
         [&](Stream s, std::string_view line) { on_line(id, s, line); });
   }
-  if (SignalGuard::take_child_event()) reap();
+  reap_without_pidfd(child_event);
   interrupt_ = SignalGuard::take_interrupt();
   if (interrupt_) return Wake::kInterrupted;
   return ret == 0 ? Wake::kTimeout : Wake::kProgress;
 }
 
-void SubprocessSet::reap() {
-  while (true) {
-    int status;
-    struct rusage usage;
-    pid_t pid = wait4(-1, &status, WNOHANG, &usage);
-    if (pid == 0) return;
-    if (pid < 0) {
-      if (errno == EINTR) continue;
-      if (errno == ECHILD) return;
-      throw SystemError("wait4", errno);
-    }
-    for (auto& p : procs_)
-      if (p->pid() == pid && !p->reaped()) p->set_reaped(status, usage);
-  }
+void SubprocessSet::reap_without_pidfd(bool child_event) {
+  // Only sweep's own children, by pid: a host's other children are its own.
+  for (auto& p : procs_)
+    if (!p->reaped() && p->pidfd() < 0 &&
+        (child_event || !SignalGuard::active()))
+      p->try_reap();
 }
 
 std::unique_ptr<Subprocess> SubprocessSet::next_finished() {

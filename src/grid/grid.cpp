@@ -2,9 +2,9 @@
 
 #include <algorithm>
 
-#include "product_index.hpp"
+#include "core/json_text.hpp"
+#include "grid/product_index.hpp"
 #include "sweep/error.hpp"
-#include "sweep/json_text.hpp"
 
 namespace sweep {
 

@@ -9,8 +9,8 @@
 #include <set>
 #include <sstream>
 
+#include "core/json_text.hpp"
 #include "sweep/error.hpp"
-#include "sweep/json_text.hpp"
 
 namespace sweep {
 namespace {

@@ -1,4 +1,4 @@
-#include "sweep/plan.hpp"
+#include "grid/plan.hpp"
 
 #include <charconv>
 

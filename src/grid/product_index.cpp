@@ -1,4 +1,4 @@
-#include "product_index.hpp"
+#include "grid/product_index.hpp"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "sweep/ordered_sink.hpp"
+#include "output/ordered_sink.hpp"
 
 namespace sweep {
 

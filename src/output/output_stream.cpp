@@ -1,4 +1,4 @@
-#include "sweep/output_stream.hpp"
+#include "output/output_stream.hpp"
 
 #include <fcntl.h>
 #include <poll.h>

@@ -1,52 +1,15 @@
-#include "sweep/result_writer.hpp"
+#include "output/result_writer.hpp"
 
-#include <charconv>
-#include <cmath>
-
-#include "sweep/json_text.hpp"
+#include "core/record_writer.hpp"
 
 namespace sweep {
-
-void append_seconds(std::string& out, double seconds) {
-  char buf[64];
-  double rounded = std::round(seconds * 1e6) / 1e6;
-  auto r = std::to_chars(buf, buf + sizeof buf, rounded);
-  out.append(buf, r.ptr - buf);
-}
-
-namespace {
-
-void append_uint(std::string& b, std::uint64_t n) {
-  char num[24];
-  auto r = std::to_chars(num, num + sizeof num, n);
-  b.append(num, r.ptr - num);
-}
-
-}  // namespace
-
-void JsonlWriter::begin_record(const Job& job) {
-  std::string& b = out_.buffer();
-  b += "{\"job\":";
-  append_uint(b, job.index);
-  b += ",\"params\":";
-  b += job.params_json;
-  if (job.repeated) {
-    b += ",\"rep\":";
-    append_uint(b, job.rep);
-  }
-  if (job.retrying) {
-    b += ",\"attempt\":";
-    append_uint(b, job.attempt);
-  }
-}
 
 const std::string& JsonlWriter::build_prefix(const Job& job, Stream stream) {
   {
     std::string& b = out_.buffer();
     size_t mark = b.size();
-    begin_record(job);
-    if (stream == Stream::kStderr) b += ",\"stream\":\"stderr\"";
-    b += ",\"line\":";
+    append_record_head(b, record_head(job));
+    append_line_prefix(b, stream);
     prefix_.assign(b, mark, std::string::npos);
     b.resize(mark);
     prefix_job_ = job.index;
@@ -58,26 +21,9 @@ const std::string& JsonlWriter::build_prefix(const Job& job, Stream stream) {
 
 void JsonlWriter::append_line_record(const Job& job, Stream stream,
                                      std::string_view line) {
-  const std::string& prefix = line_prefix(job, stream);
   std::string& b = out_.buffer();
-  if (is_plain_json_text(line)) {
-    // The hot path: `"line":"` is in the prefix, the text needs no escaping
-    // and, not starting with '{', is no JSON object.
-    b.append(prefix);
-    b += '"';
-    b.append(line);
-    b.append("\"}\n", 3);
-    if (line.empty() || line[0] != '{') return;
-    b.resize(b.size() - 2);
-  } else {
-    b.append(prefix);
-    append_json_string(b, line);
-  }
-  if (is_json_object(line)) {
-    b += ",\"data\":";
-    b += line;
-  }
-  b += "}\n";
+  b.append(line_prefix(job, stream));
+  append_line_body(b, line);
 }
 
 void JsonlWriter::on_line(const Job& job, Stream stream,
@@ -103,34 +49,8 @@ void JsonlWriter::on_lines(const Job& job, Stream stream,
   out_.commit();
 }
 
-void append_end_fields(std::string& b, const JobResult& result) {
-  if (result.signal) {
-    b += ",\"signal\":";
-    append_json_string(b, signal_name(result.signal));
-  } else {
-    b += ",\"exit\":" + std::to_string(result.exit_code);
-  }
-  if (result.timeout) b += ",\"timeout\":true";
-  if (result.stopped) b += ",\"stopped\":true";
-  if (result.will_retry) b += ",\"retrying\":true";
-  b += ",\"duration_s\":";
-  append_seconds(b, result.duration_s);
-  b += ",\"cpu_user_s\":";
-  append_seconds(b, result.cpu_user_s);
-  b += ",\"cpu_sys_s\":";
-  append_seconds(b, result.cpu_sys_s);
-  b += ",\"max_rss_kb\":" + std::to_string(result.max_rss_kb);
-  if (!result.error.empty()) {
-    b += ",\"error\":";
-    append_json_string(b, result.error);
-  }
-}
-
 void JsonlWriter::on_finish(const Job& job, const JobResult& result) {
-  begin_record(job);
-  std::string& b = out_.buffer();
-  append_end_fields(b, result);
-  b += "}\n";
+  append_end_record(out_.buffer(), record_head(job), result);
   out_.commit();
 }
 

@@ -1,11 +1,11 @@
-#include "sweep/results_dir.hpp"
+#include "output/results_dir.hpp"
 
 #include <cstdio>
 #include <filesystem>
 
+#include "core/clock.hpp"
+#include "core/record_writer.hpp"
 #include "sweep/error.hpp"
-#include "sweep/journal.hpp"
-#include "sweep/result_writer.hpp"
 
 namespace sweep {
 
@@ -65,13 +65,12 @@ void ResultsDirWriter::on_line(const Job& job, Stream stream,
 
 void ResultsDirWriter::on_finish(const Job& job, const JobResult& result) {
   open_.erase(job.index);  // flushes and closes both files
-  std::string status = "{\"job\":" + std::to_string(job.index) +
-                       ",\"params\":" + job.params_json +
-                       ",\"rep\":" + std::to_string(job.rep) +
-                       ",\"attempt\":" + std::to_string(job.attempt) +
-                       ",\"ok\":" + (result.ok() ? "true" : "false");
-  append_end_fields(status, result);
-  status += ",\"time\":\"" + utc_timestamp() + "\"}\n";
+  // The journal's record: one format for "how did this job end".
+  std::string status;
+  append_journal_record(
+      status, job.key,
+      RecordHead{job.index, job.params_json, job.rep, job.attempt}, result,
+      utc_timestamp());
   write_file(job_dir(job) + "/status.json", status);
 }
 

@@ -1,4 +1,4 @@
-#include "sweep/status_line.hpp"
+#include "output/status_line.hpp"
 
 #include <sys/ioctl.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-#include "sweep/batchify.hpp"
+#include "batchify/batchify.hpp"
 
 #include <doctest/doctest.h>
 #include <unistd.h>

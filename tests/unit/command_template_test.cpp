@@ -1,10 +1,10 @@
-#include "sweep/command_template.hpp"
+#include "command/command_template.hpp"
 
 #include <doctest/doctest.h>
 
+#include "exec/scheduler.hpp"
 #include "sweep/error.hpp"
 #include "sweep/grid_parse.hpp"
-#include "sweep/scheduler.hpp"
 
 using namespace sweep;
 

@@ -5,8 +5,8 @@
 #include <fstream>
 #include <random>
 
+#include "command/command_template.hpp"
 #include "grid_helpers.hpp"
-#include "sweep/command_template.hpp"
 #include "sweep/error.hpp"
 #include "sweep/grid.hpp"
 #include "sweep/grid_parse.hpp"

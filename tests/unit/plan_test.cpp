@@ -1,5 +1,5 @@
 // Sampling, shuffling, sharding and repeats: deterministic and lazy.
-#include "sweep/plan.hpp"
+#include "grid/plan.hpp"
 
 #include <doctest/doctest.h>
 
@@ -7,9 +7,9 @@
 #include <random>
 #include <set>
 
+#include "core/random.hpp"
 #include "sweep/error.hpp"
 #include "sweep/grid_parse.hpp"
-#include "sweep/random.hpp"
 
 using namespace sweep;
 

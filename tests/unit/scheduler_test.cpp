@@ -1,5 +1,5 @@
 // The scheduler against a fake runner: no process is forked here.
-#include "sweep/scheduler.hpp"
+#include "exec/scheduler.hpp"
 
 #include <doctest/doctest.h>
 #include <signal.h>

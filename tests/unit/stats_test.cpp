@@ -19,18 +19,17 @@ TEST_CASE("quantiles interpolate like numpy") {
 
 TEST_CASE("stats count outcomes and compute utilisation") {
   Stats s(5, 5, 2);
-  Job j;
   JobResult ok, bad, sig;
   ok.duration_s = 1;
   bad.exit_code = 3;
   bad.duration_s = 2;
   sig.signal = 9;
   sig.duration_s = 3;
-  for (int i = 0; i < 4; ++i) s.on_start(j);
-  s.on_finish(j, ok);
-  s.on_finish(j, bad);
-  s.on_finish(j, sig);
-  s.on_finish(j, ok);
+  for (int i = 0; i < 4; ++i) s.started();
+  s.finished(ok);
+  s.finished(bad);
+  s.finished(sig);
+  s.finished(ok);
   StatsSummary sum = s.summary(4.0);
   CHECK(sum.points == 5);
   CHECK(sum.jobs == 5);

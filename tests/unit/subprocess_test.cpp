@@ -4,9 +4,9 @@
 
 #include <map>
 
+#include "exec/runner.hpp"
+#include "exec/signals.hpp"
 #include "sweep/error.hpp"
-#include "sweep/runner.hpp"
-#include "sweep/signals.hpp"
 
 using namespace sweep;
 

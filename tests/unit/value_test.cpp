@@ -2,7 +2,7 @@
 
 #include <doctest/doctest.h>
 
-#include "sweep/json_text.hpp"
+#include "core/json_text.hpp"
 
 using namespace sweep;
 

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "core/random.hpp"
 #include "sweep/grid.hpp"
-#include "sweep/random.hpp"
 
 namespace sweep {
 

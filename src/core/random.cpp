@@ -1,4 +1,4 @@
-#include "sweep/random.hpp"
+#include "core/random.hpp"
 
 #include <algorithm>
 #include <unordered_set>

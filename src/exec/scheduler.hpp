@@ -5,11 +5,11 @@
 #include <functional>
 #include <vector>
 
-#include "sweep/command_template.hpp"
+#include "command/command_template.hpp"
+#include "core/job.hpp"
+#include "exec/runner.hpp"
+#include "grid/plan.hpp"
 #include "sweep/grid.hpp"
-#include "sweep/job.hpp"
-#include "sweep/plan.hpp"
-#include "sweep/runner.hpp"
 
 namespace sweep {
 

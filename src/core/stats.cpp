@@ -8,11 +8,7 @@
 
 namespace sweep {
 
-void Stats::on_start(const Job& job) {
-  if (job.attempt == 1) ++started_;
-}
-
-void Stats::on_finish(const Job&, const JobResult& result) {
+void Stats::finished(const JobResult& result) {
   durations_.push_back(result.duration_s);
   cpu_user_s_ += result.cpu_user_s;
   cpu_sys_s_ += result.cpu_sys_s;
@@ -121,7 +117,7 @@ std::string format_report(const StatsSummary& s) {
     out += ": running jobs were stopped\n";
   }
   out += "  wall time     ";
-  out += format_duration(s.wall_s);
+  out += s.wall_known ? format_duration(s.wall_s) : "unknown";
   out += "\n";
   if (s.succeeded + s.failed + s.stopped + s.retries > 0) {
     out += "  job duration  min ";
@@ -143,6 +139,10 @@ std::string format_report(const StatsSummary& s) {
       out += buf;
     }
   }
+  if (!s.wall_known) {
+    out += "  throughput    unknown (the streams came without a wall time)\n";
+    return out;
+  }
   std::snprintf(
       buf, sizeof buf,
       "  throughput    %.1f jobs/s on %zu threads, utilisation %.1f%%\n",
@@ -162,13 +162,17 @@ std::string stats_json(const StatsSummary& s) {
   j["not_run"] = s.not_run();
   j["skipped"] = s.skipped;
   j["retries"] = s.retries;
-  j["wall_s"] = s.wall_s;
+  // Unknown figures are null, never a misleading 0.
+  auto known = [&](double v) {
+    return s.wall_known ? nlohmann::json(v) : nullptr;
+  };
+  j["wall_s"] = known(s.wall_s);
   j["job_duration_s"] = {{"min", s.min_s},   {"median", s.median_s},
                          {"p95", s.p95_s},   {"max", s.max_s},
                          {"mean", s.mean_s}, {"total", s.total_job_s}};
-  j["jobs_per_s"] = s.jobs_per_s;
+  j["jobs_per_s"] = known(s.jobs_per_s);
   j["threads"] = s.threads;
-  j["utilisation"] = s.utilisation;
+  j["utilisation"] = known(s.utilisation);
   j["cpu_user_s"] = s.cpu_user_s;
   j["cpu_sys_s"] = s.cpu_sys_s;
   j["max_rss_kb"] = s.max_rss_kb;

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "sweep/output_stream.hpp"
+#include "output/output_stream.hpp"
 #include "sweep/stats.hpp"
 
 namespace sweep {
@@ -37,8 +37,41 @@ struct MergeOptions {
   std::uint64_t points = 0;  ///< Planned points, if known (else: jobs seen).
   std::uint64_t jobs = 0;    ///< Planned jobs, if known.
   std::size_t threads = 1;   ///< For the utilisation figure.
-  double wall_s = 0;         ///< Wall time to report (0: sum of nothing).
+  std::optional<double> wall_s;  ///< Wall time to report, if known.
 };
+
+/// Which stream holds each job's chosen records, as (file << 2 | rank) + 1:
+/// open addressing on the job index, at most 16 bytes a job.
+class JobOwners {
+ public:
+  JobOwners() { reserve(0); }
+  /// Makes room for this many jobs at once.
+  void reserve(std::uint64_t jobs);
+  /// The value for job, or 0.
+  std::uint32_t get(std::uint64_t job) const;
+  /// Sets job's value (never 0).
+  void set(std::uint64_t job, std::uint32_t val);
+  std::uint64_t size() const { return size_; }
+
+ private:
+  struct Slot {
+    std::uint64_t& key;
+    std::uint32_t& val;
+  };
+  Slot slot(std::uint64_t job);
+  std::vector<std::uint64_t> keys_;
+  std::vector<std::uint32_t> vals_;  ///< 0 marks an empty slot.
+  std::uint64_t size_ = 0;
+};
+
+/// What the shards' statistics files (X.stats.json beside X.jsonl) say.
+struct ShardTimes {
+  double wall_s = 0;        ///< The longest shard's wall time.
+  std::size_t threads = 0;  ///< Jobs at once, over all shards.
+};
+
+/// The shards' times from their statistics files, if any has one.
+std::optional<ShardTimes> shard_times(const std::vector<std::string>& files);
 
 /// What merging found.
 struct MergeResult {

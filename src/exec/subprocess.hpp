@@ -14,11 +14,14 @@
 #include <unordered_map>
 #include <vector>
 
-#include "sweep/job.hpp"
+#include "core/clock.hpp"
+#include "core/job.hpp"
 
 namespace sweep {
 
-using Clock = std::chrono::steady_clock;
+/// Raises the soft limit on open files to the hard limit: each running job
+/// holds three fds. Process-wide, so only the CLI calls it.
+void raise_fd_limit();
 
 /// One child process: its pid, its stdout and stderr pipes and their partial
 /// lines. Passive: it reads when told its fd is ready and is reaped by the
@@ -59,6 +62,10 @@ class Subprocess {
   void on_readable(Stream s, char* buf, size_t cap, const LinesFn& on_lines);
   /// Records the exit status and resources reported by wait4.
   void set_reaped(int status, const struct rusage& usage);
+  /// Reaps the child if it has exited (wait4 on its own pid); true if so.
+  bool try_reap();
+  /// A pidfd that becomes readable when the child exits, or -1.
+  int pidfd() const { return pidfd_; }
   /// Sends sig to the child's whole process group, if it may still exist.
   void kill_group(int sig) const;
 
@@ -68,6 +75,7 @@ class Subprocess {
   std::uint64_t id_;
   pid_t pid_ = -1;
   int fds_[2] = {-1, -1};
+  int pidfd_ = -1;
   std::string partial_[2];  ///< Bytes after the last newline seen, per stream.
   bool reaped_ = false;
   int wait_status_ = 0;
@@ -76,7 +84,8 @@ class Subprocess {
 };
 
 /// Owns running children and is the only place that waits: one ppoll over
-/// every child's pipes, woken by SIGCHLD and interrupts (see SignalGuard).
+/// every child's pipes and pidfds, woken by their exits and, with a
+/// SignalGuard, by interrupts. Reaps only its own children, by pid.
 class SubprocessSet {
  public:
   SubprocessSet();
@@ -105,12 +114,18 @@ class SubprocessSet {
   int interrupt() const { return interrupt_; }
 
  private:
-  void reap();
+  /// Marks a pollfd that is a child's pidfd, not one of its streams.
+  static constexpr int kExitEvent = -1;
+  void collect_pollfds();
+  void reap_without_pidfd(bool child_event);
 
   std::vector<std::unique_ptr<Subprocess>> procs_;
   std::vector<struct pollfd> pollfds_;
-  std::vector<std::pair<Subprocess*, Stream>>
-      owners_;  ///< Whose fd each pollfd is.
+  struct Owner {
+    Subprocess* proc;
+    int what;  ///< A Stream, or kExitEvent.
+  };
+  std::vector<Owner> owners_;  ///< Whose fd each pollfd is.
   std::vector<char> buf_;
   int interrupt_ = 0;
 };

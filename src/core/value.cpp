@@ -3,7 +3,7 @@
 #include <charconv>
 #include <cmath>
 
-#include "sweep/json_text.hpp"
+#include "core/json_text.hpp"
 
 namespace sweep {
 namespace {

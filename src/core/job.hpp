@@ -7,19 +7,10 @@
 #include <string_view>
 #include <vector>
 
-namespace sweep {
+#include "core/record_writer.hpp"
+#include "sweep/record.hpp"
 
-/// Identity of a job across runs: a 128-bit hash of its parameters as
-/// canonical JSON (names sorted) and its repeat. Matching by parameters, not
-/// by index, keeps resume right when the grid changes.
-struct JobKey {
-  std::uint64_t hi = 0, lo = 0;
-  auto operator<=>(const JobKey&) const = default;
-  /// 32 lowercase hex digits.
-  std::string hex() const;
-  /// Parses 32 hex digits; false if malformed.
-  static bool from_hex(std::string_view text, JobKey& out);
-};
+namespace sweep {
 
 /// One command to run: a grid point rendered into argv and environment.
 struct Job {
@@ -39,29 +30,9 @@ struct Job {
   std::string params_json;  ///< The point as a JSON object, serialized once.
 };
 
-/// Which output stream of a job a line came from.
-enum class Stream { kStdout = 0, kStderr = 1 };
-
-/// How a job ended.
-struct JobResult {
-  int exit_code = 0;      ///< Meaningful when signal == 0.
-  int signal = 0;         ///< The signal that ended the job, or 0.
-  double duration_s = 0;  ///< From spawn to exit.
-  std::string error;      ///< Set when the job could not be started.
-  bool timeout = false;   ///< Killed for running past --timeout.
-  bool stopped = false;   ///< Killed by sweep (interrupt or halt), not failed.
-  bool will_retry = false;  ///< A failed attempt that will be run again.
-  double cpu_user_s =
-      0;  ///< User CPU time of the job and its waited-for children.
-  double cpu_sys_s = 0;  ///< System CPU time, likewise.
-  long max_rss_kb = 0;   ///< Peak resident set size, in KiB.
-  /// True if the job exited with status 0 in time.
-  bool ok() const {
-    return signal == 0 && exit_code == 0 && error.empty() && !timeout;
-  }
-  /// True if this result decides the job's outcome (no retry follows).
-  bool final() const { return !will_retry; }
-};
+/// The head of every record of this job: job, params, and rep and attempt
+/// when the run repeats or retries.
+RecordHead record_head(const Job& job);
 
 /// Receives what happens to jobs, in order per job: start, lines, finish.
 class EventSink {
@@ -100,8 +71,5 @@ class JobSource {
     return j;
   }
 };
-
-/// The conventional name of a signal ("SIGKILL"), or "SIG<n>".
-std::string signal_name(int sig);
 
 }  // namespace sweep

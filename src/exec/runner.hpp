@@ -7,8 +7,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "sweep/job.hpp"
-#include "sweep/subprocess.hpp"
+#include "core/job.hpp"
+#include "exec/subprocess.hpp"
 
 namespace sweep {
 

@@ -1,4 +1,4 @@
-#include "sweep/json_text.hpp"
+#include "core/json_text.hpp"
 
 #include <cstdint>
 #include <cstring>

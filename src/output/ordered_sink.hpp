@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "sweep/job.hpp"
+#include "core/job.hpp"
 
 namespace sweep {
 

@@ -4,8 +4,8 @@
 #include <string>
 #include <unordered_map>
 
-#include "sweep/job.hpp"
-#include "sweep/output_stream.hpp"
+#include "core/job.hpp"
+#include "output/output_stream.hpp"
 
 namespace sweep {
 

@@ -4,9 +4,10 @@
 #include <string>
 #include <vector>
 
-#include "sweep/job.hpp"
-#include "sweep/output_stream.hpp"
-#include "sweep/status_line.hpp"
+#include "core/job.hpp"
+#include "core/record_writer.hpp"
+#include "output/output_stream.hpp"
+#include "output/status_line.hpp"
 
 namespace sweep {
 
@@ -28,7 +29,6 @@ class JsonlWriter : public ResultWriter {
   void flush() override { out_.flush(); }
 
  private:
-  void begin_record(const Job& job);
   void append_line_record(const Job& job, Stream stream, std::string_view line);
   const std::string& line_prefix(const Job& job, Stream stream) {
     if (job.index == prefix_job_ && job.attempt == prefix_attempt_ &&
@@ -99,12 +99,5 @@ class FanoutSink : public EventSink {
  private:
   std::vector<EventSink*> sinks_;
 };
-
-/// Appends a duration in seconds, rounded to the microsecond.
-void append_seconds(std::string& out, double seconds);
-
-/// Appends how a job ended as JSON members (`,"exit":0,"duration_s":...`),
-/// as end records, status files and the journal write them.
-void append_end_fields(std::string& out, const JobResult& result);
 
 }  // namespace sweep

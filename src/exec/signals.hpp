@@ -16,6 +16,8 @@ class SignalGuard {
 
   /// The mask sweep had before blocking: children and ppoll run with it.
   static const sigset_t& original_mask();
+  /// True while a guard exists (the CLI's); a host program may have none.
+  static bool active();
   /// The first interrupting signal received and not yet taken, or 0.
   static int take_interrupt();
   /// True once per SIGCHLD burst: some child may be waiting to be reaped.

@@ -7,15 +7,11 @@
 #include <utility>
 #include <vector>
 
-#include "sweep/job.hpp"
-#include "sweep/output_stream.hpp"
+#include "core/job.hpp"
+#include "output/output_stream.hpp"
 #include "sweep/value.hpp"
 
 namespace sweep {
-
-/// The key of a job with these parameters (in any order) and repeat.
-JobKey job_key(std::vector<std::pair<std::string_view, const Value*>> params,
-               std::uint64_t rep);
 
 /// Appends one JSON object per finished job to a file, and makes it durable
 /// (fdatasync) before sweep waits again: a crash or kill -9 loses at most
@@ -69,8 +65,5 @@ class JournalIndex {
   KeySet ok_, failed_;
   std::uint64_t records_ = 0;
 };
-
-/// The current time as ISO 8601 UTC with milliseconds.
-std::string utc_timestamp();
 
 }  // namespace sweep

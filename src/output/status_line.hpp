@@ -3,8 +3,9 @@
 #include <cstdint>
 #include <string>
 
-#include "sweep/job.hpp"
-#include "sweep/subprocess.hpp"
+#include "core/clock.hpp"
+#include "core/job.hpp"
+#include "sweep/stats.hpp"
 
 namespace sweep {
 
@@ -34,12 +35,6 @@ class StatusLine {
   bool enabled_;
   bool shown_ = false;
   std::string text_;
-};
-
-/// What the progress line shows.
-struct ProgressCounts {
-  std::uint64_t done = 0, total = 0, running = 0, failed = 0;
-  double elapsed_s = 0;
 };
 
 /// `[done/total] running N, failed F, 1m02s elapsed, ETA 3m10s, 12.3 jobs/s`.

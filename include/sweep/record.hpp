@@ -1,0 +1,121 @@
+#pragma once
+
+// The records sweep writes: one line of a job's output, how a job ended, a
+// journal entry, a grid listing. Each has one writer (inside sweep) and one
+// reader (RecordReader, here); the formats are documented in README.md.
+
+#include <compare>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace sweep {
+
+/// Identity of a job across runs: a 128-bit hash of its parameters as
+/// canonical JSON (names sorted) and its repeat. Matching by parameters, not
+/// by index, keeps resume right when the grid changes.
+struct JobKey {
+  std::uint64_t hi = 0, lo = 0;
+  auto operator<=>(const JobKey&) const = default;
+  /// 32 lowercase hex digits.
+  std::string hex() const;
+  /// Parses 32 lowercase hex digits; false if malformed.
+  static bool from_hex(std::string_view text, JobKey& out);
+};
+
+/// Which output stream of a job a line came from.
+enum class Stream { kStdout = 0, kStderr = 1 };
+
+/// How a job (one attempt of it) ended.
+struct JobResult {
+  int exit_code = 0;      ///< Meaningful when signal == 0.
+  int signal = 0;         ///< The signal that ended the job, or 0.
+  double duration_s = 0;  ///< From spawn to exit.
+  std::string error;      ///< Set when the job could not be started.
+  bool timeout = false;   ///< Killed for running past --timeout.
+  bool stopped = false;   ///< Killed by sweep (interrupt or halt), not failed.
+  bool will_retry = false;  ///< A failed attempt that will be run again.
+  double cpu_user_s = 0;    ///< User CPU time of the job and its children.
+  double cpu_sys_s = 0;     ///< System CPU time, likewise.
+  long max_rss_kb = 0;      ///< Peak resident set size, in KiB.
+  /// True if the job exited with status 0 in time.
+  bool ok() const {
+    return signal == 0 && exit_code == 0 && error.empty() && !timeout;
+  }
+  /// True if this result decides the job's outcome (no retry follows).
+  bool final() const { return !will_retry; }
+  /// True if a stop signal from outside (SIGTERM, SIGINT, SIGHUP: a
+  /// cancelled cluster task, a user's kill) ended it: no verdict on the job.
+  bool killed_from_outside() const;
+};
+
+/// The kinds of record, told apart by their fields.
+enum class RecordKind {
+  kLine,     ///< A line of output: `{"job":..,"params":..,"line":..}`.
+  kEnd,      ///< A job's end in a result stream: `{"job":..,"exit":..}`.
+  kJournal,  ///< A journal entry: `{"key":..,"ok":..,"job":..,...}`.
+  kGrid,     ///< A grid listing line: `{"job":..,"params":..}`.
+};
+
+/// One record as read. String views point into the reader's buffer and the
+/// line given to parse(): valid until the next parse().
+struct Record {
+  RecordKind kind = RecordKind::kGrid;
+  std::uint64_t job = 0;
+  std::uint64_t rep = 0;
+  unsigned attempt = 1;          ///< `attempt` (streams) or `attempts`.
+  std::string_view params_json;  ///< The params object as written.
+  // Line records.
+  Stream stream = Stream::kStdout;
+  std::string_view line;       ///< Unescaped text of the line.
+  std::string_view data_json;  ///< The line as a JSON object, if it was one.
+  // End and journal records.
+  JobResult result;
+  // Journal records.
+  bool has_key = false;
+  JobKey key;
+  bool ok = false;
+  std::string_view time;
+};
+
+/// Which fields a reader fills in; the others are skipped unread, so a reader
+/// that needs little pays little.
+enum RecordField : unsigned {
+  kFieldParams = 1u << 0,   ///< params_json
+  kFieldLine = 1u << 1,     ///< line, data_json, stream
+  kFieldResult = 1u << 2,   ///< result (exit, signal, durations, ...)
+  kFieldJournal = 1u << 3,  ///< key, ok, time
+  kFieldAll = 0xffu,
+};
+
+/// Reads sweep's records, one line at a time. Throws nothing: a line that is
+/// not a record gives false and a reason.
+class RecordReader {
+ public:
+  /// Reads only the fields in `fields` (a mask of RecordField).
+  explicit RecordReader(unsigned fields = kFieldAll);
+  ~RecordReader();
+  RecordReader(RecordReader&&) noexcept;
+  RecordReader& operator=(RecordReader&&) noexcept;
+  /// Parses one line (without its newline) into out; false, with why() set,
+  /// if it is not one of sweep's records.
+  bool parse(std::string_view line, Record& out);
+  /// Why the last parse() failed.
+  const std::string& why() const { return why_; }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  unsigned fields_;
+  std::string why_;
+};
+
+/// The number of a signal from its name ("SIGTERM" -> 15), or 0.
+int signal_number(std::string_view name);
+
+/// The conventional name of a signal ("SIGKILL"), or "SIG<n>".
+std::string signal_name(int sig);
+
+}  // namespace sweep

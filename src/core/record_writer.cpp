@@ -1,0 +1,129 @@
+#include "core/record_writer.hpp"
+
+#include <charconv>
+#include <cmath>
+
+#include "core/json_text.hpp"
+
+namespace sweep {
+namespace {
+
+void append_uint(std::string& b, std::uint64_t n) {
+  char num[24];
+  auto r = std::to_chars(num, num + sizeof num, n);
+  b.append(num, r.ptr - num);
+}
+
+void append_int(std::string& b, long n) {
+  char num[24];
+  auto r = std::to_chars(num, num + sizeof num, n);
+  b.append(num, r.ptr - num);
+}
+
+}  // namespace
+
+void append_seconds(std::string& out, double seconds) {
+  char buf[64];
+  double rounded = std::round(seconds * 1e6) / 1e6;
+  auto r = std::to_chars(buf, buf + sizeof buf, rounded);
+  out.append(buf, r.ptr - buf);
+}
+
+void append_record_head(std::string& b, const RecordHead& head) {
+  b += "{\"job\":";
+  append_uint(b, head.job);
+  b += ",\"params\":";
+  b += head.params_json;
+  if (head.rep) {
+    b += ",\"rep\":";
+    append_uint(b, *head.rep);
+  }
+  if (head.attempt) {
+    b += ",\"attempt\":";
+    append_uint(b, *head.attempt);
+  }
+}
+
+void append_line_prefix(std::string& b, Stream stream) {
+  if (stream == Stream::kStderr) b += ",\"stream\":\"stderr\"";
+  b += ",\"line\":";
+}
+
+void append_line_body(std::string& b, std::string_view line) {
+  if (is_plain_json_text(line)) {
+    // The hot path: the text needs no escaping and, not starting with '{',
+    // is no JSON object.
+    b += '"';
+    b.append(line);
+    b.append("\"}\n", 3);
+    if (line.empty() || line[0] != '{') return;
+    b.resize(b.size() - 2);
+  } else {
+    append_json_string(b, line);
+  }
+  if (is_json_object(line)) {
+    b += ",\"data\":";
+    b += line;
+  }
+  b += "}\n";
+}
+
+void append_end_fields(std::string& b, const JobResult& result) {
+  if (result.signal) {
+    b += ",\"signal\":";
+    append_json_string(b, signal_name(result.signal));
+  } else {
+    b += ",\"exit\":";
+    append_int(b, result.exit_code);
+  }
+  if (result.timeout) b += ",\"timeout\":true";
+  if (result.stopped) b += ",\"stopped\":true";
+  if (result.will_retry) b += ",\"retrying\":true";
+  b += ",\"duration_s\":";
+  append_seconds(b, result.duration_s);
+  b += ",\"cpu_user_s\":";
+  append_seconds(b, result.cpu_user_s);
+  b += ",\"cpu_sys_s\":";
+  append_seconds(b, result.cpu_sys_s);
+  b += ",\"max_rss_kb\":";
+  append_int(b, result.max_rss_kb);
+  if (!result.error.empty()) {
+    b += ",\"error\":";
+    append_json_string(b, result.error);
+  }
+}
+
+void append_end_record(std::string& b, const RecordHead& head,
+                       const JobResult& result) {
+  append_record_head(b, head);
+  append_end_fields(b, result);
+  b += "}\n";
+}
+
+void append_journal_record(std::string& b, const JobKey& key,
+                           const RecordHead& head, const JobResult& result,
+                           std::string_view time) {
+  b += "{\"key\":\"";
+  b += key.hex();
+  b += "\",\"ok\":";
+  b += result.ok() ? "true" : "false";
+  b += ",\"job\":";
+  append_uint(b, head.job);
+  b += ",\"params\":";
+  b += head.params_json;
+  b += ",\"rep\":";
+  append_uint(b, head.rep.value_or(0));
+  b += ",\"attempts\":";
+  append_uint(b, head.attempt.value_or(1));
+  append_end_fields(b, result);
+  b += ",\"time\":";
+  append_json_string(b, time);
+  b += "}\n";
+}
+
+void append_grid_record(std::string& b, const RecordHead& head) {
+  append_record_head(b, head);
+  b += "}\n";
+}
+
+}  // namespace sweep
