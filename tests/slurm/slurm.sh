@@ -3,6 +3,7 @@
 # it runs on (a developer's box or a real cluster node):
 #
 #   slurm.sh start LINK   start munged, slurmctld and slurmd of our own
+#   slurm.sh check LINK   prove that the running cluster is private (a test)
 #   slurm.sh stop LINK    stop them, by the PIDs recorded, and remove it all
 #
 # Everything lives in one fresh directory from mktemp (configuration, munge
@@ -30,9 +31,16 @@ readonly CLUSTER=sweepprivate
 # Written in the private directory at creation: stop removes a directory only
 # if this file is in it, so a wrong LINK can never make it `rm -rf` elsewhere.
 readonly MARKER=.sweep-private-slurm
+# What the old version of this script and a packaged Slurm or munge use. The
+# check test compares them before and after start: none may change.
+readonly SYSTEM_PATHS="/etc/slurm /etc/slurm/slurm.conf /etc/slurm-llnl
+  /etc/munge /etc/munge/munge.key /run/munge /run/munge/munged.pid
+  /run/munge/munge.socket.2 /run/slurmctld.pid /run/slurmd.pid /run/slurm
+  /var/spool/slurmctld /var/spool/slurmd /var/spool/slurm /var/log/slurm
+  /var/lib/munge /var/log/munge"
 
 usage() {
-  echo "usage: slurm.sh start|stop LINK" >&2
+  echo "usage: slurm.sh start|check|stop LINK" >&2
   exit 2
 }
 
@@ -94,6 +102,24 @@ slurm_daemons() {
     case "$(running_comm "${p#/proc/}")" in
       slurmctld | slurmd) echo "${p#/proc/} $(tr '\0' ' ' < "$p/cmdline" 2>/dev/null)" ;;
     esac
+  done
+}
+
+# PIDs of the processes named munged (none of them ours when called).
+munged_pids() {
+  local p
+  for p in /proc/[0-9]*; do
+    [ "$(running_comm "${p#/proc/}")" = munged ] && echo "${p#/proc/}"
+  done
+  return 0
+}
+
+# One line per system path: its type, inode, size, mtime, mode and owner, or
+# "absent". Any write to or replacement of one of them changes its line.
+fingerprint() {
+  local path
+  for path in $SYSTEM_PATHS; do
+    stat -c '%n %F %i %s %Y %a %U:%G' -- "$path" 2>/dev/null || echo "$path absent"
   done
 }
 
@@ -204,6 +230,8 @@ MaxArraySize=1001
 ${node} NodeAddr=127.0.0.1 State=UNKNOWN
 PartitionName=test Nodes=${host} Default=YES MaxTime=INFINITE State=UP
 CONF
+  printf '%s\n' "ClusterName=$CLUSTER" "SlurmctldPort=$ctld_port" "SlurmdPort=$slurmd_port" \
+    > "$dir/expected"
 }
 
 # A start that fails leaves nothing running: the logs, then stop.
@@ -238,6 +266,10 @@ start() {
   dir=$(mktemp -d /tmp/sweep-slurm.XXXXXX)
   touch "$dir/$MARKER"
   ln -sfn "$dir" "$LINK"
+  # The machine as we found it, for the check test: the system paths, and
+  # every munged running (none is ours yet, and none may stop because of us).
+  fingerprint > "$dir/system-before"
+  munged_pids > "$dir/foreign-munged"
   mkdir -p "$dir/munge" "$dir/run" "$dir/state" "$dir/spool" "$dir/log"
   # munged wants every user able to reach its socket: search, not read, for
   # all on the directories above it.
@@ -264,6 +296,62 @@ start() {
   done
   echo "slurm.sh: the node did not become idle (state: ${state:-none})" >&2
   return 1
+}
+
+# Fails with a message naming what is not private.
+fail() {
+  echo "slurm.sh check: $*" >&2
+  exit 1
+}
+
+check() {
+  local dir
+  dir=$(private_dir)
+  if [ -z "$dir" ]; then
+    if [ -f "$LINK.skipped" ]; then
+      echo "slurm.sh: skipped: $(cat "$LINK.skipped")"
+      exit "$SKIP"
+    fi
+    fail "no private cluster at $LINK, and slurm_start did not skip"
+  fi
+  # The tests' environment sends every Slurm command to it.
+  [ "${SLURM_CONF:-}" = "$LINK/slurm.conf" ] ||
+    fail "SLURM_CONF is '${SLURM_CONF:-}', not $LINK/slurm.conf"
+
+  # Nothing of the system's changed since start began.
+  local now
+  now=$(fingerprint)
+  if [ "$now" != "$(cat "$dir/system-before")" ]; then
+    diff <(cat "$dir/system-before") <(echo "$now") >&2 || true
+    fail "system paths changed while the private cluster started"
+  fi
+  # Every munged that ran before start still runs.
+  local pid
+  while read -r pid; do
+    [ "$(running_comm "$pid")" = munged ] || fail "munged $pid, not ours, no longer runs"
+  done < "$dir/foreign-munged"
+  # The recorded PIDs are our daemons, running with our files.
+  local name pidfile
+  for name in munged slurmctld slurmd; do
+    case "$name" in
+      munged) pidfile=$dir/munge/munged.pid ;;
+      *) pidfile=$dir/run/$name.pid ;;
+    esac
+    pid=$(recorded_pid "$pidfile")
+    [ -n "$pid" ] || fail "no PID recorded in $pidfile"
+    is_ours "$pid" "$name" "$dir" ||
+      fail "PID $pid of $pidfile is not $name with $dir: $(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null)"
+    echo "ok: $name, PID $pid: $(tr '\0' ' ' < "/proc/$pid/cmdline")"
+  done
+  # The controller the Slurm commands reach is ours: its name and port.
+  local config key
+  config=$(scontrol show config) || fail "scontrol show config failed"
+  while read -r key; do
+    grep -Eq "^${key%%=*} += ${key#*=}\$" <<< "$config" ||
+      fail "the controller does not report $key: $(grep -E "^${key%%=*} " <<< "$config")"
+    echo "ok: the controller reports $key"
+  done < "$dir/expected"
+  echo "ok: $(wc -l < "$dir/system-before") system paths unchanged"
 }
 
 stop() {
@@ -298,6 +386,7 @@ stop() {
 LINK=$2
 case "$1" in
   start) start ;;
+  check) check ;;
   stop) stop ;;
   *) usage ;;
 esac
