@@ -39,6 +39,7 @@ struct StatsSummary {
 /// What the progress line shows (and evaluate's on_progress receives).
 struct ProgressCounts {
   std::uint64_t done = 0, total = 0, running = 0, failed = 0;
+  std::uint64_t skipped = 0;  ///< Of total, already done before the run.
   double elapsed_s = 0;
 };
 

@@ -9,6 +9,7 @@
 #include "commands.hpp"
 #include "output/output_stream.hpp"
 #include "sweep/error.hpp"
+#include "validators.hpp"
 
 namespace sweep::cli {
 
@@ -22,10 +23,10 @@ CLI::App* setup_batchify(CLI::App& app, BatchifyCommandOptions& o) {
       ->type_name("FILE");
   sub->add_option("-n,--parts", o.parts, "Split into N parts")
       ->type_name("N")
-      ->check(CLI::PositiveNumber);
+      ->check(at_least(1));
   sub->add_option("--size", o.size, "Put K records in each part")
       ->type_name("K")
-      ->check(CLI::PositiveNumber);
+      ->check(at_least(1));
   sub->add_option("--by", o.by,
                   "Balance -n parts by records (default) or bytes")
       ->check(CLI::IsMember({"records", "bytes"}))

@@ -21,8 +21,143 @@
 #include "output/status_line.hpp"
 #include "sweep/error.hpp"
 #include "sweep/stats.hpp"
+#include "validators.hpp"
 
 namespace sweep::cli {
+
+namespace {
+
+void add_failure_options(CLI::App& sub, RunOptions& o) {
+  auto* failures = "Failures";
+  sub.add_option("--timeout", o.timeout,
+                 "Terminate a job running longer than this (90, 30s, 5m, 2h)")
+      ->type_name("DURATION")
+      ->group(failures);
+  sub.add_option("--kill-after", o.kill_after,
+                 "After SIGTERM, SIGKILL a job still running this much later "
+                 "(default 5s)")
+      ->type_name("DURATION")
+      ->group(failures);
+  sub.add_option("--retries", o.retries,
+                 "Run a failed job again up to N more times")
+      ->check(at_least(0))
+      ->type_name("N")
+      ->group(failures);
+  sub.add_flag(
+         "--halt-on-failure", o.halt_on_failure,
+         "Start no new job after the first failure (same as --max-failures 1)")
+      ->group(failures);
+  sub.add_option("--max-failures", o.max_failures,
+                 "Start no new job after N failures")
+      ->type_name("N")
+      ->check(at_least(1))
+      ->group(failures);
+  sub.add_flag("--halt-now", o.halt_now,
+               "When halting, also terminate the running jobs")
+      ->group(failures);
+}
+
+void add_persistence_options(CLI::App& sub, RunOptions& o) {
+  auto* persistence = "Journal and results";
+  sub.add_option("--journal", o.journal,
+                 "Append one JSON record per finished job to FILE (durable)")
+      ->type_name("FILE")
+      ->group(persistence);
+  auto* resume =
+      sub.add_flag("--resume", o.resume,
+                   "With --journal: skip jobs the journal records as finished")
+          ->group(persistence);
+  sub.add_flag(
+         "--resume-failed", o.resume_failed,
+         "With --journal: skip jobs that succeeded, run failed ones again")
+      ->group(persistence)
+      ->excludes(resume);
+  sub.add_option(
+         "--results", o.results,
+         "Write DIR/<job>/{params.json,stdout,stderr,status.json} per job")
+      ->type_name("DIR")
+      ->group(persistence);
+}
+
+void add_output_options(CLI::App& sub, RunOptions& o) {
+  auto* output = "Output";
+  add_choice<OutputFormat>(
+      sub, "--format", o.format,
+      {{"jsonl", OutputFormat::kJsonl}, {"text", OutputFormat::kText}},
+      "jsonl: a JSON record per line and per job end (default); "
+      "text: the jobs' stdout lines as they are, nothing added")
+      ->type_name("FORMAT")
+      ->group(output);
+  sub.add_flag("--keep-order", o.keep_order,
+               "Write records in job order (later jobs' output waits)")
+      ->group(output);
+  add_choice<StderrMode>(
+      sub, "--stderr", o.stderr_mode,
+      {{"pass", StderrMode::kPass}, {"stream", StderrMode::kStream}},
+      "pass: relay job stderr to sweep's stderr, prefixed [job] (default); "
+      "stream: record it in the result stream")
+      ->type_name("MODE")
+      ->group(output);
+  auto* progress =
+      sub.add_flag("--progress", o.progress,
+                   "Show the live progress line even if stderr is not a "
+                   "terminal")
+          ->group(output);
+  sub.add_flag("--no-progress", o.no_progress,
+               "Never show the live progress line")
+      ->group(output)
+      ->excludes(progress);
+}
+
+void add_cluster_options(CLI::App& sub, RunOptions& o) {
+  auto* cluster = "Cluster";
+  add_choice<Backend>(sub, "--backend", o.backend,
+                      {{"local", Backend::kLocal}, {"slurm", Backend::kSlurm}},
+                      "local (default) or slurm: one Slurm job array")
+      ->type_name("NAME")
+      ->group(cluster);
+  sub.add_option(
+         "--run-dir", o.run_dir,
+         "With slurm: the run's directory, on a filesystem every node sees")
+      ->type_name("DIR")
+      ->group(cluster);
+  sub.add_option("--shards", o.shards,
+                 "With slurm: array tasks (default: about 10 jobs each)")
+      ->type_name("N")
+      ->check(at_least(1))
+      ->group(cluster);
+  sub.add_option("--slurm-opt", o.slurm_opts,
+                 "With slurm: an option passed to sbatch, e.g. "
+                 "--slurm-opt=--partition=gpu (repeatable)")
+      ->type_name("OPT")
+      ->allow_extra_args(false)
+      ->group(cluster);
+  sub.add_option("--max-running", o.throttle,
+                 "With slurm: at most M array tasks at once (%M)")
+      ->type_name("M")
+      ->check(at_least(1))
+      ->group(cluster);
+  sub.add_flag("--detach", o.detach,
+               "With slurm: return after submitting; follow with sweep "
+               "status, collect with sweep merge")
+      ->group(cluster);
+}
+
+void add_batch_options(CLI::App& sub, RunOptions& o) {
+  sub.add_option(
+         "--batchify", o.batchify,
+         "Split FILE into N batches first and run one job per batch per point, "
+         "the batch's path in <batch>")
+      ->expected(2)
+      ->type_name("N FILE")
+      ->allow_extra_args(false);
+  sub.add_option("--batch-dir", o.batch_dir,
+                 "Keep --batchify's parts in DIR (default: a temporary "
+                 "directory, removed after)")
+      ->type_name("DIR");
+}
+
+}  // namespace
 
 CLI::App* setup_run(CLI::App& app, RunOptions& o) {
   auto* sub = app.add_subcommand(
@@ -30,7 +165,7 @@ CLI::App* setup_run(CLI::App& app, RunOptions& o) {
   add_grid_options(*sub, o.grid);
   sub->add_option("-j,--threads", o.threads,
                   "Jobs at once (default: the number of online CPUs)")
-      ->check(CLI::PositiveNumber)
+      ->check(at_least(1))
       ->type_name("N");
   sub->add_option("-o,--output", o.output,
                   "Write the result stream to FILE instead of stdout")
@@ -40,117 +175,11 @@ CLI::App* setup_run(CLI::App& app, RunOptions& o) {
       ->type_name("FILE");
   sub->add_flag("--dry-run", o.dry_run,
                 "Print each job's command line (shell-quoted), run nothing");
-  auto* failures = "Failures";
-  sub->add_option("--timeout", o.timeout,
-                  "Terminate a job running longer than this (90, 30s, 5m, 2h)")
-      ->type_name("DURATION")
-      ->group(failures);
-  sub->add_option("--kill-after", o.kill_after,
-                  "After SIGTERM, SIGKILL a job still running this much later "
-                  "(default 5s)")
-      ->type_name("DURATION")
-      ->group(failures);
-  sub->add_option("--retries", o.retries,
-                  "Run a failed job again up to N more times")
-      ->type_name("N")
-      ->group(failures);
-  sub->add_flag(
-         "--halt-on-failure", o.halt_on_failure,
-         "Start no new job after the first failure (same as --max-failures 1)")
-      ->group(failures);
-  sub->add_option("--max-failures", o.max_failures,
-                  "Start no new job after N failures")
-      ->type_name("N")
-      ->check(CLI::PositiveNumber)
-      ->group(failures);
-  sub->add_flag("--halt-now", o.halt_now,
-                "When halting, also terminate the running jobs")
-      ->group(failures);
-  auto* persistence = "Journal and results";
-  sub->add_option("--journal", o.journal,
-                  "Append one JSON record per finished job to FILE (durable)")
-      ->type_name("FILE")
-      ->group(persistence);
-  sub->add_flag("--resume", o.resume,
-                "With --journal: skip jobs the journal records as finished")
-      ->group(persistence);
-  sub->add_flag(
-         "--resume-failed", o.resume_failed,
-         "With --journal: skip jobs that succeeded, run failed ones again")
-      ->group(persistence);
-  sub->add_option(
-         "--results", o.results,
-         "Write DIR/<job>/{params.json,stdout,stderr,status.json} per job")
-      ->type_name("DIR")
-      ->group(persistence);
-  auto* output = "Output";
-  sub->add_option("--format", o.format,
-                  "jsonl: a JSON record per line and per job end (default); "
-                  "text: the jobs' "
-                  "stdout lines as they are, nothing added")
-      ->check(CLI::IsMember({"jsonl", "text"}))
-      ->type_name("FORMAT")
-      ->group(output);
-  sub->add_flag("--keep-order", o.keep_order,
-                "Write records in job order (later jobs' output waits)")
-      ->group(output);
-  sub->add_option(
-         "--stderr", o.stderr_mode,
-         "pass: relay job stderr to sweep's stderr, prefixed [job] (default); "
-         "stream: record it in the result stream")
-      ->check(CLI::IsMember({"pass", "stream"}))
-      ->type_name("MODE")
-      ->group(output);
-  sub->add_flag("--progress", o.progress,
-                "Show the live progress line even if stderr is not a terminal")
-      ->group(output);
-  sub->add_flag("--no-progress", o.no_progress,
-                "Never show the live progress line")
-      ->group(output);
-  sub->add_option(
-         "--batchify", o.batchify,
-         "Split FILE into N batches first and run one job per batch per point, "
-         "the batch's path in <batch>")
-      ->expected(2)
-      ->type_name("N FILE")
-      ->allow_extra_args(false);
-  sub->add_option("--batch-dir", o.batch_dir,
-                  "Keep --batchify's parts in DIR (default: a temporary "
-                  "directory, removed after)")
-      ->type_name("DIR");
-  auto* cluster = "Cluster";
-  sub->add_option("--backend", o.backend,
-                  "local (default) or slurm: one Slurm job array")
-      ->check(CLI::IsMember({"local", "slurm"}))
-      ->type_name("NAME")
-      ->group(cluster);
-  sub->add_option(
-         "--run-dir", o.run_dir,
-         "With slurm: the run's directory, on a filesystem every node sees")
-      ->type_name("DIR")
-      ->group(cluster);
-  sub->add_option("--shards", o.shards,
-                  "With slurm: array tasks (default: about 10 jobs each)")
-      ->type_name("N")
-      ->check(CLI::PositiveNumber)
-      ->group(cluster);
-  sub->add_option("--slurm-opt", o.slurm_opts,
-                  "With slurm: an option passed to sbatch, e.g. "
-                  "--slurm-opt=--partition=gpu "
-                  "(repeatable)")
-      ->type_name("OPT")
-      ->allow_extra_args(false)
-      ->group(cluster);
-  sub->add_option("--max-running", o.throttle,
-                  "With slurm: at most M array tasks at once (%M)")
-      ->type_name("M")
-      ->check(CLI::PositiveNumber)
-      ->group(cluster);
-  sub->add_flag("--detach", o.detach,
-                "With slurm: return after submitting; follow with sweep "
-                "status, collect with "
-                "sweep merge")
-      ->group(cluster);
+  add_failure_options(*sub, o);
+  add_persistence_options(*sub, o);
+  add_output_options(*sub, o);
+  add_batch_options(*sub, o);
+  add_cluster_options(*sub, o);
   add_log_options(*sub, o.log);
   sub->footer(
       "Full form: sweep run [OPTIONS] [GRID] [-p NAME=SPEC]... -- COMMAND "
@@ -239,7 +268,7 @@ SchedulerOptions scheduler_options(const RunOptions& o, size_t threads,
   SchedulerOptions s;
   s.threads = threads;
   s.kill_after = parse_duration(o.kill_after, "--kill-after");
-  if (!o.timeout.empty()) s.timeout = parse_duration(o.timeout, "--timeout");
+  if (o.timeout) s.timeout = parse_duration(*o.timeout, "--timeout");
   s.retries = o.retries;
   s.max_failures = o.halt_on_failure ? 1 : o.max_failures;
   s.halt_now = o.halt_now;
@@ -249,105 +278,92 @@ SchedulerOptions scheduler_options(const RunOptions& o, size_t threads,
 
 }  // namespace
 
-int run_run(const RunOptions& o) {
+namespace {
+
+// Flag combinations CLI11 cannot express (a flag's value, one of several).
+void check_run_options(const RunOptions& o) {
   if (o.command.empty())
     throw Error(
         "missing command: write it after '--', e.g. sweep run -p x=1,2 -- echo "
         "<x>");
   if ((o.resume || o.resume_failed) && o.journal.empty() &&
-      o.backend != "slurm")
+      o.backend != Backend::kSlurm)
     throw Error("--resume needs --journal FILE to know what is done");
   if (o.halt_now && !o.halt_on_failure && o.max_failures == 0)
     throw Error("--halt-now needs --halt-on-failure or --max-failures N");
-  if (o.progress && o.no_progress)
-    throw Error("--progress and --no-progress contradict");
-  Grid grid = build_grid(o.grid);
-  std::optional<TempDirGuard> batch_tmp;
-  if (!o.batchify.empty()) add_batch_axis(grid, o, batch_tmp);
-  CommandTemplate command(o.command, grid);
-  Plan plan = build_plan(grid, o.grid);
-  if (o.dry_run) return dry_run(grid, plan, command);
-  if (o.backend == "slurm") return run_on_slurm(o, grid, plan);
-  if (!o.run_dir.empty() || o.shards || !o.slurm_opts.empty() || o.throttle ||
-      o.detach)
+  if (o.backend != Backend::kSlurm &&
+      (!o.run_dir.empty() || o.shards || !o.slurm_opts.empty() || o.throttle ||
+       o.detach))
     throw Error(
         "--run-dir, --shards, --slurm-opt, --max-running and --detach need "
         "--backend slurm");
-  if (!command.program_has_placeholder()) resolve_executable(o.command[0]);
+}
 
-  size_t threads =
-      o.threads > 0 ? static_cast<size_t>(o.threads) : default_threads();
-  bool progress = !o.no_progress && !o.log.quiet &&
-                  (o.progress || StatusLine::is_smart_terminal(STDERR_FILENO));
-  SchedulerOptions sched = scheduler_options(o, threads, progress);
-
-  // What the journal already holds, before the run appends to it.
-  std::optional<JournalIndex> done;
-  if (o.resume || o.resume_failed) {
-    done = JournalIndex::load(
-        o.journal, [](const std::string& w) { spdlog::warn("{}", w); });
-    spdlog::debug("{}: {} records", o.journal, done->records());
+// Every output of a local run, opened before the first job so that a bad
+// path costs no work.
+struct RunOutputs {
+  explicit RunOutputs(const RunOptions& o)
+      : out(o.output.empty() ? OutputStream(STDOUT_FILENO)
+                             : OutputStream::open_file(o.output)) {
+    if (!o.stats_json.empty())
+      stats_out.emplace(OutputStream::open_file(o.stats_json));
+    if (!o.journal.empty()) journal.emplace(o.journal);
+    if (!o.results.empty()) results.emplace(o.results);
   }
-
-  // Open every output before the first job, so a bad path costs no work.
-  OutputStream out = o.output.empty() ? OutputStream(STDOUT_FILENO)
-                                      : OutputStream::open_file(o.output);
+  OutputStream out;
   std::optional<OutputStream> stats_out;
-  if (!o.stats_json.empty())
-    stats_out.emplace(OutputStream::open_file(o.stats_json));
   std::optional<JournalWriter> journal;
-  if (!o.journal.empty()) journal.emplace(o.journal);
   std::optional<ResultsDirWriter> results;
-  if (!o.results.empty()) results.emplace(o.results);
+};
 
-  std::uint64_t jobs = plan.size();
-  size_t busy_threads = static_cast<size_t>(
-      std::min<std::uint64_t>(threads, std::max<std::uint64_t>(jobs, 1)));
-  spdlog::debug("{} jobs, {} at once", jobs, threads);
-
-  SignalGuard signals;
-  StatusLine status(STDERR_FILENO, progress);
-  set_log_status_line(&status);
-  JsonlWriter jsonl(out, o.stderr_mode == "stream");
-  TextWriter text(out);
-  ResultWriter& writer =
-      o.format == "text" ? static_cast<ResultWriter&>(text) : jsonl;
-  OrderedSink ordered(writer);
-  StderrRelay relay(status);
-  Stats stats(plan.points(), jobs, busy_threads);
-  StatsSink stats_sink(stats);
-  ProgressSink progress_sink(status, jobs);
-  std::vector<EventSink*> sinks;
-  if (journal) sinks.push_back(&*journal);
-  if (results) sinks.push_back(&*results);
-  sinks.push_back(o.keep_order ? static_cast<EventSink*>(&ordered) : &writer);
-  if (o.stderr_mode == "pass") sinks.push_back(&relay);
-  sinks.push_back(&stats_sink);
-  if (progress) sinks.push_back(&progress_sink);
-  FanoutSink sink(sinks);
-
-  GridJobSource source(grid, plan, command);
-  if (done) {
-    bool rerun_failed = o.resume_failed;
-    source.set_skip([&](const JobKey& key) {
-      return done->succeeded(key) || (!rerun_failed && done->failed(key));
-    });
+// The sinks of a local run, in the order events reach them.
+struct RunSinks {
+  RunSinks(const RunOptions& o, RunOutputs& outs, StatusLine& status,
+           Stats& stats, std::uint64_t jobs, bool progress)
+      : jsonl(outs.out, o.stderr_mode == StderrMode::kStream),
+        text(outs.out),
+        writer(o.format == OutputFormat::kText
+                   ? static_cast<ResultWriter&>(text)
+                   : jsonl),
+        ordered(writer),
+        relay(status),
+        stats_sink(stats),
+        progress_sink(status, jobs) {
+    std::vector<EventSink*> sinks;
+    if (outs.journal) sinks.push_back(&*outs.journal);
+    if (outs.results) sinks.push_back(&*outs.results);
+    sinks.push_back(o.keep_order ? static_cast<EventSink*>(&ordered) : &writer);
+    if (o.stderr_mode == StderrMode::kPass) sinks.push_back(&relay);
+    sinks.push_back(&stats_sink);
+    if (progress) sinks.push_back(&progress_sink);
+    fanout.emplace(std::move(sinks));
   }
-  LocalRunner runner;
-  RunOutcome outcome = Scheduler(source, runner, sink, sched).run();
-  progress_sink.finish();
-  set_log_status_line(nullptr);
-  out.flush();
-  stats.add_skipped(source.skipped());
-  if (source.skipped())
-    spdlog::info("skipped {} jobs already done according to {}",
-                 source.skipped(), o.journal);
+  JsonlWriter jsonl;
+  TextWriter text;
+  ResultWriter& writer;
+  OrderedSink ordered;
+  StderrRelay relay;
+  StatsSink stats_sink;
+  ProgressSink progress_sink;
+  std::optional<FanoutSink> fanout;
+};
 
-  StatsSummary summary =
-      stats.summary(outcome.wall_s, outcome.interrupted_by, outcome.halted);
-  if (stats_out) {
-    stats_out->write(stats_json(summary));
-    stats_out->flush();
+// What the journal already holds, before the run appends to it.
+std::optional<JournalIndex> load_done(const RunOptions& o) {
+  if (!o.resume && !o.resume_failed) return std::nullopt;
+  auto done = JournalIndex::load(
+      o.journal, [](const std::string& w) { spdlog::warn("{}", w); });
+  spdlog::debug("{}: {} records", o.journal, done.records());
+  return done;
+}
+
+// Prints the statistics and maps the outcome to the exit status.
+int finish_run(const RunOptions& o, const StatsSummary& summary,
+               const RunOutcome& outcome, RunOutputs& outs,
+               StatusLine& status) {
+  if (outs.stats_out) {
+    outs.stats_out->write(stats_json(summary));
+    outs.stats_out->flush();
   }
   if (!o.log.quiet) status.print_above(format_report(summary));
   if (outcome.interrupted_by) return 128 + outcome.interrupted_by;
@@ -358,6 +374,63 @@ int run_run(const RunOptions& o) {
   }
   if (outcome.halted) spdlog::warn("halted after {} failures", summary.failed);
   return summary.failed > 0 ? kExitJobFailed : kExitOk;
+}
+
+int run_locally(const RunOptions& o, const Grid& grid, const Plan& plan,
+                const CommandTemplate& command) {
+  size_t threads =
+      o.threads > 0 ? static_cast<size_t>(o.threads) : default_threads();
+  bool progress = !o.no_progress && !o.log.quiet &&
+                  (o.progress || StatusLine::is_smart_terminal(STDERR_FILENO));
+  SchedulerOptions sched = scheduler_options(o, threads, progress);
+  std::optional<JournalIndex> done = load_done(o);
+  RunOutputs outs(o);
+  std::uint64_t jobs = plan.size();
+  spdlog::debug("{} jobs, {} at once", jobs, threads);
+
+  SignalGuard signals;
+  StatusLine status(STDERR_FILENO, progress);
+  set_log_status_line(&status);
+  Stats stats(plan.points(), jobs,
+              static_cast<size_t>(std::min<std::uint64_t>(
+                  threads, std::max<std::uint64_t>(jobs, 1))));
+  RunSinks sinks(o, outs, status, stats, jobs, progress);
+  GridJobSource source(grid, plan, command);
+  if (done) {
+    bool rerun_failed = o.resume_failed;
+    source.set_skip([&](const JobKey& key) {
+      return done->succeeded(key) || (!rerun_failed && done->failed(key));
+    });
+    // The progress line counts only the jobs left to run.
+    if (progress) sinks.progress_sink.set_skipped(source.count_skips());
+  }
+  LocalRunner runner;
+  RunOutcome outcome = Scheduler(source, runner, *sinks.fanout, sched).run();
+  sinks.progress_sink.finish();
+  set_log_status_line(nullptr);
+  outs.out.flush();
+  stats.add_skipped(source.skipped());
+  if (source.skipped())
+    spdlog::info("skipped {} jobs already done according to {}",
+                 source.skipped(), o.journal);
+  StatsSummary summary =
+      stats.summary(outcome.wall_s, outcome.interrupted_by, outcome.halted);
+  return finish_run(o, summary, outcome, outs, status);
+}
+
+}  // namespace
+
+int run_run(const RunOptions& o) {
+  check_run_options(o);
+  Grid grid = build_grid(o.grid);
+  std::optional<TempDirGuard> batch_tmp;
+  if (!o.batchify.empty()) add_batch_axis(grid, o, batch_tmp);
+  CommandTemplate command(o.command, grid);
+  Plan plan = build_plan(grid, o.grid);
+  if (o.dry_run) return dry_run(grid, plan, command);
+  if (o.backend == Backend::kSlurm) return run_on_slurm(o, grid, plan);
+  if (!command.program_has_placeholder()) resolve_executable(o.command[0]);
+  return run_locally(o, grid, plan, command);
 }
 
 }  // namespace sweep::cli

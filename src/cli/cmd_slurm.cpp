@@ -5,12 +5,15 @@
 
 #include <cmath>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "backend/backend.hpp"
 #include "commands.hpp"
+#include "core/clock.hpp"
 #include "exec/scheduler.hpp"
 #include "exec/signals.hpp"
 #include "output/journal.hpp"
+#include "output/output_stream.hpp"
 #include "output/status_line.hpp"
 #include "sweep/error.hpp"
 
@@ -40,7 +43,7 @@ std::vector<std::string> task_arguments(const RunOptions& o, const Plan& plan) {
   if (g.sample || g.shuffle)
     a.insert(a.end(), {"--seed", std::to_string(plan.options().seed)});
   if (g.repeat > 1) a.insert(a.end(), {"--repeat", std::to_string(g.repeat)});
-  if (!o.timeout.empty()) a.insert(a.end(), {"--timeout", o.timeout});
+  if (o.timeout) a.insert(a.end(), {"--timeout", *o.timeout});
   a.insert(a.end(), {"--kill-after", o.kill_after});
   if (o.retries) a.insert(a.end(), {"--retries", std::to_string(o.retries)});
   if (o.halt_on_failure) a.push_back("--halt-on-failure");
@@ -48,7 +51,8 @@ std::vector<std::string> task_arguments(const RunOptions& o, const Plan& plan) {
     a.insert(a.end(), {"--max-failures", std::to_string(o.max_failures)});
   if (o.halt_now) a.push_back("--halt-now");
   if (o.keep_order) a.push_back("--keep-order");
-  a.insert(a.end(), {"--stderr", o.stderr_mode});
+  a.insert(a.end(), {"--stderr",
+                     o.stderr_mode == StderrMode::kStream ? "stream" : "pass"});
   return a;
 }
 
@@ -61,18 +65,22 @@ int nap(int ms) {
 
 }  // namespace
 
-int run_on_slurm(const RunOptions& o, const Grid& grid, const Plan& plan) {
+namespace {
+
+void check_slurm_options(const RunOptions& o) {
   if (o.run_dir.empty())
     throw Error("--backend slurm needs --run-dir DIR (on a shared filesystem)");
   if (!o.journal.empty() || !o.results.empty() || !o.batchify.empty() ||
       !o.grid.shard.empty())
     throw Error(
         "--backend slurm keeps its own journals and shards in --run-dir: drop "
-        "--journal, "
-        "--results, --batchify and --shard");
-  if (o.format != "jsonl")
+        "--journal, --results, --batchify and --shard");
+  if (o.format != OutputFormat::kJsonl)
     throw Error("--backend slurm merges JSON Lines: drop --format");
-  std::uint64_t jobs = plan.size();
+}
+
+// --shards, or about ten jobs a task, within the cluster's MaxArraySize.
+std::uint64_t choose_shards(const RunOptions& o, std::uint64_t jobs) {
   if (jobs == 0) throw Error("the grid has no jobs to run");
   std::uint64_t cap = slurm_max_array_size();
   std::uint64_t shards = o.shards;
@@ -83,85 +91,85 @@ int run_on_slurm(const RunOptions& o, const Grid& grid, const Plan& plan) {
     throw Error("--shards " + std::to_string(shards) +
                 " is more than the cluster's MaxArraySize (" +
                 std::to_string(cap) + ")");
+  return shards;
+}
 
+// True if shard s of the run has a job its journal does not record as done.
+bool shard_has_work(const RunOptions& o, const SlurmRun& run, const Grid& grid,
+                    const Plan& shard_plan, std::uint64_t s) {
+  if (shard_plan.size() == 0) return false;
+  if (!o.resume && !o.resume_failed) return true;
+  auto done = JournalIndex::load(
+      run.run_dir + "/shard-" + std::to_string(s) + ".journal",
+      [](const std::string& w) { spdlog::warn("{}", w); });
+  CommandTemplate command(o.command, grid);
+  GridJobSource source(grid, shard_plan, command);
+  bool rerun_failed = o.resume_failed;
+  source.set_skip([&](const JobKey& k) {
+    return done.succeeded(k) || (!rerun_failed && done.failed(k));
+  });
+  return source.next(0).has_value();
+}
+
+SlurmRun plan_slurm_run(const RunOptions& o, const Grid& grid,
+                        const Plan& plan) {
   SlurmRun run;
   run.run_dir = fs::absolute(o.run_dir).string();
   run.cwd = fs::current_path().string();
   run.task_argv = task_arguments(o, plan);
   run.command = o.command;
-  run.shards = shards;
+  run.shards = choose_shards(o, plan.size());
   run.throttle = o.throttle;
   run.sbatch_options = o.slurm_opts;
   run.points = plan.points();
-  run.jobs = jobs;
+  run.jobs = plan.size();
   // Which shards to submit: all, or with --resume those with work left.
-  CommandTemplate command(o.command, grid);
-  for (std::uint64_t s = 0; s < shards; ++s) {
+  for (std::uint64_t s = 0; s < run.shards; ++s) {
     PlanOptions po = plan.options();
     po.shard_index = s;
-    po.shard_count = shards;
+    po.shard_count = run.shards;
     Plan shard_plan(grid, po);
     run.shard_jobs.push_back(shard_plan.size());
-    bool left = shard_plan.size() > 0;
-    if (left && (o.resume || o.resume_failed)) {
-      auto done = JournalIndex::load(
-          run.run_dir + "/shard-" + std::to_string(s) + ".journal",
-          [](const std::string& w) { spdlog::warn("{}", w); });
-      GridJobSource source(grid, shard_plan, command);
-      bool rerun_failed = o.resume_failed;
-      source.set_skip([&](const JobKey& k) {
-        return done.succeeded(k) || (!rerun_failed && done.failed(k));
-      });
-      left = source.next(0).has_value();
-    }
-    if (left) run.tasks.push_back(s);
+    if (shard_has_work(o, run, grid, shard_plan, s)) run.tasks.push_back(s);
   }
-  write_slurm_run_dir(run);
-  auto begin = std::chrono::steady_clock::now();
-  std::string job_id;
-  if (!run.tasks.empty()) {
-    job_id = submit_slurm_array(run);
-    spdlog::info("submitted Slurm job {} ({} of {} shards, array {})", job_id,
-                 run.tasks.size(), shards,
-                 slurm_array_spec(run.tasks, run.throttle));
-    OutputStream log =
-        OutputStream(::open((run.run_dir + "/submissions.jsonl").c_str(),
-                            O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644),
-                     true);
-    log.write("{\"job_id\":\"" + job_id + "\",\"array\":\"" +
-              slurm_array_spec(run.tasks, run.throttle) + "\",\"time\":\"" +
-              utc_timestamp() + "\"}\n");
-    log.flush();
-  } else {
-    spdlog::info("every shard is done according to the journals in {}",
-                 run.run_dir);
-  }
-  if (o.detach) {
-    if (!job_id.empty())
-      std::printf("%s\nfollow: sweep status %s\ncollect: sweep merge %s\n",
-                  job_id.c_str(), run.run_dir.c_str(), run.run_dir.c_str());
-    return kExitOk;
-  }
+  return run;
+}
 
-  // Wait for the array, showing progress from the shards' journals.
+// Appends the submission to DIR/submissions.jsonl (sweep status reads it).
+void record_submission(const SlurmRun& run, const std::string& job_id) {
+  std::string path = run.run_dir + "/submissions.jsonl";
+  int fd =
+      ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) throw SystemError("open " + path, errno);
+  nlohmann::ordered_json j;
+  j["job_id"] = job_id;
+  j["array"] = slurm_array_spec(run.tasks, run.throttle);
+  j["time"] = utc_timestamp();
+  OutputStream log(fd, true);
+  log.write(j.dump() + "\n");
+  log.flush();
+}
+
+// Waits for the array, showing progress from the shards' journals. Returns
+// 128 + the signal if interrupted (the array is then cancelled), else 0.
+int wait_for_array(const RunOptions& o, const SlurmRun& run,
+                   const std::string& job_id, Clock::time_point begin) {
   SignalGuard signals;
   bool progress = !o.no_progress && !o.log.quiet &&
                   (o.progress || StatusLine::is_smart_terminal(STDERR_FILENO));
   StatusLine status(STDERR_FILENO, progress);
   set_log_status_line(&status);
-  int delay = 200;
-  while (!job_id.empty()) {
-    if (slurm_tasks_alive(job_id).empty()) break;
+  int delay = 200, interrupted = 0;
+  while (!slurm_tasks_alive(job_id).empty()) {
     if (progress) {
       ProgressCounts c;
-      c.total = jobs;
-      for (auto [done, failed] : shard_journal_counts(run.run_dir, shards)) {
+      c.total = run.jobs;
+      for (auto [done, failed] :
+           shard_journal_counts(run.run_dir, run.shards)) {
         c.done += done;
         c.failed += failed;
       }
-      c.elapsed_s = std::chrono::duration<double>(
-                        std::chrono::steady_clock::now() - begin)
-                        .count();
+      c.elapsed_s = std::chrono::duration<double>(Clock::now() - begin).count();
       status.set(format_progress(c));
     }
     if (int sig = nap(delay)) {
@@ -171,14 +179,19 @@ int run_on_slurm(const RunOptions& o, const Grid& grid, const Plan& plan) {
           "interrupted: cancelled Slurm job {}; the journals in {} are kept "
           "for --resume",
           job_id, run.run_dir);
-      set_log_status_line(nullptr);
-      return 128 + sig;
+      interrupted = 128 + sig;
+      break;
     }
     delay = std::min(delay * 2, 2000);
   }
   status.clear();
   set_log_status_line(nullptr);
+  return interrupted;
+}
 
+// Merges the shards' streams into one, as a local run would have written it.
+int collect_results(const RunOptions& o, const SlurmRun& run,
+                    const std::string& job_id, Clock::time_point begin) {
   // Shards that ended without their statistics did not finish.
   int missing = 0;
   for (std::uint64_t t : run.tasks)
@@ -193,14 +206,42 @@ int run_on_slurm(const RunOptions& o, const Grid& grid, const Plan& plan) {
                                       : OutputStream::open_file(o.output);
   MergeOptions mo;
   mo.points = run.points;
-  mo.jobs = jobs;
+  mo.jobs = run.jobs;
   mo.threads = run.tasks.empty() ? 1 : run.tasks.size();
-  mo.wall_s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - begin)
-          .count();
+  mo.wall_s = std::chrono::duration<double>(Clock::now() - begin).count();
   MergeResult merged = merge_streams(stream_files(run.run_dir), out, mo);
   int exit_status = report_merge(merged, o.stats_json, o.log.quiet);
   return missing ? kExitJobFailed : exit_status;
+}
+
+}  // namespace
+
+int run_on_slurm(const RunOptions& o, const Grid& grid, const Plan& plan) {
+  check_slurm_options(o);
+  SlurmRun run = plan_slurm_run(o, grid, plan);
+  write_slurm_run_dir(run);
+  auto begin = Clock::now();
+  std::string job_id;
+  if (run.tasks.empty()) {
+    spdlog::info("every shard is done according to the journals in {}",
+                 run.run_dir);
+  } else {
+    job_id = submit_slurm_array(run);
+    spdlog::info("submitted Slurm job {} ({} of {} shards, array {})", job_id,
+                 run.tasks.size(), run.shards,
+                 slurm_array_spec(run.tasks, run.throttle));
+    record_submission(run, job_id);
+  }
+  if (o.detach) {
+    if (!job_id.empty())
+      std::printf("%s\nfollow: sweep status %s\ncollect: sweep merge %s\n",
+                  job_id.c_str(), run.run_dir.c_str(), run.run_dir.c_str());
+    return kExitOk;
+  }
+  if (!job_id.empty())
+    if (int interrupted = wait_for_array(o, run, job_id, begin))
+      return interrupted;
+  return collect_results(o, run, job_id, begin);
 }
 
 }  // namespace sweep::cli

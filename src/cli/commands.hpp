@@ -1,6 +1,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -8,6 +9,13 @@
 #include "common.hpp"
 
 namespace sweep::cli {
+
+/// --format: how the result stream is written.
+enum class OutputFormat { kJsonl, kText };
+/// --stderr: where jobs' stderr lines go.
+enum class StderrMode { kPass, kStream };
+/// --backend: where jobs run.
+enum class Backend { kLocal, kSlurm };
 
 /// Options of `sweep run`.
 struct RunOptions {
@@ -17,30 +25,30 @@ struct RunOptions {
   std::string output;
   std::string stats_json;
   bool dry_run = false;
-  std::string timeout;                  ///< --timeout DURATION
-  std::string kill_after = "5s";        ///< --kill-after DURATION
-  unsigned retries = 0;                 ///< --retries N
-  bool halt_on_failure = false;         ///< --halt-on-failure
-  std::uint64_t max_failures = 0;       ///< --max-failures N
-  bool halt_now = false;                ///< --halt-now
-  std::string journal;                  ///< --journal FILE
-  bool resume = false;                  ///< --resume
-  bool resume_failed = false;           ///< --resume-failed
-  std::string results;                  ///< --results DIR
-  bool keep_order = false;              ///< --keep-order
-  std::string stderr_mode = "pass";     ///< --stderr pass|stream
-  std::string format = "jsonl";         ///< --format jsonl|text
-  bool progress = false;                ///< --progress
-  bool no_progress = false;             ///< --no-progress
-  std::string backend = "local";        ///< --backend local|slurm
-  std::string run_dir;                  ///< --run-dir DIR
-  std::uint64_t shards = 0;             ///< --shards N (0: chosen)
-  std::vector<std::string> slurm_opts;  ///< --slurm-opt OPT
-  std::uint64_t throttle = 0;           ///< --max-running M
-  bool detach = false;                  ///< --detach
-  std::vector<std::string> batchify;    ///< --batchify N FILE
-  std::string batch_dir;                ///< --batch-dir DIR
-  std::vector<std::string> command;     ///< Everything after `--`.
+  std::optional<std::string> timeout;  ///< --timeout DURATION (never "")
+  std::string kill_after = "5s";       ///< --kill-after DURATION
+  unsigned retries = 0;                ///< --retries N
+  bool halt_on_failure = false;        ///< --halt-on-failure
+  std::uint64_t max_failures = 0;      ///< --max-failures N
+  bool halt_now = false;               ///< --halt-now
+  std::string journal;                 ///< --journal FILE
+  bool resume = false;                 ///< --resume
+  bool resume_failed = false;          ///< --resume-failed
+  std::string results;                 ///< --results DIR
+  bool keep_order = false;             ///< --keep-order
+  StderrMode stderr_mode = StderrMode::kPass;  ///< --stderr pass|stream
+  OutputFormat format = OutputFormat::kJsonl;  ///< --format jsonl|text
+  bool progress = false;                       ///< --progress
+  bool no_progress = false;                    ///< --no-progress
+  Backend backend = Backend::kLocal;           ///< --backend local|slurm
+  std::string run_dir;                         ///< --run-dir DIR
+  std::uint64_t shards = 0;                    ///< --shards N (0: chosen)
+  std::vector<std::string> slurm_opts;         ///< --slurm-opt OPT
+  std::uint64_t throttle = 0;                  ///< --max-running M
+  bool detach = false;                         ///< --detach
+  std::vector<std::string> batchify;           ///< --batchify N FILE
+  std::string batch_dir;                       ///< --batch-dir DIR
+  std::vector<std::string> command;            ///< Everything after `--`.
 };
 
 /// Declares `sweep run` on app.

@@ -10,6 +10,7 @@
 
 #include "backend/backend.hpp"
 #include "sweep/grid_parse.hpp"
+#include "validators.hpp"
 
 namespace sweep::cli {
 
@@ -49,7 +50,7 @@ void add_grid_options(CLI::App& app, GridOptions& o) {
   app.add_option("--repeat", o.repeat,
                  "Run every point R times (<@rep> tells them apart)")
       ->type_name("R")
-      ->check(CLI::PositiveNumber);
+      ->check(at_least(1));
 }
 
 Grid build_grid(const GridOptions& o) {

@@ -9,13 +9,85 @@
 #include "commands.hpp"
 #include "exec/subprocess.hpp"
 #include "sweep/error.hpp"
+#include "validators.hpp"
+
+namespace {
+
+using namespace sweep::cli;
+
+// Every subcommand's options, declared on one app.
+struct Cli {
+  CLI::App app{"sweep: run a command over a grid of parameters, in parallel"};
+  RunOptions run;
+  GridCommandOptions grid;
+  BatchifyCommandOptions batchify;
+  MergeCommandOptions merge;
+  StatusCommandOptions status;
+  CLI::App *run_app, *grid_app, *batchify_app, *merge_app, *status_app;
+  Cli() {
+    app.set_version_flag("--version", "sweep " SWEEP_VERSION);
+    app.require_subcommand(1);
+    run_app = setup_run(app, run);
+    grid_app = setup_grid(app, grid);
+    batchify_app = setup_batchify(app, batchify);
+    merge_app = setup_merge(app, merge);
+    status_app = setup_status(app, status);
+  }
+};
+
+// `sweep bogus`: CLI11 would only say a subcommand is required.
+void check_subcommand(const CLI::App& app, int argc, char** argv) {
+  if (argc < 2 || argv[1][0] == '-') return;
+  std::vector<std::string> names;
+  for (const CLI::App* sub : app.get_subcommands({})) {
+    names.push_back(sub->get_name());
+    if (names.back() == argv[1]) return;
+  }
+  std::string hint = closest_match(argv[1], names);
+  throw sweep::Error("unknown subcommand '" + std::string(argv[1]) + "'" +
+                     (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
+                     "; see sweep --help");
+}
+
+// Runs the parsed subcommand; `command` is what followed `--`, if anything.
+int dispatch(Cli& c, std::vector<std::string> command, bool has_command) {
+  auto no_command = [&](const char* name) {
+    if (has_command)
+      throw sweep::Error(std::string(name) + " takes no command (found '--')");
+  };
+  if (c.run_app->parsed()) {
+    init_logging(c.run.log);
+    c.run.command = std::move(command);
+    return run_run(c.run);
+  }
+  if (c.merge_app->parsed()) {
+    init_logging(c.merge.log);
+    no_command("this subcommand");
+    return run_merge(c.merge);
+  }
+  if (c.status_app->parsed()) {
+    init_logging(c.status.log);
+    no_command("this subcommand");
+    return run_status(c.status);
+  }
+  if (c.batchify_app->parsed()) {
+    init_logging(c.batchify.log);
+    no_command("sweep batchify");
+    return run_batchify(c.batchify);
+  }
+  init_logging(c.grid.log);
+  no_command("sweep grid");
+  return run_grid(c.grid);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   // A closed stdout is seen as EPIPE by the writers, never as a signal.
   signal(SIGPIPE, SIG_IGN);
   // Process-wide, so the CLI's choice, never the library's.
   sweep::raise_fd_limit();
-  sweep::cli::init_logging({});
+  init_logging({});
 
   // Everything after the first `--` is the command, untouched by CLI11.
   int split = argc;
@@ -25,56 +97,26 @@ int main(int argc, char** argv) {
       break;
     }
 
-  CLI::App app{"sweep: run a command over a grid of parameters, in parallel"};
-  app.set_version_flag("--version", "sweep " SWEEP_VERSION);
-  app.require_subcommand(1);
-  sweep::cli::RunOptions run;
-  sweep::cli::GridCommandOptions grid;
-  sweep::cli::BatchifyCommandOptions batchify;
-  CLI::App* run_app = sweep::cli::setup_run(app, run);
-  CLI::App* grid_app = sweep::cli::setup_grid(app, grid);
-  CLI::App* batchify_app = sweep::cli::setup_batchify(app, batchify);
-  sweep::cli::MergeCommandOptions merge;
-  sweep::cli::StatusCommandOptions status;
-  CLI::App* merge_app = sweep::cli::setup_merge(app, merge);
-  CLI::App* status_app = sweep::cli::setup_status(app, status);
+  Cli c;
   try {
-    app.parse(split, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
+    check_subcommand(c.app, split, argv);
+    c.app.parse(split, argv);
+  } catch (const CLI::Success& e) {  // --help, --version
+    return c.app.exit(e);
   } catch (const CLI::ParseError& e) {
-    spdlog::error("{} (see sweep --help)", e.what());
+    std::vector<std::string> args(argv + 1, argv + split);
+    spdlog::error("{} (see sweep --help)", as_typed(e.what(), c.app, args));
     return sweep::kExitUsage;
+  } catch (const sweep::Error& e) {
+    spdlog::error("{}", e.what());
+    return e.exit_status();
   }
 
   try {
-    if (run_app->parsed()) {
-      sweep::cli::init_logging(run.log);
-      run.command.assign(argv + std::min(split + 1, argc), argv + argc);
-      return sweep::cli::run_run(run);
-    }
-    if (merge_app->parsed() || status_app->parsed()) {
-      sweep::cli::init_logging(merge_app->parsed() ? merge.log : status.log);
-      if (split < argc)
-        throw sweep::Error("this subcommand takes no command (found '--')");
-      return merge_app->parsed() ? sweep::cli::run_merge(merge)
-                                 : sweep::cli::run_status(status);
-    }
-    if (batchify_app->parsed()) {
-      sweep::cli::init_logging(batchify.log);
-      if (split < argc)
-        throw sweep::Error("sweep batchify takes no command (found '--')");
-      return sweep::cli::run_batchify(batchify);
-    }
-    sweep::cli::init_logging(grid.log);
-    if (split < argc)
-      throw sweep::Error("sweep grid takes no command (found '--')");
-    (void)grid_app;
-    return sweep::cli::run_grid(grid);
+    return dispatch(
+        c,
+        std::vector<std::string>(argv + std::min(split + 1, argc), argv + argc),
+        split < argc);
   } catch (const sweep::Error& e) {
     spdlog::error("{}", e.what());
     return e.exit_status();

@@ -9,6 +9,10 @@ namespace sweep {
 
 std::chrono::milliseconds parse_duration(const std::string& text,
                                          const std::string& flag) {
+  if (text.empty())
+    throw Error(flag +
+                ": expected a positive duration such as 90, 30s, 500ms, 5m or "
+                "2h, not an empty value");
   double value = 0;
   auto r = std::from_chars(text.data(), text.data() + text.size(), value);
   std::string unit(r.ptr, text.data() + text.size());

@@ -67,6 +67,17 @@ Job GridJobSource::again(const Job& job, std::size_t slot) {
   return j;
 }
 
+std::uint64_t GridJobSource::count_skips() const {
+  if (!skip_) return 0;
+  PointCursor cursor(grid_);
+  std::uint64_t n = 0;
+  for (std::uint64_t pos = 0; pos < plan_.size(); ++pos) {
+    PlannedJob planned = plan_.at(pos);
+    n += skip_(key_of(cursor.point(planned.point), planned.rep));
+  }
+  return n;
+}
+
 std::optional<Job> GridJobSource::next(std::size_t slot) {
   while (next_ < plan_.size()) {
     std::uint64_t pos = next_++;

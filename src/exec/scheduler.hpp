@@ -30,6 +30,9 @@ class GridJobSource : public JobSource {
   }
   /// Jobs skipped so far.
   std::uint64_t skipped() const { return skipped_; }
+  /// How many jobs of the whole plan the skip predicate accepts: one pass
+  /// over the plan's keys, rendering nothing.
+  std::uint64_t count_skips() const;
 
  private:
   JobKey key_of(const Point& p, std::uint64_t rep) const;

@@ -3,6 +3,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -72,21 +73,25 @@ void StatusLine::print_above(std::string_view text) {
 
 std::string format_progress(const ProgressCounts& c) {
   char buf[256];
+  // Jobs skipped as already done are neither done by this run nor left: the
+  // count and the ETA are over the jobs this run has to run.
+  std::uint64_t total = c.total - std::min(c.skipped, c.total);
   std::snprintf(buf, sizeof buf,
                 "[%llu/%llu] running %llu, failed %llu, %s elapsed",
                 static_cast<unsigned long long>(c.done),
-                static_cast<unsigned long long>(c.total),
+                static_cast<unsigned long long>(total),
                 static_cast<unsigned long long>(c.running),
                 static_cast<unsigned long long>(c.failed),
                 short_duration(c.elapsed_s).c_str());
   std::string out = buf;
   if (c.done > 0 && c.elapsed_s > 0) {
     double rate = static_cast<double>(c.done) / c.elapsed_s;
-    double eta = static_cast<double>(c.total - c.done) / rate;
+    double eta = static_cast<double>(total - std::min(c.done, total)) / rate;
     std::snprintf(buf, sizeof buf, ", ETA %s, %.1f jobs/s",
                   short_duration(eta).c_str(), rate);
     out += buf;
   }
+  if (c.skipped) out += ", " + std::to_string(c.skipped) + " already done";
   return out;
 }
 

@@ -51,8 +51,8 @@ class ProgressSink : public EventSink {
   void on_lines(const Job&, Stream, std::string_view) override {}
   void on_finish(const Job& job, const JobResult& result) override;
   void on_tick() override;
-  /// Jobs skipped before the run count as done.
-  void add_done(std::uint64_t n) { counts_.done += n; }
+  /// Jobs the run will skip (already done): left out of the count to run.
+  void set_skipped(std::uint64_t n) { counts_.skipped = n; }
   /// Removes the line at the end of the run.
   void finish() { line_.clear(); }
 

@@ -115,7 +115,7 @@ TEST_CASE("batchify errors: one line, exit 2, nothing half-written") {
   std::vector<Case> cases = {
       {{"batchify", "-n", "2", "bad.csv", "-o", "out"},
        "bad.csv:2: unterminated quoted field"},
-      {{"batchify", "-n", "0", "t.txt"}, "--parts"},
+      {{"batchify", "-n", "0", "t.txt"}, "-n: "},
       {{"batchify", "-n", "2", "missing.txt"}, "missing.txt: cannot read"},
       {{"batchify", "-n", "2", "t.txt", "-o", "/proc/x/y"},
        "cannot create output directory"},

@@ -23,6 +23,23 @@ TEST_CASE("the progress line reads like ninja's") {
         "[50/100] running 4, failed 2, 2h01m elapsed, ETA 2h01m, 0.0 jobs/s");
 }
 
+TEST_CASE("on resume, the progress line counts only the jobs left to run") {
+  // 8 jobs, 6 already done by an earlier run, 2 running: [0/2], and the ETA
+  // from this run's rate over this run's jobs (1 done in 10 s, 1 left: 10s).
+  ProgressCounts c;
+  c.total = 8;
+  c.skipped = 6;
+  c.running = 2;
+  CHECK(format_progress(c) ==
+        "[0/2] running 2, failed 0, 0s elapsed, 6 already done");
+  c.done = 1;
+  c.running = 1;
+  c.elapsed_s = 10;
+  CHECK(format_progress(c) ==
+        "[1/2] running 1, failed 0, 10s elapsed, ETA 10s, 0.1 jobs/s, 6 "
+        "already done");
+}
+
 TEST_CASE("a status line rewrites itself in place and prints above itself") {
   int fds[2];
   REQUIRE(pipe(fds) == 0);

@@ -1,0 +1,88 @@
+#include "validators.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+namespace sweep::cli {
+
+CLI::Validator at_least(long long min) {
+  return CLI::Validator(
+      [min](std::string& v) -> std::string {
+        long long n = 0;
+        auto r = std::from_chars(v.data(), v.data() + v.size(), n);
+        if (r.ec == std::errc() && r.ptr == v.data() + v.size() && n >= min)
+          return "";
+        return "must be a whole number >= " + std::to_string(min) + ", not '" +
+               v + "'";
+      },
+      "", "");
+}
+
+namespace {
+
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t up = row[j];
+      row[j] = std::min(
+          {row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+}  // namespace
+
+std::string closest_match(const std::string& word,
+                          const std::vector<std::string>& candidates) {
+  std::string best;
+  size_t best_d = std::max<size_t>(2, word.size() / 3) + 1;
+  for (const auto& c : candidates) {
+    size_t d = edit_distance(word, c);
+    if (d < best_d || (d == best_d && c.rfind(word, 0) == 0)) {
+      best = c;
+      best_d = d;
+    }
+  }
+  return best;
+}
+
+namespace {
+
+// The deepest subcommand that was parsed (where the failing option lives).
+const CLI::App* parsed_leaf(const CLI::App& app) {
+  for (const CLI::App* sub : app.get_subcommands())
+    if (sub->parsed()) return parsed_leaf(*sub);
+  return &app;
+}
+
+}  // namespace
+
+std::string as_typed(const std::string& message, const CLI::App& app,
+                     const std::vector<std::string>& args) {
+  size_t colon = message.find(": ");
+  if (colon == std::string::npos || message[0] != '-') return message;
+  std::string name = message.substr(0, colon);
+  const CLI::Option* opt = nullptr;
+  try {
+    opt = parsed_leaf(app)->get_option(name);
+  } catch (const CLI::OptionNotFound&) {
+    return message;
+  }
+  std::vector<std::string> spellings;
+  for (const auto& s : opt->get_snames()) spellings.push_back("-" + s);
+  for (const auto& l : opt->get_lnames()) spellings.push_back("--" + l);
+  for (const auto& arg : args)
+    for (const auto& s : spellings)
+      if (arg == s || arg.rfind(s + "=", 0) == 0 ||
+          (s.size() == 2 && arg.rfind(s, 0) == 0))
+        return s + message.substr(colon);
+  return message;
+}
+
+}  // namespace sweep::cli

@@ -1,0 +1,52 @@
+#pragma once
+
+// Option checks whose errors read as one short line naming the flag: CLI11's
+// own print the whole double range ("Value 0 not in range 0.000000 to 1797...")
+// or the internals of a transform.
+
+#include <CLI/CLI.hpp>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace sweep::cli {
+
+/// A whole number of at least `min` ("must be a whole number >= 1, not 0").
+CLI::Validator at_least(long long min);
+
+/// One of a fixed set of words, stored as the matching enum value.
+template <class E>
+CLI::Option* add_choice(CLI::App& app, const std::string& name, E& target,
+                        const std::vector<std::pair<std::string, E>>& choices,
+                        const std::string& description) {
+  std::string allowed;
+  for (const auto& [word, value] : choices)
+    allowed += (allowed.empty() ? "" : ", ") + word;
+  auto* opt = app.add_option_function<std::string>(
+      name,
+      [&target, choices](const std::string& v) {
+        for (const auto& [word, value] : choices)
+          if (word == v) target = value;
+      },
+      description);
+  opt->check(CLI::Validator(
+      [choices, allowed](std::string& v) -> std::string {
+        for (const auto& [word, value] : choices)
+          if (word == v) return "";
+        return "'" + v + "' is not one of " + allowed;
+      },
+      "", ""));
+  return opt;
+}
+
+/// The candidate closest to word by edit distance, if it is close enough to
+/// be a likely typo; empty otherwise.
+std::string closest_match(const std::string& word,
+                          const std::vector<std::string>& candidates);
+
+/// A CLI11 error message ("--threads: ...") with the flag named as the user
+/// typed it ("-j: ..."), looking the option up in the parsed subcommand.
+std::string as_typed(const std::string& message, const CLI::App& app,
+                     const std::vector<std::string>& args);
+
+}  // namespace sweep::cli
