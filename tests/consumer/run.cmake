@@ -11,11 +11,19 @@ function(run)
 endfunction()
 
 run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${WORK_DIR}/prefix)
+# Only the public API is installed: these headers and nothing else.
+file(GLOB installed RELATIVE ${WORK_DIR}/prefix/include/sweep ${WORK_DIR}/prefix/include/sweep/*)
+list(SORT installed)
+set(public command_sweep.hpp error.hpp evaluate.hpp grid.hpp grid_parse.hpp
+    record.hpp stats.hpp sweep.hpp value.hpp value_seq.hpp)
+if(NOT installed STREQUAL public)
+  message(FATAL_ERROR "installed headers: ${installed}; expected ${public}")
+endif()
 run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/consumer -B ${WORK_DIR}/build
     -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix -DCMAKE_BUILD_TYPE=Release)
 run(${CMAKE_COMMAND} --build ${WORK_DIR}/build)
 run(${WORK_DIR}/build/consumer)
-if(NOT last_output MATCHES "consumer ok: 12 results, sum 60")
+if(NOT last_output MATCHES "consumer ok: 12 results, sum 60; commands: 12 lines, 12 ends, sum 60, 12 succeeded")
   message(FATAL_ERROR "unexpected output: ${last_output}")
 endif()
 
