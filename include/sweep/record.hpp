@@ -6,6 +6,7 @@
 
 #include <compare>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -111,6 +112,22 @@ class RecordReader {
   unsigned fields_;
   std::string why_;
 };
+
+/// Receives each record of a file with its text (no newline).
+using RecordFn = std::function<void(const Record&, std::string_view text)>;
+
+/// What read_records passed over.
+struct ReadSummary {
+  std::uint64_t blank = 0;  ///< Blank lines.
+  bool torn = false;        ///< A torn last line (a writer killed mid-record).
+};
+
+/// Reads every record of a file of JSON Lines (a result stream, a journal),
+/// in order, decoding only `fields`. Blank lines and a torn last line are
+/// skipped (and counted); any other line that is not a record throws Error
+/// naming the file and line.
+ReadSummary read_records(const std::string& path, unsigned fields,
+                         const RecordFn& fn);
 
 /// The number of a signal from its name ("SIGTERM" -> 15), or 0.
 int signal_number(std::string_view name);

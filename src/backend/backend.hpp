@@ -41,12 +41,15 @@ struct MergeOptions {
 };
 
 /// Which stream holds each job's chosen records, as (file << 2 | rank) + 1:
-/// open addressing on the job index, at most 16 bytes a job.
+/// an array indexed by job while indexes are dense (4 bytes a job), else
+/// open addressing on the job index (at most 16 bytes a job).
 class JobOwners {
  public:
   JobOwners() { reserve(0); }
-  /// Makes room for this many jobs at once.
+  /// Makes room in the table for this many sparse jobs at once.
   void reserve(std::uint64_t jobs);
+  /// Expects jobs 0..jobs-1 (dense), when the plan is known.
+  void expect(std::uint64_t jobs) { dense_.reserve(jobs); }
   /// The value for job, or 0.
   std::uint32_t get(std::uint64_t job) const;
   /// Sets job's value (never 0).
@@ -61,6 +64,8 @@ class JobOwners {
   Slot slot(std::uint64_t job);
   std::vector<std::uint64_t> keys_;
   std::vector<std::uint32_t> vals_;  ///< 0 marks an empty slot.
+  std::vector<std::uint32_t> dense_;  ///< By job index while dense; 0: none.
+  std::uint64_t min_hashed_ = UINT64_MAX;  ///< The lowest job in the table.
   std::uint64_t size_ = 0;
 };
 

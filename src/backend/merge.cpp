@@ -61,68 +61,33 @@ JobOwners::Slot JobOwners::slot(std::uint64_t job) {
 }
 
 std::uint32_t JobOwners::get(std::uint64_t job) const {
+  if (job < dense_.size()) return dense_[job];
   return const_cast<JobOwners*>(this)->slot(job).val;
 }
 
 void JobOwners::set(std::uint64_t job, std::uint32_t val) {
+  // Job indexes are mostly 0..jobs-1 in stream order: a plain array keeps
+  // them in cache order at 4 bytes a job; the table takes sparse ones.
+  // The array never grows over a job already in the table.
+  if (job >= dense_.size() && job < 4 * (size_ + 1024) && job < min_hashed_)
+    dense_.resize(std::min<std::uint64_t>(
+                      min_hashed_,
+                      std::max<std::uint64_t>(job + 1, dense_.size() * 3 / 2)),
+                  0);
+  if (job < dense_.size()) {
+    size_ += dense_[job] == 0;
+    dense_[job] = val;
+    return;
+  }
   if ((size_ + 1) * 4 > keys_.size() * 3) reserve(size_ * 2 + 16);
   Slot s = slot(job);
   if (!s.val) ++size_;
+  min_hashed_ = std::min(min_hashed_, job);
   s.key = job;
   s.val = val;
 }
 
 namespace {
-
-// Calls f(line) for each line of a file, read in large blocks; a last line
-// without its newline is passed with torn = true.
-template <class F>
-void for_each_line(const std::string& file, F&& f) {
-  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw Error(file + ": cannot read: " + std::strerror(errno));
-  std::vector<char> buf(1 << 20);
-  size_t have = 0;
-  std::uint64_t number = 0;
-  while (true) {
-    if (have == buf.size()) buf.resize(buf.size() * 2);  // a very long line
-    ssize_t n = ::read(fd, buf.data() + have, buf.size() - have);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int e = errno;
-      ::close(fd);
-      throw Error(file + ": cannot read: " + std::strerror(e));
-    }
-    if (n == 0) break;
-    size_t end = have + static_cast<size_t>(n), start = 0;
-    for (const char* nl; (nl = static_cast<const char*>(std::memchr(
-                              buf.data() + start, '\n', end - start)));) {
-      size_t len = static_cast<size_t>(nl - (buf.data() + start));
-      f(std::string_view(buf.data() + start, len), ++number, false);
-      start += len + 1;
-    }
-    std::memmove(buf.data(), buf.data() + start, end - start);
-    have = end - start;
-  }
-  ::close(fd);
-  if (have) f(std::string_view(buf.data(), have), ++number, true);
-}
-
-// Each record of a stream with its line; skips blank lines and a torn last
-// line (a shard killed mid-write); throws on any other line.
-template <class F>
-void for_each_record(const std::string& file, RecordReader& reader, F&& f) {
-  Record r;
-  for_each_line(file,
-                [&](std::string_view line, std::uint64_t number, bool torn) {
-                  if (line.empty()) return;
-                  if (!reader.parse(line, r)) {
-                    if (torn) return;
-                    throw Error(file + ":" + std::to_string(number) +
-                                ": not a sweep record (" + reader.why() + ")");
-                  }
-                  f(r, line);
-                });
-}
 
 // How good an outcome is: a success, else a failure, else a death by a stop
 // signal from outside (a cancelled cluster task; a resume reruns those), else
@@ -133,49 +98,128 @@ std::uint32_t rank(const JobResult& r) {
   return r.ok() ? 3 : 2;
 }
 
+// A job's owner as JobOwners keeps it: the stream, whether that stream has
+// the job's end, and the rank of that end.
+struct Owner {
+  std::uint32_t file, has_end, rank;
+  static Owner of(std::uint32_t v) {
+    --v;
+    return {v >> 3, (v >> 2) & 1, v & 3};
+  }
+  std::uint32_t packed() const { return (file << 3 | has_end << 2 | rank) + 1; }
+};
+
+// What the first pass found.
+struct FirstPass {
+  JobOwners owners;
+  std::uint64_t ended = 0;  ///< Jobs with an end record.
+  std::uint64_t duplicates = 0;
+  bool plain =
+      true;  ///< Each job in one stream, with its end; nothing skipped.
+};
+
+// First pass: which stream to take each job from, so a job run twice is
+// written once. The best outcome wins, then the earliest stream. Every end
+// record is counted into `all`, which is the answer when the pass finds
+// each job in one stream only.
+void first_pass(const std::vector<std::string>& files, FirstPass& p,
+                Stats& all) {
+  for (std::uint32_t f = 0; f < files.size(); ++f) {
+    ReadSummary skipped = read_records(
+        files[f], kFieldResult, [&](const Record& r, std::string_view) {
+          bool end = r.kind == RecordKind::kEnd && !r.result.will_retry;
+          if (r.kind == RecordKind::kEnd)
+            all.add_end_record(r.result, r.attempt);
+          Owner now{f, end, end ? rank(r.result) : 0};
+          std::uint32_t old = p.owners.get(r.job);
+          if (!old) {
+            p.ended += end;
+            return p.owners.set(r.job, now.packed());
+          }
+          Owner o = Owner::of(old);
+          if (o.file != f) p.plain = false;
+          if (!end) return;
+          if (o.has_end && o.file != f && now.rank >= 1 && o.rank >= 1)
+            ++p.duplicates;
+          p.ended += !o.has_end;
+          if (!o.has_end || now.rank > o.rank)
+            p.owners.set(r.job, now.packed());
+        });
+    if (skipped.blank || skipped.torn) p.plain = false;
+  }
+  if (p.ended != p.owners.size()) p.plain = false;  // records without an end
+}
+
+// The common case: every stream is kept whole, so the merge is a copy.
+std::uint64_t copy_streams(const std::vector<std::string>& files,
+                           OutputStream& out) {
+  std::uint64_t lines = 0;
+  std::vector<char> buf(1 << 20);
+  for (const auto& file : files) {
+    int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw Error(file + ": cannot read: " + std::strerror(errno));
+    ssize_t n;
+    while ((n = ::read(fd, buf.data(), buf.size())) != 0) {
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        int e = errno;
+        ::close(fd);
+        throw Error(file + ": cannot read: " + std::strerror(e));
+      }
+      lines += static_cast<std::uint64_t>(
+          std::count(buf.data(), buf.data() + n, '\n'));
+      out.write_direct(std::string_view(buf.data(), static_cast<size_t>(n)));
+    }
+    ::close(fd);
+  }
+  return lines;
+}
+
+// Second pass: each job's records from its stream; counts as a run would.
+std::uint64_t filter_streams(const std::vector<std::string>& files,
+                             const JobOwners& owners, OutputStream& out,
+                             Stats& stats) {
+  std::uint64_t records = 0;
+  for (std::uint32_t f = 0; f < files.size(); ++f)
+    read_records(files[f], kFieldResult,
+                 [&](const Record& r, std::string_view line) {
+                   std::uint32_t val = owners.get(r.job);
+                   if (!val) return;
+                   Owner o = Owner::of(val);
+                   if (o.file != f || !o.has_end) return;
+                   out.buffer().append(line).push_back('\n');
+                   out.commit();
+                   ++records;
+                   if (r.kind == RecordKind::kEnd)
+                     stats.add_end_record(r.result, r.attempt);
+                 });
+  return records;
+}
+
 }  // namespace
 
 MergeResult merge_streams(const std::vector<std::string>& files,
                           OutputStream& out, const MergeOptions& options) {
-  if (files.size() >= (1u << 29)) throw Error("too many streams to merge");
-  // First pass: which stream to take each job from, so a job run twice is
-  // written once. The best outcome wins, then the earliest stream.
-  JobOwners owners;
-  owners.reserve(options.jobs);
+  if (files.size() >= (1u << 28)) throw Error("too many streams to merge");
+  FirstPass p;
+  p.owners.expect(options.jobs);
+  Stats all(options.points, options.jobs, options.threads);
+  first_pass(files, p, all);
+  std::uint64_t jobs = options.jobs ? options.jobs : p.ended;
+  Stats stats(options.points, jobs, options.threads);
   MergeResult result;
-  RecordReader ends(kFieldResult);
-  for (std::uint32_t f = 0; f < files.size(); ++f) {
-    for_each_record(files[f], ends, [&](const Record& r, std::string_view) {
-      if (r.kind != RecordKind::kEnd || r.result.will_retry) return;
-      std::uint32_t val = (f << 2 | rank(r.result)) + 1,
-                    old = owners.get(r.job);
-      if (!old) return owners.set(r.job, val);
-      std::uint32_t old_file = (old - 1) >> 2, old_rank = (old - 1) & 3;
-      if (old_file != f && rank(r.result) >= 1 && old_rank >= 1)
-        ++result.duplicates;
-      if (rank(r.result) > old_rank) owners.set(r.job, val);
-    });
-  }
-  // Second pass: write each job's records from its stream; count as a run
-  // would, from the end records.
-  Stats stats(options.points, options.jobs ? options.jobs : owners.size(),
-              options.threads);
-  for (std::uint32_t f = 0; f < files.size(); ++f) {
-    for_each_record(files[f], ends,
-                    [&](const Record& r, std::string_view line) {
-                      std::uint32_t val = owners.get(r.job);
-                      if (!val || (val - 1) >> 2 != f) return;
-                      out.buffer().append(line).push_back('\n');
-                      out.commit();
-                      ++result.records;
-                      if (r.kind == RecordKind::kEnd)
-                        stats.add_end_record(r.result, r.attempt);
-                    });
+  result.duplicates = p.duplicates;
+  if (p.plain) {
+    result.records = copy_streams(files, out);
+    stats = all;
+  } else {
+    result.records = filter_streams(files, p.owners, out, stats);
   }
   out.flush();
   StatsSummary s = stats.summary(options.wall_s.value_or(0));
   s.wall_known = options.wall_s.has_value();
-  if (!options.points) s.points = owners.size();
+  s.jobs = jobs;
+  if (!options.points) s.points = p.ended;
   result.stats = s;
   return result;
 }

@@ -4,12 +4,21 @@
 // ask for is not decoded.
 #include "sweep/record.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <simdjson.h>
 #include <string.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
 #include <cstdio>
+#include <cstring>
+#include <memory>
 #include <vector>
+
+#include "sweep/error.hpp"
 
 namespace sweep {
 
@@ -195,28 +204,23 @@ bool read_field(std::string_view k, dom::element v, unsigned fields,
 
 }  // namespace
 
-bool RecordReader::parse(std::string_view line, Record& out) {
+namespace {
+
+// Fills out from one parsed object whose text is `text` (padded memory that
+// outlives out's views); false with why if it is not a record.
+bool fill(dom::object obj, std::string_view text, unsigned fields, Record& out,
+          std::string& why) {
   out = Record{};
-  auto& buf = impl_->buf;
-  if (buf.size() < line.size() + simdjson::SIMDJSON_PADDING)
-    buf.resize(line.size() + simdjson::SIMDJSON_PADDING);
-  memcpy(buf.data(), line.data(), line.size());
-  dom::object obj;
-  if (impl_->parser.parse(buf.data(), line.size(), false).get(obj)) {
-    why_ = "not a JSON object";
-    return false;
-  }
   Seen seen;
   for (dom::key_value_pair field : obj)
-    if (!read_field(field.key, field.value, fields_, out, seen, why_))
+    if (!read_field(field.key, field.value, fields, out, seen, why))
       return false;
   if (!seen.job) {
-    why_ = "no \"job\" field";
+    why = "no \"job\" field";
     return false;
   }
-  std::string_view text(buf.data(), line.size());
-  if (fields_ & kFieldParams) out.params_json = raw_member(text, "params");
-  if ((fields_ & kFieldLine) && seen.line)
+  if (fields & kFieldParams) out.params_json = raw_member(text, "params");
+  if ((fields & kFieldLine) && seen.line)
     out.data_json = raw_member(text, "data");
   out.has_key = seen.key;
   out.kind = seen.key    ? RecordKind::kJournal
@@ -224,6 +228,194 @@ bool RecordReader::parse(std::string_view line, Record& out) {
              : seen.end  ? RecordKind::kEnd
                          : RecordKind::kGrid;
   return true;
+}
+
+}  // namespace
+
+bool RecordReader::parse(std::string_view line, Record& out) {
+  auto& buf = impl_->buf;
+  if (buf.size() < line.size() + simdjson::SIMDJSON_PADDING)
+    buf.resize(line.size() + simdjson::SIMDJSON_PADDING);
+  memcpy(buf.data(), line.data(), line.size());
+  dom::object obj;
+  if (impl_->parser.parse(buf.data(), line.size(), false).get(obj)) {
+    out = Record{};
+    why_ = "not a JSON object";
+    return false;
+  }
+  return fill(obj, std::string_view(buf.data(), line.size()), fields_, out,
+              why_);
+}
+
+namespace {
+
+bool blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+
+// One document of a parse_many batch stands alone on its line.
+bool alone_on_line(std::string_view block, std::string_view doc) {
+  size_t b = static_cast<size_t>(doc.data() - block.data());
+  size_t e = b + doc.size();
+  while (b > 0 && blank(block[b - 1])) --b;
+  while (e < block.size() && blank(block[e])) ++e;
+  return (b == 0 || block[b - 1] == '\n') &&
+         (e == block.size() || block[e] == '\n');
+}
+
+}  // namespace
+
+// Reads a file in large blocks of whole lines. Each block's lines go through
+// simdjson's parse_many (the structure of many small records at SIMD speed),
+// checked to be one record a line. Anything unusual (a line that is
+// not a record, two documents on one line, a line longer than a batch, a
+// torn last line) sends the rest of the block through the line-by-line
+// reader, which names the line.
+class RecordFileReader {
+ public:
+  RecordFileReader(const std::string& path, unsigned fields, const RecordFn& fn)
+      : path_(path), fields_(fields), fn_(fn), lines_(fields) {}
+
+  ReadSummary run() {
+    int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw Error(path_ + ": cannot read: " + std::strerror(errno));
+    try {
+      read_all(fd);
+    } catch (...) {
+      ::close(fd);
+      throw;
+    }
+    ::close(fd);
+    return summary_;
+  }
+
+ private:
+  static constexpr size_t kBlock = 4 << 20, kBatch = 1 << 20;
+  struct Entry {
+    std::string_view text;
+    std::uint64_t number;  ///< 1-based line number in the file.
+    bool torn;             ///< The file's last line, without its newline.
+  };
+  // A buffer with simdjson's padding, not zeroed.
+  struct Buffer {
+    std::unique_ptr<char[]> data;
+    size_t cap = 0;
+    void grow(size_t n, size_t keep) {
+      if (n <= cap) return;
+      auto bigger = std::make_unique_for_overwrite<char[]>(
+          n + simdjson::SIMDJSON_PADDING);
+      if (keep) std::memcpy(bigger.get(), data.get(), keep);
+      data = std::move(bigger);
+      cap = n;
+    }
+  };
+
+  void read_all(int fd) {
+    Buffer buf;
+    buf.grow(kBlock, 0);
+    size_t have = 0;
+    bool eof = false;
+    while (!eof) {
+      if (have == buf.cap) buf.grow(buf.cap * 2, have);  // a very long line
+      ssize_t n = ::read(fd, buf.data.get() + have, buf.cap - have);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) throw Error(path_ + ": cannot read: " + std::strerror(errno));
+      eof = n == 0;
+      have += static_cast<size_t>(n);
+      const char* nl =
+          static_cast<const char*>(memrchr(buf.data.get(), '\n', have));
+      size_t end = eof  ? have
+                   : nl ? static_cast<size_t>(nl - buf.data.get()) + 1
+                        : 0;
+      if (end == 0 && !eof) continue;
+      block(std::string_view(buf.data.get(), end), eof);
+      std::memmove(buf.data.get(), buf.data.get() + end, have - end);
+      have -= end;
+    }
+  }
+
+  // One block of whole lines (the last may lack its newline if `last`).
+  void block(std::string_view b, bool last) {
+    entries_.clear();
+    full_.clear();
+    for (size_t from = 0; from < b.size();) {
+      size_t nl = b.find('\n', from);
+      bool torn = nl == std::string_view::npos && last;
+      size_t end = nl == std::string_view::npos ? b.size() : nl;
+      std::string_view line = b.substr(from, end - from);
+      ++line_;
+      from = end + 1;
+      size_t k = 0;
+      while (k < line.size() && blank(line[k])) ++k;
+      if (k == line.size()) {
+        ++summary_.blank;
+        continue;
+      }
+      entries_.push_back(Entry{line, line_, torn});
+      full_.append(line).push_back('\n');
+    }
+    deliver();
+  }
+
+  // Hands every entry over in order: peeked ones as they are, the others
+  // from one parse_many over their text, or one by one after any surprise.
+  void deliver() {
+    full_buf_.grow(full_.size(), 0);
+    std::memcpy(full_buf_.data.get(), full_.data(), full_.size());
+    dom::document_stream docs;
+    bool batch =
+        !full_.empty() &&
+        !many_.parse_many(full_buf_.data.get(), full_.size(), kBatch).get(docs);
+    auto it = batch ? docs.begin() : dom::document_stream::iterator();
+    std::string_view all(full_buf_.data.get(), full_.size());
+    for (const Entry& e : entries_) {
+      if (batch && it != docs.end() && next_doc(it, all, e)) {
+        fn_(rec_, e.text);
+        ++it;
+        continue;
+      }
+      batch = false;
+      one(e);
+    }
+  }
+
+  // The next document of the batch as e's record; false if they differ.
+  bool next_doc(dom::document_stream::iterator& it, std::string_view all,
+                const Entry& e) {
+    dom::element el;
+    dom::object obj;
+    if ((*it).get(el) || el.get(obj)) return false;
+    std::string_view text = it.source();
+    return alone_on_line(all, text) && text.size() <= e.text.size() &&
+           fill(obj, text, fields_, rec_, why_);
+  }
+
+  void one(const Entry& e) {
+    if (lines_.parse(e.text, rec_)) {
+      fn_(rec_, e.text);
+    } else if (e.torn) {  // a torn last line: a writer was killed
+      summary_.torn = true;
+    } else {
+      throw Error(path_ + ":" + std::to_string(e.number) +
+                  ": not a sweep record (" + lines_.why() + ")");
+    }
+  }
+
+  const std::string& path_;
+  unsigned fields_;
+  const RecordFn& fn_;
+  RecordReader lines_;
+  dom::parser many_;
+  Record rec_;
+  std::string why_;
+  std::vector<Entry> entries_;
+  std::string full_;        ///< The lines to parse, each with its newline.
+  Buffer full_buf_;         ///< The same, padded for simdjson.
+  std::uint64_t line_ = 0;  ///< Lines read so far.
+  ReadSummary summary_;
+};
+
+ReadSummary read_records(const std::string& path, unsigned fields,
+                         const RecordFn& fn) {
+  return RecordFileReader(path, fields, fn).run();
 }
 
 }  // namespace sweep
