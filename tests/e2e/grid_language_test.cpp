@@ -191,6 +191,20 @@ TEST_CASE("grid language errors: one line, exit 2") {
     e2e::check_usage_error(c.args, c.message, {.cwd = dir.path()});
 }
 
+TEST_CASE(
+    "a range of 2^64 values or beyond int64 is an error, not an empty run") {
+  const std::string all = "x=-9223372036854775808..9223372036854775807";
+  // 2^64 values wrapped to 0 points: `run` ran nothing and exited 0.
+  e2e::check_usage_error({"grid", "--count", "-p", all},
+                         "-p " + all +
+                             ": the range has 2^64 values or more, which does "
+                             "not fit in 64 bits");
+  e2e::check_usage_error({"run", "-p", all, "--", "true"},
+                         "does not fit in 64 bits");
+  e2e::check_usage_error({"grid", "-p", "x=0..1:1e-300"},
+                         "does not fit in 64 bits");
+}
+
 TEST_CASE("run takes the same selection: shards of a run cover the grid once") {
   std::multiset<std::string> seen;
   for (int i = 0; i < 3; ++i) {

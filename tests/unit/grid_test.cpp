@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <cmath>
+
 #include "grid_helpers.hpp"
 #include "sweep/error.hpp"
 #include "sweep/grid_parse.hpp"
@@ -40,6 +42,34 @@ TEST_CASE("float ranges include the end within rounding and round values") {
         std::vector<std::string>{"1", "0.75", "0.5", "0.25", "0"});
   CHECK_THROWS_AS(FloatRange::inclusive(0, 1, 0.0, "t"), GridError);
   CHECK_THROWS_AS(FloatRange::inclusive(1, 0, 0.1, "t"), GridError);
+}
+
+TEST_CASE("a range of 2^64 values or more is an error, not an empty range") {
+  // 2^64 values used to wrap to a size of 0: a grid with no points.
+  CHECK_THROWS_WITH_AS(
+      IntRange(INT64_MIN, INT64_MAX, 1, "-p x"),
+      "-p x: the range has 2^64 values or more, which does not fit in 64 bits",
+      GridError);
+  CHECK_THROWS_AS(IntRange(INT64_MAX, INT64_MIN, -1, "t"), GridError);
+  CHECK(IntRange(INT64_MIN + 1, INT64_MAX, 1, "t").size() == UINT64_MAX);
+  CHECK(IntRange(INT64_MIN, INT64_MAX, 2, "t").size() == 1ULL << 63);
+  CHECK(std::get<std::int64_t>(IntRange(INT64_MAX, INT64_MIN, -3, "t").at(1)) ==
+        INT64_MAX - 3);
+  // Float steps so small that the count overflows, or is infinite.
+  CHECK_THROWS_WITH_AS(FloatRange::inclusive(0, 1, 1e-20, "t"),
+                       doctest::Contains("2^64 values or more"), GridError);
+  CHECK_THROWS_WITH_AS(FloatRange::inclusive(0, 1, 5e-324, "t"),
+                       doctest::Contains("2^64 values or more"), GridError);
+  CHECK_THROWS_WITH_AS(FloatRange::inclusive(0, -1, 5e-324, "t"),
+                       doctest::Contains("range is reversed"), GridError);
+}
+
+TEST_CASE("a long float range ends at its end") {
+  // A tolerance relative to the count once added ten values past 1e10.
+  FloatRange r = FloatRange::inclusive(0, 1e10, 1.0, "t");
+  CHECK(r.size() == 10000000001ULL);
+  CHECK(std::get<double>(r.at(r.size() - 1)) == 1e10);
+  CHECK(FloatRange::inclusive(0, 1e12, 0.5, "t").size() == 2000000000001ULL);
 }
 
 TEST_CASE("points are the cartesian product, last axis fastest") {
