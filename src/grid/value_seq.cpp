@@ -111,6 +111,10 @@ FloatRange FloatRange::inclusive(double from, double to, double step,
   if (step == 0) throw GridError(where + ": range step must not be zero");
   std::string kind =
       "range " + to_text(from) + ".." + to_text(to) + ":" + to_text(step);
+  // Beyond this, from + i * step could overflow on the way to `to`.
+  if (!std::isfinite(to - from))
+    throw GridError(where + ": " + kind +
+                    ": the distance from start to end overflows a double");
   double k = (to - from) / step;  // +-inf for a tiny step
   // Tolerate rounding so that 0..1 by 0.1 has 11 values, not 10, but never
   // more than a sliver of a step: a long range must not run past `to`.
@@ -120,7 +124,9 @@ FloatRange FloatRange::inclusive(double from, double to, double step,
                     " to " + to_text(to) + " with step " + to_text(step) + ")");
   double n = std::floor(std::max(0.0, k) + tolerance) + 1;
   if (!(n < 0x1p64)) throw GridError(where + ": " + kTooManyValues);
-  return FloatRange(from, step, static_cast<std::uint64_t>(n), kind);
+  FloatRange r(from, step, static_cast<std::uint64_t>(n), kind);
+  r.check_finite(where);
+  return r;
 }
 
 FloatRange FloatRange::linspace(double a, double b, std::int64_t n, bool log10,
@@ -131,14 +137,33 @@ FloatRange FloatRange::linspace(double a, double b, std::int64_t n, bool log10,
   if (n < 1)
     throw GridError(where + ": " + name + " needs at least 1 value, not " +
                     std::to_string(n));
+  std::string kind = std::string(name) + "(" + to_text(a) + ", " + to_text(b) +
+                     ", " + std::to_string(n) + ")";
+  // An infinite step would make every value inf or nan.
+  if (!std::isfinite(b - a))
+    throw GridError(where + ": " + kind +
+                    ": the distance from A to B overflows a double");
   double step = n > 1 ? (b - a) / static_cast<double>(n - 1) : 0;
-  FloatRange r(a, step, static_cast<std::uint64_t>(n),
-               std::string(name) + "(" + to_text(a) + ", " + to_text(b) + ", " +
-                   std::to_string(n) + ")");
+  FloatRange r(a, step, static_cast<std::uint64_t>(n), kind);
   r.log10_ = log10;
   r.has_last_ = n > 1;
   r.last_ = b;
+  r.check_finite(where);
   return r;
+}
+
+void FloatRange::check_finite(const std::string& where) const {
+  // Values are monotonic in i, so the ends bound all the others.
+  for (std::uint64_t i : {std::uint64_t{0}, size_ - 1}) {
+    double v = std::get<double>(at(i));
+    std::string text = log10_ ? "10^" + to_text(linear(i)) : to_text(v);
+    if (!std::isfinite(v))
+      throw GridError(where + ": " + kind_ + " gives " + text +
+                      ", beyond the range of a double");
+    if (log10_ && v == 0)
+      throw GridError(where + ": " + kind_ + " gives " + text +
+                      ", too small for a double (it would be 0)");
+  }
 }
 
 double FloatRange::linear(std::uint64_t i) const {

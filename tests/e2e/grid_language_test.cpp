@@ -205,6 +205,16 @@ TEST_CASE(
                          "does not fit in 64 bits");
 }
 
+TEST_CASE("a value beyond a double is an error before anything runs") {
+  // inf reached the jobs, and null their params.
+  e2e::check_usage_error(
+      {"run", "-p", "x=logspace:0,400,3", "--", "echo", "<x>"},
+      "-p x=logspace:0,400,3: logspace(0, 400, 3) gives 10^400, beyond the "
+      "range of a double");
+  e2e::check_usage_error({"grid", "-p", "x=linspace:-1e308,1e308,3"},
+                         "overflows a double");
+}
+
 TEST_CASE("run takes the same selection: shards of a run cover the grid once") {
   std::multiset<std::string> seen;
   for (int i = 0; i < 3; ++i) {

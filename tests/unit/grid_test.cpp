@@ -62,6 +62,10 @@ TEST_CASE("a range of 2^64 values or more is an error, not an empty range") {
                        doctest::Contains("2^64 values or more"), GridError);
   CHECK_THROWS_WITH_AS(FloatRange::inclusive(0, -1, 5e-324, "t"),
                        doctest::Contains("range is reversed"), GridError);
+  CHECK_THROWS_WITH_AS(FloatRange::inclusive(-1e308, 1e308, 1e308, "t"),
+                       "t: range -1e+308..1e+308:1e+308: the distance from "
+                       "start to end overflows a double",
+                       GridError);
 }
 
 TEST_CASE("a long float range ends at its end") {
@@ -70,6 +74,31 @@ TEST_CASE("a long float range ends at its end") {
   CHECK(r.size() == 10000000001ULL);
   CHECK(std::get<double>(r.at(r.size() - 1)) == 1e10);
   CHECK(FloatRange::inclusive(0, 1e12, 0.5, "t").size() == 2000000000001ULL);
+}
+
+TEST_CASE("values beyond a double are errors, not inf in jobs") {
+  CHECK_THROWS_WITH_AS(
+      FloatRange::linspace(0, 400, 3, true, "-p x=logspace:0,400,3"),
+      "-p x=logspace:0,400,3: logspace(0, 400, 3) gives 10^400, beyond the "
+      "range of a double",
+      GridError);
+  CHECK_THROWS_WITH_AS(FloatRange::linspace(400, 0, 3, true, "t"),
+                       doctest::Contains("gives 10^400"), GridError);
+  CHECK_THROWS_WITH_AS(FloatRange::linspace(-400, 0, 2, true, "t"),
+                       doctest::Contains("gives 10^-400, too small"),
+                       GridError);
+  CHECK_THROWS_WITH_AS(FloatRange::linspace(-1e308, 1e308, 3, false, "t"),
+                       doctest::Contains("overflows a double"), GridError);
+  CHECK_THROWS_WITH_AS(FloatRange::linspace(0, INFINITY, 3, false, "t"),
+                       doctest::Contains("bounds must be finite"), GridError);
+  CHECK_THROWS_WITH_AS(FloatRange::inclusive(0, NAN, 1, "t"),
+                       doctest::Contains("bounds must be finite"), GridError);
+  // The largest powers of ten that fit are fine.
+  CHECK(texts(FloatRange::linspace(-300, 308, 2, true, "t")) ==
+        std::vector<std::string>{"1e-300", "1e+308"});
+  FloatRange top = FloatRange::inclusive(1.7e308, 1.79e308, 0.05e308, "t");
+  CHECK(top.size() == 2);
+  CHECK(std::isfinite(std::get<double>(top.at(1))));
 }
 
 TEST_CASE("points are the cartesian product, last axis fastest") {
