@@ -203,6 +203,10 @@ TEST_CASE(
                          "does not fit in 64 bits");
   e2e::check_usage_error({"grid", "-p", "x=0..1:1e-300"},
                          "does not fit in 64 bits");
+  // Read as a float, this was "range is reversed (from 0 to -1)".
+  e2e::check_usage_error({"grid", "-p", "x=0..18446744073709551615"},
+                         "-p x=0..18446744073709551615: 18446744073709551615 "
+                         "is beyond the 64-bit integers");
 }
 
 TEST_CASE("a value beyond a double is an error before anything runs") {

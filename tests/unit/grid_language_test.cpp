@@ -298,3 +298,47 @@ TEST_CASE("describe shows axes, sizes and the total") {
         std::string::npos);
   CHECK(d.find("total: 56 points\n") != std::string::npos);
 }
+
+TEST_CASE("integers beyond 64 bits in a range are errors that name them") {
+  const std::string beyond =
+      " is beyond the 64-bit integers (-9223372036854775808 to "
+      "9223372036854775807)";
+  // Read as a float, 2^64-1 used to make a range "from 0 to -1".
+  CHECK_THROWS_WITH_AS(
+      parse_param_spec("0..18446744073709551615",
+                       "-p x=0..18446744073709551615"),
+      ("-p x=0..18446744073709551615: 18446744073709551615" + beyond).c_str(),
+      GridError);
+  CHECK_THROWS_WITH_AS(parse_param_spec("-9223372036854775809..0", "-p"),
+                       ("-p: -9223372036854775809" + beyond).c_str(),
+                       GridError);
+  CHECK_THROWS_WITH_AS(parse_param_spec("0..10:99999999999999999999", "-p"),
+                       ("-p: 99999999999999999999" + beyond).c_str(),
+                       GridError);
+  CHECK_THROWS_WITH_AS(
+      parse_param_spec("linspace:0,1,99999999999999999999", "-p"),
+      ("-p: 99999999999999999999" + beyond).c_str(), GridError);
+  CHECK_THROWS_WITH_AS(
+      parse_grid_json(R"({"x": {"from": 0, "to": 18446744073709551615}})",
+                      "g.json"),
+      ("g.json: parameter 'x': range 'to': 18446744073709551615" + beyond)
+          .c_str(),
+      GridError);
+  CHECK_THROWS_WITH_AS(
+      parse_grid_json(R"({"x": {"linspace": [0, 1, 9223372036854775808]}})",
+                      "g.json"),
+      ("g.json: parameter 'x': linspace N: 9223372036854775808" + beyond)
+          .c_str(),
+      GridError);
+  // The 64-bit extremes themselves are fine, and so are floats and strings.
+  CHECK(parse_param_spec("-9223372036854775808..9223372036854775807:2", "-p")
+            ->size() == 1ULL << 63);
+  CHECK(parse_param_spec("0..1e19:1e18", "-p")->size() == 11);
+  CHECK(texts(*parse_param_spec("99999999999999999999", "-p")) ==
+        Strings{"1e+20"});
+  CHECK_THROWS_WITH_AS(parse_param_spec("007..9", "-p"),
+                       doctest::Contains("is not a numeric range"), GridError);
+  CHECK_THROWS_WITH_AS(
+      parse_param_spec("-9223372036854775808..9223372036854775807", "-p x"),
+      doctest::Contains("-p x: the range has 2^64 values or more"), GridError);
+}

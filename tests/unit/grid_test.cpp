@@ -55,6 +55,16 @@ TEST_CASE("a range of 2^64 values or more is an error, not an empty range") {
   CHECK(IntRange(INT64_MIN, INT64_MAX, 2, "t").size() == 1ULL << 63);
   CHECK(std::get<std::int64_t>(IntRange(INT64_MAX, INT64_MIN, -3, "t").at(1)) ==
         INT64_MAX - 3);
+  // The builder took unsigned bounds as they wrapped: 0..UINT64_MAX was
+  // "reversed (from 0 to -1)".
+  Grid g;
+  CHECK_THROWS_WITH_AS(g.range<std::uint64_t>("x", 0, UINT64_MAX),
+                       "parameter 'x': 18446744073709551615 is beyond the "
+                       "64-bit integers (-9223372036854775808 to "
+                       "9223372036854775807)",
+                       GridError);
+  CHECK(g.range<std::uint64_t>("x", 0, INT64_MAX, 1ULL << 62).size() == 2);
+  CHECK(g.range<unsigned>("y", 1, 3).size() == 6);
   // Float steps so small that the count overflows, or is infinite.
   CHECK_THROWS_WITH_AS(FloatRange::inclusive(0, 1, 1e-20, "t"),
                        doctest::Contains("2^64 values or more"), GridError);
