@@ -32,9 +32,53 @@ std::string location(std::string_view text, size_t byte,
   return source + ":" + std::to_string(line) + ":" + std::to_string(col);
 }
 
+// A char iterator that records how far nlohmann's parser has read, so an
+// error it reports without a position (a number beyond a double) can still be
+// located.
+class TrackingIterator {
+ public:
+  using iterator_category = std::input_iterator_tag;
+  using value_type = char;
+  using difference_type = std::ptrdiff_t;
+  using pointer = const char*;
+  using reference = const char&;
+
+  TrackingIterator(const char* p, const char** read) : p_(p), read_(read) {}
+  reference operator*() const {
+    if (p_ >= *read_) *read_ = p_ + 1;
+    return *p_;
+  }
+  TrackingIterator& operator++() {
+    ++p_;
+    return *this;
+  }
+  bool operator==(const TrackingIterator& o) const { return p_ == o.p_; }
+
+ private:
+  const char* p_;
+  const char** read_;  ///< One past the furthest byte read.
+};
+
+// The first byte of the number the lexer has just read, given how far it
+// read: at most one character past the number, which is not part of it.
+size_t number_start(std::string_view text, size_t read) {
+  auto in_number = [](char c) {
+    return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' ||
+           c == 'e' || c == 'E';
+  };
+  size_t i = read;
+  while (i > 0 && !in_number(text[i - 1])) --i;
+  while (i > 0 && in_number(text[i - 1])) --i;
+  return i;
+}
+
+// Parses JSON, every error "source:line:col: ...": nlohmann reports a number
+// beyond a double without a position, so that is located here.
 Json parse_json(std::string_view text, const std::string& source) {
+  const char* read = text.data();
   try {
-    return Json::parse(text);
+    return Json::parse(TrackingIterator(text.data(), &read),
+                       TrackingIterator(text.data() + text.size(), &read));
   } catch (const Json::parse_error& e) {
     std::string msg = e.what();
     // Keep nlohmann's description, drop its own position prefix.
@@ -43,6 +87,14 @@ Json parse_json(std::string_view text, const std::string& source) {
         colon == std::string::npos ? msg : msg.substr(colon + 2);
     size_t byte = e.byte > 0 ? e.byte - 1 : 0;
     throw GridError(location(text, byte, source) + ": invalid JSON: " + detail);
+  } catch (const Json::out_of_range&) {
+    // nlohmann's only out_of_range while parsing: a number beyond a double.
+    size_t at = number_start(text, read - text.data());
+    std::string number(text.substr(at, read - text.data() - at));
+    while (!number.empty() && (number.back() < '0' || number.back() > '9'))
+      number.pop_back();
+    throw GridError(location(text, at, source) + ": the number " + number +
+                    " is beyond the range of a double");
   }
 }
 

@@ -342,3 +342,26 @@ TEST_CASE("integers beyond 64 bits in a range are errors that name them") {
       parse_param_spec("-9223372036854775808..9223372036854775807", "-p x"),
       doctest::Contains("-p x: the range has 2^64 values or more"), GridError);
 }
+
+TEST_CASE("a number beyond a double in JSON is an error with its place") {
+  CHECK_THROWS_WITH_AS(parse_grid_json(R"({"x": [1e999]})", "g.json"),
+                       "g.json:1:8: the number 1e999 is beyond the range of "
+                       "a double",
+                       GridError);
+  CHECK_THROWS_WITH_AS(
+      parse_grid_json("{\n  \"x\": {\"from\": 0, \"to\": -2.5E+400}\n}",
+                      "g.json"),
+      "g.json:2:26: the number -2.5E+400 is beyond the range of a double",
+      GridError);
+  CHECK_THROWS_WITH_AS(
+      parse_grid_json(R"({"x": {"logspace": [0, 1e400, 3]}})", "<stdin>"),
+      doctest::Contains("<stdin>:1:24: the number 1e400"), GridError);
+  Grid g = parse_grid_json(R"({"x": [1, 2]})", "g.json");
+  CHECK_THROWS_WITH_AS(
+      apply_exclude_flags(g, {R"({"x":1e999})"}),
+      "--exclude:1:6: the number 1e999 is beyond the range of a double",
+      GridError);
+  CHECK_THROWS_WITH_AS(apply_exclude_flags(g, {"1e999"}),
+                       doctest::Contains("--exclude:1:1: the number 1e999"),
+                       GridError);
+}
