@@ -32,9 +32,9 @@ std::string location(std::string_view text, size_t byte,
   return source + ":" + std::to_string(line) + ":" + std::to_string(col);
 }
 
-// A char iterator that records how far nlohmann's parser has read, so an
-// error it reports without a position (a number beyond a double) can still be
-// located.
+// A char iterator that records how far nlohmann's parser has read, so the
+// errors it reports without a position (a number beyond a double) or does not
+// report at all (a key given twice) can still be located.
 class TrackingIterator {
  public:
   using iterator_category = std::input_iterator_tag;
@@ -59,6 +59,18 @@ class TrackingIterator {
   const char** read_;  ///< One past the furthest byte read.
 };
 
+// The opening quote of the JSON string whose closing quote is at end - 1: the
+// first quote before it not escaped by an odd run of backslashes.
+size_t string_start(std::string_view text, size_t end) {
+  for (size_t i = end - 1; i-- > 0;) {
+    if (text[i] != '"') continue;
+    size_t slashes = 0;
+    while (slashes < i && text[i - 1 - slashes] == '\\') ++slashes;
+    if (slashes % 2 == 0) return i;
+  }
+  return 0;
+}
+
 // The first byte of the number the lexer has just read, given how far it
 // read: at most one character past the number, which is not part of it.
 size_t number_start(std::string_view text, size_t read) {
@@ -72,13 +84,29 @@ size_t number_start(std::string_view text, size_t read) {
   return i;
 }
 
-// Parses JSON, every error "source:line:col: ...": nlohmann reports a number
-// beyond a double without a position, so that is located here.
+// Parses JSON strictly, every error "source:line:col: ...": nlohmann keeps
+// the last of a key given twice, so that is checked here, and reports a
+// number beyond a double without a position, so that is located here.
 Json parse_json(std::string_view text, const std::string& source) {
   const char* read = text.data();
+  std::vector<std::set<std::string>> keys;  // of each object being read
+  auto check_keys = [&](int, Json::parse_event_t event, Json& parsed) {
+    if (event == Json::parse_event_t::object_start) {
+      keys.emplace_back();
+    } else if (event == Json::parse_event_t::object_end) {
+      keys.pop_back();
+    } else if (event == Json::parse_event_t::key &&
+               !keys.back().insert(parsed.get<std::string>()).second) {
+      size_t at = string_start(text, read - text.data());
+      throw GridError(location(text, at, source) + ": key '" +
+                      parsed.get<std::string>() + "' is given twice");
+    }
+    return true;
+  };
   try {
     return Json::parse(TrackingIterator(text.data(), &read),
-                       TrackingIterator(text.data() + text.size(), &read));
+                       TrackingIterator(text.data() + text.size(), &read),
+                       check_keys);
   } catch (const Json::parse_error& e) {
     std::string msg = e.what();
     // Keep nlohmann's description, drop its own position prefix.

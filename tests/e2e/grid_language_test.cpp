@@ -219,6 +219,18 @@ TEST_CASE("a value beyond a double is an error before anything runs") {
                          "overflows a double");
 }
 
+TEST_CASE("a number beyond a double in JSON is a usage error with its place") {
+  // It was an internal error, exit 1, with no place.
+  e2e::TempDir dir;
+  auto huge = dir.write("huge.json", R"({"x": [1, 1e999]})");
+  e2e::check_usage_error({"grid", huge},
+                         huge + ":1:11: the number 1e999 is beyond the range");
+  e2e::check_usage_error({"grid", "-"}, "<stdin>:1:25: the number 1e999",
+                         {.input = R"({"x": {"from": 0, "to": 1e999}})"});
+  e2e::check_usage_error({"grid", "-p", "x=1", "--exclude", R"({"x":1e999})"},
+                         "--exclude:1:6: the number 1e999");
+}
+
 TEST_CASE("run takes the same selection: shards of a run cover the grid once") {
   std::multiset<std::string> seen;
   for (int i = 0; i < 3; ++i) {

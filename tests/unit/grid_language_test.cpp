@@ -365,3 +365,35 @@ TEST_CASE("a number beyond a double in JSON is an error with its place") {
                        doctest::Contains("--exclude:1:1: the number 1e999"),
                        GridError);
 }
+
+TEST_CASE("a key given twice in a JSON object is an error with its place") {
+  auto fails = [](const std::string& json, const std::string& message) {
+    CAPTURE(json);
+    CHECK_THROWS_WITH_AS(parse_grid_json(json, "g.json"), message.c_str(),
+                         GridError);
+  };
+  // nlohmann keeps the last of the two, silently.
+  fails(R"({"x": [1, 2], "x": [3]})", "g.json:1:15: key 'x' is given twice");
+  fails("{\"s\": {\"zip\": {\"a\": [1], \"b\": [2]}},\n \"s\": [3]}",
+        "g.json:2:2: key 's' is given twice");
+  fails(R"({"s": {"zip": {"a": [1], "a": [2]}}})",
+        "g.json:1:26: key 'a' is given twice");
+  fails(R"([{"a": 1}, {"b": 1, "b": 2}])",
+        "g.json:1:21: key 'b' is given twice");
+  fails(R"({"x": {"from": 1, "to": 2, "to": 3}})",
+        "g.json:1:28: key 'to' is given twice");
+  fails(R"({"x": [1], "exclude": [{"x": 1, "x": 2}]})",
+        "g.json:1:33: key 'x' is given twice");
+  // Keys are compared as JSON reads them, escapes and all.
+  fails(R"({"x": 1, "\u0078": 2})", "g.json:1:10: key 'x' is given twice");
+  fails(R"({"a\"\\": 1, "a\"\\": 2})",
+        R"(g.json:1:14: key 'a"\' is given twice)");
+  Grid g = parse_grid_json(R"({"x": [1, 2]})", "g.json");
+  CHECK_THROWS_WITH_AS(apply_exclude_flags(g, {R"({"x": 1, "x": 2})"}),
+                       "--exclude:1:10: key 'x' is given twice", GridError);
+  // The same key in different objects is fine.
+  Grid u = parse_grid_json(
+      R"([{"a": 1, "s": {"zip": {"b": [1], "c": [2]}}}, {"a": 2, "b": 3}])",
+      "g.json");
+  CHECK(u.size() == 2);
+}
