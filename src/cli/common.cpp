@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <cstdlib>
 #include <mutex>
 #include <random>
@@ -12,6 +13,30 @@
 #include "sweep/grid_parse.hpp"
 
 namespace sweep::cli {
+
+namespace {
+
+// CLI11 reads integers with strtoull, which takes -1 as 2^64-1, a number too
+// large as 2^64-1 and 010 as octal 8: accept plain decimal digits only, and
+// hand CLI11 the number without leading zeros.
+CLI::Validator whole_number(std::uint64_t min) {
+  return CLI::Validator(
+      [min](std::string& s) -> std::string {
+        std::uint64_t v = 0;
+        const char* end = s.data() + s.size();
+        auto r = std::from_chars(s.data(), end, v);
+        if (r.ec == std::errc::result_out_of_range)
+          return "must fit in 64 bits, not " + s;
+        if (r.ec != std::errc() || r.ptr != end || v < min)
+          return "must be a whole number ≥ " + std::to_string(min) + ", not " +
+                 s;
+        s = std::to_string(v);
+        return "";
+      },
+      "");
+}
+
+}  // namespace
 
 void add_grid_options(CLI::App& app, GridOptions& o) {
   app.add_option("GRID", o.grid_file,
@@ -36,11 +61,13 @@ void add_grid_options(CLI::App& app, GridOptions& o) {
       ->type_name("JSON")
       ->allow_extra_args(false);
   app.add_option("--sample", o.sample, "Take K distinct points at random")
-      ->type_name("K");
+      ->type_name("K")
+      ->transform(whole_number(1));
   app.add_flag("--shuffle", o.shuffle, "Take the points in random order");
   app.add_option("--seed", o.seed,
                  "Seed for --sample and --shuffle (default: random, printed)")
-      ->type_name("S");
+      ->type_name("S")
+      ->transform(whole_number(0));
   app.add_option(
          "--shard", o.shard,
          "Take only shard I of N (every N-th point from the I-th); auto: from "
@@ -49,7 +76,7 @@ void add_grid_options(CLI::App& app, GridOptions& o) {
   app.add_option("--repeat", o.repeat,
                  "Run every point R times (<@rep> tells them apart)")
       ->type_name("R")
-      ->check(CLI::PositiveNumber);
+      ->transform(whole_number(1));
 }
 
 Grid build_grid(const GridOptions& o) {

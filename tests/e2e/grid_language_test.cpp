@@ -182,7 +182,8 @@ TEST_CASE("grid language errors: one line, exit 2") {
       {{"grid", "-p", "x=1", "--shard", "half"}, "expected I/N"},
       {{"grid", "-p", "x=1", "--exclude", "{\"y\": 1}"},
        "unknown parameter 'y'"},
-      {{"grid", "-p", "x=1", "--sample", "0"}, "--sample must be at least 1"},
+      {{"grid", "-p", "x=1", "--sample", "0"},
+       "--sample: must be a whole number ≥ 1, not 0"},
       {{"grid", "-p", "x=1", "--repeat", "0"}, "--repeat"},
       {{"run", "-p", "x=1", "--", "echo", "<@bogus>"},
        "unknown built-in placeholder"},
@@ -229,6 +230,32 @@ TEST_CASE("a number beyond a double in JSON is a usage error with its place") {
                          {.input = R"({"x": {"from": 0, "to": 1e999}})"});
   e2e::check_usage_error({"grid", "-p", "x=1", "--exclude", R"({"x":1e999})"},
                          "--exclude:1:6: the number 1e999");
+}
+
+TEST_CASE("a key given twice in a grid file or --exclude is an error") {
+  // The last of the two silently won.
+  e2e::TempDir dir;
+  auto twice = dir.write("twice.json", "{\"x\": [1, 2],\n \"x\": [3]}");
+  e2e::check_usage_error({"grid", twice},
+                         twice + ":2:2: key 'x' is given twice");
+  e2e::check_usage_error(
+      {"grid", "-p", "x=1", "--exclude", R"({"x": 1, "x": 2})"},
+      "--exclude:1:10: key 'x' is given twice");
+}
+
+TEST_CASE("--sample, --seed and --repeat take decimal whole numbers") {
+  // CLI11 read -1 and numbers past 64 bits as 2^64-1, and 010 as octal.
+  e2e::check_usage_error({"grid", "-p", "x=1", "--sample", "-1"},
+                         "--sample: must be a whole number ≥ 1, not -1");
+  e2e::check_usage_error({"grid", "-p", "x=1", "--shuffle", "--seed", "-1"},
+                         "--seed: must be a whole number ≥ 0, not -1");
+  e2e::check_usage_error({"grid", "-p", "x=1", "--repeat", "-1"},
+                         "--repeat: must be a whole number ≥ 1, not -1");
+  e2e::check_usage_error(
+      {"grid", "-p", "x=1", "--sample", "99999999999999999999"},
+      "--sample: must fit in 64 bits, not 99999999999999999999");
+  auto r = sweep({"grid", "-p", "x=1", "--repeat", "010"});
+  CHECK(lines(r.out).size() == 10);
 }
 
 TEST_CASE("run takes the same selection: shards of a run cover the grid once") {
