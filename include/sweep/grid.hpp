@@ -109,10 +109,14 @@ class Grid {
 
   /// Builder: a list axis, e.g. axis("impurity", {"gini", "entropy"}).
   Grid& axis(const std::string& name, std::vector<Value> values);
-  /// Builder: an inclusive integer range, e.g. range("depth", 2, 30).
+  /// Builder: an inclusive integer range, e.g. range("depth", 2, 30). Throws
+  /// GridError for a bound beyond the 64-bit signed integers.
   template <std::integral I>
   Grid& range(const std::string& name, I from, I to, I step = 1) {
-    return int_range(name, from, to, step);
+    if constexpr (std::is_unsigned_v<I>)
+      return uint_range(name, from, to, step);
+    else
+      return int_range(name, from, to, step);
   }
   /// Builder: an inclusive float range, e.g. range("lr", 0.1, 0.5, 0.1).
   Grid& range(const std::string& name, double from, double to, double step);
@@ -168,6 +172,8 @@ class Grid {
   friend class PointCursor;
   Grid& int_range(const std::string& name, std::int64_t from, std::int64_t to,
                   std::int64_t step);
+  Grid& uint_range(const std::string& name, std::uint64_t from,
+                   std::uint64_t to, std::uint64_t step);
   const std::vector<ProductIndex>& index() const;
   void changed();
 

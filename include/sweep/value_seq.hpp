@@ -43,7 +43,8 @@ class ValueList : public ValueSeq {
 /// An inclusive integer range from..to by step (step may be negative).
 class IntRange : public ValueSeq {
  public:
-  /// Throws GridError naming `where` for a zero step or a reversed range.
+  /// Throws GridError naming `where` for a zero step, a reversed range or
+  /// 2^64 values (which a grid cannot count).
   IntRange(std::int64_t from, std::int64_t to, std::int64_t step,
            const std::string& where);
   std::uint64_t size() const override { return size_; }
@@ -64,10 +65,13 @@ class FloatRange : public ValueSeq {
  public:
   /// from, from+step, ... up to `to`, included when the last step lands on it
   /// within rounding error. Throws GridError naming `where` for a zero step,
-  /// a reversed range or non-finite bounds.
+  /// a reversed range, non-finite bounds, 2^64 values or more, or a value
+  /// beyond a double.
   static FloatRange inclusive(double from, double to, double step,
                               const std::string& where);
   /// n values from a to b inclusive (n >= 1); as powers of ten if log10.
+  /// Throws GridError naming `where` for non-finite bounds, n < 1, or a
+  /// value beyond a double (10^400) or too small for one (10^-400).
   static FloatRange linspace(double a, double b, std::int64_t n, bool log10,
                              const std::string& where);
   std::uint64_t size() const override { return size_; }
@@ -78,6 +82,7 @@ class FloatRange : public ValueSeq {
  private:
   FloatRange(double from, double step, std::uint64_t size, std::string kind);
   double linear(std::uint64_t i) const;
+  void check_finite(const std::string& where) const;
 
   double from_, step_;
   std::uint64_t size_;

@@ -23,10 +23,10 @@ CLI::App* setup_batchify(CLI::App& app, BatchifyCommandOptions& o) {
       ->type_name("FILE");
   sub->add_option("-n,--parts", o.parts, "Split into N parts")
       ->type_name("N")
-      ->check(at_least(1));
+      ->transform(at_least(1));
   sub->add_option("--size", o.size, "Put K records in each part")
       ->type_name("K")
-      ->check(at_least(1));
+      ->transform(at_least(1));
   sub->add_option("--by", o.by,
                   "Balance -n parts by records (default) or bytes")
       ->check(CLI::IsMember({"records", "bytes"}))

@@ -40,7 +40,7 @@ void add_failure_options(CLI::App& sub, RunOptions& o) {
       ->group(failures);
   sub.add_option("--retries", o.retries,
                  "Run a failed job again up to N more times")
-      ->check(at_least(0))
+      ->transform(at_least(0))
       ->type_name("N")
       ->group(failures);
   sub.add_flag(
@@ -50,7 +50,7 @@ void add_failure_options(CLI::App& sub, RunOptions& o) {
   sub.add_option("--max-failures", o.max_failures,
                  "Start no new job after N failures")
       ->type_name("N")
-      ->check(at_least(1))
+      ->transform(at_least(1))
       ->group(failures);
   sub.add_flag("--halt-now", o.halt_now,
                "When halting, also terminate the running jobs")
@@ -124,7 +124,7 @@ void add_cluster_options(CLI::App& sub, RunOptions& o) {
   sub.add_option("--shards", o.shards,
                  "With slurm: array tasks (default: about 10 jobs each)")
       ->type_name("N")
-      ->check(at_least(1))
+      ->transform(at_least(1))
       ->group(cluster);
   sub.add_option("--slurm-opt", o.slurm_opts,
                  "With slurm: an option passed to sbatch, e.g. "
@@ -135,7 +135,7 @@ void add_cluster_options(CLI::App& sub, RunOptions& o) {
   sub.add_option("--max-running", o.throttle,
                  "With slurm: at most M array tasks at once (%M)")
       ->type_name("M")
-      ->check(at_least(1))
+      ->transform(at_least(1))
       ->group(cluster);
   sub.add_flag("--detach", o.detach,
                "With slurm: return after submitting; follow with sweep "
@@ -165,7 +165,7 @@ CLI::App* setup_run(CLI::App& app, RunOptions& o) {
   add_grid_options(*sub, o.grid);
   sub->add_option("-j,--threads", o.threads,
                   "Jobs at once (default: the number of online CPUs)")
-      ->check(at_least(1))
+      ->transform(at_least(1))
       ->type_name("N");
   sub->add_option("-o,--output", o.output,
                   "Write the result stream to FILE instead of stdout")

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <cstdlib>
 #include <mutex>
 #include <random>
@@ -37,11 +38,13 @@ void add_grid_options(CLI::App& app, GridOptions& o) {
       ->type_name("JSON")
       ->allow_extra_args(false);
   app.add_option("--sample", o.sample, "Take K distinct points at random")
-      ->type_name("K");
+      ->type_name("K")
+      ->transform(at_least(1));
   app.add_flag("--shuffle", o.shuffle, "Take the points in random order");
   app.add_option("--seed", o.seed,
                  "Seed for --sample and --shuffle (default: random, printed)")
-      ->type_name("S");
+      ->type_name("S")
+      ->transform(at_least(0));
   app.add_option(
          "--shard", o.shard,
          "Take only shard I of N (every N-th point from the I-th); auto: from "
@@ -50,7 +53,7 @@ void add_grid_options(CLI::App& app, GridOptions& o) {
   app.add_option("--repeat", o.repeat,
                  "Run every point R times (<@rep> tells them apart)")
       ->type_name("R")
-      ->check(at_least(1));
+      ->transform(at_least(1));
 }
 
 Grid build_grid(const GridOptions& o) {

@@ -5,15 +5,23 @@
 
 namespace sweep::cli {
 
-CLI::Validator at_least(long long min) {
+CLI::Validator at_least(std::uint64_t min) {
+  // CLI11 reads integers with strtoull, which takes -1 as 2^64-1, a number
+  // too large as 2^64-1 and 010 as octal 8: accept plain decimal digits
+  // only, and hand CLI11 the number without leading zeros (so use this with
+  // ->transform, not ->check).
   return CLI::Validator(
-      [min](std::string& v) -> std::string {
-        long long n = 0;
-        auto r = std::from_chars(v.data(), v.data() + v.size(), n);
-        if (r.ec == std::errc() && r.ptr == v.data() + v.size() && n >= min)
-          return "";
-        return "must be a whole number >= " + std::to_string(min) + ", not '" +
-               v + "'";
+      [min](std::string& s) -> std::string {
+        std::uint64_t v = 0;
+        const char* end = s.data() + s.size();
+        auto r = std::from_chars(s.data(), end, v);
+        if (r.ec == std::errc::result_out_of_range)
+          return "must fit in 64 bits, not '" + s + "'";
+        if (r.ec != std::errc() || r.ptr != end || v < min)
+          return "must be a whole number >= " + std::to_string(min) +
+                 ", not '" + s + "'";
+        s = std::to_string(v);
+        return "";
       },
       "", "");
 }

@@ -11,8 +11,9 @@
 
 namespace sweep::cli {
 
-/// A whole number of at least `min` ("must be a whole number >= 1, not 0").
-CLI::Validator at_least(long long min);
+/// A plain decimal whole number of at least `min` that fits in 64 bits
+/// ("must be a whole number >= 1, not '0'"); use with ->transform.
+CLI::Validator at_least(std::uint64_t min);
 
 /// One of a fixed set of words, stored as the matching enum value.
 template <class E>

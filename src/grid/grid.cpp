@@ -95,6 +95,19 @@ Grid& Grid::int_range(const std::string& name, std::int64_t from,
   return *this;
 }
 
+Grid& Grid::uint_range(const std::string& name, std::uint64_t from,
+                       std::uint64_t to, std::uint64_t step) {
+  // Converted as they are, values past INT64_MAX would wrap to negative ones.
+  for (std::uint64_t v : {from, to, step})
+    if (v > static_cast<std::uint64_t>(INT64_MAX))
+      throw GridError("parameter '" + name + "': " + std::to_string(v) +
+                      " is beyond the 64-bit integers (-9223372036854775808 "
+                      "to 9223372036854775807)");
+  return int_range(name, static_cast<std::int64_t>(from),
+                   static_cast<std::int64_t>(to),
+                   static_cast<std::int64_t>(step));
+}
+
 Grid& Grid::range(const std::string& name, double from, double to,
                   double step) {
   set_axis(name, std::make_shared<FloatRange>(FloatRange::inclusive(

@@ -32,9 +32,81 @@ std::string location(std::string_view text, size_t byte,
   return source + ":" + std::to_string(line) + ":" + std::to_string(col);
 }
 
+// A char iterator that records how far nlohmann's parser has read, so the
+// errors it reports without a position (a number beyond a double) or does not
+// report at all (a key given twice) can still be located.
+class TrackingIterator {
+ public:
+  using iterator_category = std::input_iterator_tag;
+  using value_type = char;
+  using difference_type = std::ptrdiff_t;
+  using pointer = const char*;
+  using reference = const char&;
+
+  TrackingIterator(const char* p, const char** read) : p_(p), read_(read) {}
+  reference operator*() const {
+    if (p_ >= *read_) *read_ = p_ + 1;
+    return *p_;
+  }
+  TrackingIterator& operator++() {
+    ++p_;
+    return *this;
+  }
+  bool operator==(const TrackingIterator& o) const { return p_ == o.p_; }
+
+ private:
+  const char* p_;
+  const char** read_;  ///< One past the furthest byte read.
+};
+
+// The opening quote of the JSON string whose closing quote is at end - 1: the
+// first quote before it not escaped by an odd run of backslashes.
+size_t string_start(std::string_view text, size_t end) {
+  for (size_t i = end - 1; i-- > 0;) {
+    if (text[i] != '"') continue;
+    size_t slashes = 0;
+    while (slashes < i && text[i - 1 - slashes] == '\\') ++slashes;
+    if (slashes % 2 == 0) return i;
+  }
+  return 0;
+}
+
+// The first byte of the number the lexer has just read, given how far it
+// read: at most one character past the number, which is not part of it.
+size_t number_start(std::string_view text, size_t read) {
+  auto in_number = [](char c) {
+    return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' ||
+           c == 'e' || c == 'E';
+  };
+  size_t i = read;
+  while (i > 0 && !in_number(text[i - 1])) --i;
+  while (i > 0 && in_number(text[i - 1])) --i;
+  return i;
+}
+
+// Parses JSON strictly, every error "source:line:col: ...": nlohmann keeps
+// the last of a key given twice, so that is checked here, and reports a
+// number beyond a double without a position, so that is located here.
 Json parse_json(std::string_view text, const std::string& source) {
+  const char* read = text.data();
+  std::vector<std::set<std::string>> keys;  // of each object being read
+  auto check_keys = [&](int, Json::parse_event_t event, Json& parsed) {
+    if (event == Json::parse_event_t::object_start) {
+      keys.emplace_back();
+    } else if (event == Json::parse_event_t::object_end) {
+      keys.pop_back();
+    } else if (event == Json::parse_event_t::key &&
+               !keys.back().insert(parsed.get<std::string>()).second) {
+      size_t at = string_start(text, read - text.data());
+      throw GridError(location(text, at, source) + ": key '" +
+                      parsed.get<std::string>() + "' is given twice");
+    }
+    return true;
+  };
   try {
-    return Json::parse(text);
+    return Json::parse(TrackingIterator(text.data(), &read),
+                       TrackingIterator(text.data() + text.size(), &read),
+                       check_keys);
   } catch (const Json::parse_error& e) {
     std::string msg = e.what();
     // Keep nlohmann's description, drop its own position prefix.
@@ -43,10 +115,34 @@ Json parse_json(std::string_view text, const std::string& source) {
         colon == std::string::npos ? msg : msg.substr(colon + 2);
     size_t byte = e.byte > 0 ? e.byte - 1 : 0;
     throw GridError(location(text, byte, source) + ": invalid JSON: " + detail);
+  } catch (const Json::out_of_range&) {
+    // nlohmann's only out_of_range while parsing: a number beyond a double.
+    size_t at = number_start(text, read - text.data());
+    std::string number(text.substr(at, read - text.data() - at));
+    while (!number.empty() && (number.back() < '0' || number.back() > '9'))
+      number.pop_back();
+    throw GridError(location(text, at, source) + ": the number " + number +
+                    " is beyond the range of a double");
   }
 }
 
 std::string type_name(const Json& j) { return j.type_name(); }
+
+// An integer a range or a count cannot take: a Value holds 64-bit signed
+// integers, and reading it as a float would change the range's meaning.
+GridError beyond_int64(const std::string& where, const std::string& number) {
+  return GridError(where + ": " + number +
+                   " is beyond the 64-bit integers (-9223372036854775808 to "
+                   "9223372036854775807)");
+}
+
+// nlohmann reads integers from 2^63 to 2^64-1 as unsigned; the rest of sweep
+// reads int64 and would wrap them to negative numbers.
+void check_int64(const Json& j, const std::string& where) {
+  if (j.is_number_unsigned() &&
+      j.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX))
+    throw beyond_int64(where, j.dump());
+}
 
 std::shared_ptr<const ValueSeq> range_from_json(const Json& obj,
                                                 const std::string& where) {
@@ -62,6 +158,8 @@ std::shared_ptr<const ValueSeq> range_from_json(const Json& obj,
     if (!v.is_number())
       throw GridError(where + ": range '" + key + "' must be a number, not " +
                       type_name(v) + " " + v.dump());
+  for (const auto& [key, v] : obj.items())
+    check_int64(v, where + ": range '" + key + "'");
   const Json& from = obj["from"];
   const Json& to = obj["to"];
   Json step = obj.contains("step") ? obj["step"] : Json(1);
@@ -86,6 +184,7 @@ std::shared_ptr<const ValueSeq> space_from_json(const Json& args, bool log10,
   if (!args[2].is_number_integer())
     throw GridError(where + ": " + name + " N must be an integer, not " +
                     args[2].dump());
+  check_int64(args[2], where + ": " + name + " N");
   return std::make_shared<FloatRange>(
       FloatRange::linspace(args[0].get<double>(), args[1].get<double>(),
                            args[2].get<std::int64_t>(), log10, where));
@@ -317,6 +416,18 @@ std::vector<std::string> split_list(std::string_view spec, bool& escaped) {
   return items;
 }
 
+// A bound, step or count written in a -p SPEC. Digits alone must make a
+// 64-bit integer: parse_scalar reads longer ones as a float, which would turn
+// 0..18446744073709551615 into a float range.
+Value spec_number(std::string_view text, const std::string& flag) {
+  Value v = parse_scalar(text);
+  std::string_view digits = text.substr(!text.empty() && text[0] == '-');
+  if (std::holds_alternative<double>(v) &&
+      digits.find_first_not_of("0123456789") == std::string_view::npos)
+    throw beyond_int64(flag, std::string(text));
+  return v;
+}
+
 std::shared_ptr<const ValueSeq> space_from_spec(std::string_view args,
                                                 bool log10,
                                                 const std::string& flag) {
@@ -327,7 +438,7 @@ std::shared_ptr<const ValueSeq> space_from_spec(std::string_view args,
     throw GridError(flag + ": " + name + " takes A,B,N (e.g. " + name +
                     ":0,1,5)");
   Value a = parse_scalar(items[0]), b = parse_scalar(items[1]),
-        n = parse_scalar(items[2]);
+        n = spec_number(items[2], flag);
   if (!as_number(a) || !as_number(b))
     throw GridError(flag + ": " + name + " bounds must be numbers");
   if (!std::holds_alternative<std::int64_t>(n))
@@ -335,6 +446,34 @@ std::shared_ptr<const ValueSeq> space_from_spec(std::string_view args,
                     items[2] + "'");
   return std::make_shared<FloatRange>(FloatRange::linspace(
       *as_number(a), *as_number(b), std::get<std::int64_t>(n), log10, flag));
+}
+
+// A..B or A..B:S, `dots` the position of "..".
+std::shared_ptr<const ValueSeq> range_from_spec(std::string_view spec,
+                                                size_t dots,
+                                                const std::string& flag) {
+  std::string_view from = spec.substr(0, dots);
+  std::string_view rest = spec.substr(dots + 2);
+  std::string_view to = rest, step = "1";
+  if (size_t colon = rest.find(':'); colon != std::string_view::npos) {
+    to = rest.substr(0, colon);
+    step = rest.substr(colon + 1);
+  }
+  Value a = spec_number(from, flag), b = spec_number(to, flag),
+        s = spec_number(step, flag);
+  if (!as_number(a) || !as_number(b) || !as_number(s))
+    throw GridError(
+        flag + ": '" + std::string(spec) +
+        "' is not a numeric range (A..B or A..B:S with numbers; write \\.\\. "
+        "for literal dots)");
+  if (std::holds_alternative<std::int64_t>(a) &&
+      std::holds_alternative<std::int64_t>(b) &&
+      std::holds_alternative<std::int64_t>(s))
+    return std::make_shared<IntRange>(std::get<std::int64_t>(a),
+                                      std::get<std::int64_t>(b),
+                                      std::get<std::int64_t>(s), flag);
+  return std::make_shared<FloatRange>(
+      FloatRange::inclusive(*as_number(a), *as_number(b), *as_number(s), flag));
 }
 
 }  // namespace
@@ -352,29 +491,8 @@ std::shared_ptr<const ValueSeq> parse_param_spec(std::string_view spec,
   bool escaped = false;
   std::vector<std::string> items = split_list(spec, escaped);
   size_t dots = spec.find("..");
-  if (!escaped && items.size() == 1 && dots != std::string_view::npos) {
-    std::string_view from = spec.substr(0, dots);
-    std::string_view rest = spec.substr(dots + 2);
-    std::string_view to = rest, step = "1";
-    if (size_t colon = rest.find(':'); colon != std::string_view::npos) {
-      to = rest.substr(0, colon);
-      step = rest.substr(colon + 1);
-    }
-    Value a = parse_scalar(from), b = parse_scalar(to), s = parse_scalar(step);
-    if (!as_number(a) || !as_number(b) || !as_number(s))
-      throw GridError(
-          flag + ": '" + std::string(spec) +
-          "' is not a numeric range (A..B or A..B:S with numbers; write \\.\\. "
-          "for literal dots)");
-    if (std::holds_alternative<std::int64_t>(a) &&
-        std::holds_alternative<std::int64_t>(b) &&
-        std::holds_alternative<std::int64_t>(s))
-      return std::make_shared<IntRange>(std::get<std::int64_t>(a),
-                                        std::get<std::int64_t>(b),
-                                        std::get<std::int64_t>(s), flag);
-    return std::make_shared<FloatRange>(FloatRange::inclusive(
-        *as_number(a), *as_number(b), *as_number(s), flag));
-  }
+  if (!escaped && items.size() == 1 && dots != std::string_view::npos)
+    return range_from_spec(spec, dots, flag);
   std::vector<Value> values;
   values.reserve(items.size());
   for (const auto& item : items) {

@@ -1,5 +1,6 @@
 #include "sweep/value_seq.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <optional>
@@ -21,6 +22,11 @@ int decimals_of(double d) {
   return dot == std::string_view::npos ? 0
                                        : static_cast<int>(s.size() - dot - 1);
 }
+
+// The grid counts points in 64 bits (README: a grid whose size does not fit
+// in 64 bits is an error); an axis that alone is too long says so early.
+constexpr const char* kTooManyValues =
+    "the range has 2^64 values or more, which does not fit in 64 bits";
 
 }  // namespace
 
@@ -56,7 +62,11 @@ IntRange::IntRange(std::int64_t from, std::int64_t to, std::int64_t step,
     throw GridError(where + ": range is reversed (from " +
                     std::to_string(from) + " to " + std::to_string(to) +
                     " with step " + std::to_string(step) + ")");
-  size_ = static_cast<std::uint64_t>(span / step) + 1;
+  // Only INT64_MIN..INT64_MAX by 1 (or -1) reaches 2^64, one past a uint64.
+  __int128 count = span / step + 1;
+  if (count > static_cast<__int128>(UINT64_MAX))
+    throw GridError(where + ": " + kTooManyValues);
+  size_ = static_cast<std::uint64_t>(count);
 }
 
 Value IntRange::at(std::uint64_t i) const {
@@ -99,17 +109,24 @@ FloatRange FloatRange::inclusive(double from, double to, double step,
   if (!std::isfinite(from) || !std::isfinite(to) || !std::isfinite(step))
     throw GridError(where + ": range bounds must be finite numbers");
   if (step == 0) throw GridError(where + ": range step must not be zero");
-  double k = (to - from) / step;
-  // Tolerate rounding so that 0..1 by 0.1 has 11 values, not 10.
-  double tolerance = 1e-9 * std::max(1.0, std::fabs(k));
+  std::string kind =
+      "range " + to_text(from) + ".." + to_text(to) + ":" + to_text(step);
+  // Beyond this, from + i * step could overflow on the way to `to`.
+  if (!std::isfinite(to - from))
+    throw GridError(where + ": " + kind +
+                    ": the distance from start to end overflows a double");
+  double k = (to - from) / step;  // +-inf for a tiny step
+  // Tolerate rounding so that 0..1 by 0.1 has 11 values, not 10, but never
+  // more than a sliver of a step: a long range must not run past `to`.
+  double tolerance = std::min(1e-9 * std::max(1.0, std::fabs(k)), 1e-3);
   if (k < -tolerance)
     throw GridError(where + ": range is reversed (from " + to_text(from) +
                     " to " + to_text(to) + " with step " + to_text(step) + ")");
   double n = std::floor(std::max(0.0, k) + tolerance) + 1;
-  if (n > 9e18) throw GridError(where + ": range has too many values");
-  return FloatRange(
-      from, step, static_cast<std::uint64_t>(n),
-      "range " + to_text(from) + ".." + to_text(to) + ":" + to_text(step));
+  if (!(n < 0x1p64)) throw GridError(where + ": " + kTooManyValues);
+  FloatRange r(from, step, static_cast<std::uint64_t>(n), kind);
+  r.check_finite(where);
+  return r;
 }
 
 FloatRange FloatRange::linspace(double a, double b, std::int64_t n, bool log10,
@@ -120,14 +137,33 @@ FloatRange FloatRange::linspace(double a, double b, std::int64_t n, bool log10,
   if (n < 1)
     throw GridError(where + ": " + name + " needs at least 1 value, not " +
                     std::to_string(n));
+  std::string kind = std::string(name) + "(" + to_text(a) + ", " + to_text(b) +
+                     ", " + std::to_string(n) + ")";
+  // An infinite step would make every value inf or nan.
+  if (!std::isfinite(b - a))
+    throw GridError(where + ": " + kind +
+                    ": the distance from A to B overflows a double");
   double step = n > 1 ? (b - a) / static_cast<double>(n - 1) : 0;
-  FloatRange r(a, step, static_cast<std::uint64_t>(n),
-               std::string(name) + "(" + to_text(a) + ", " + to_text(b) + ", " +
-                   std::to_string(n) + ")");
+  FloatRange r(a, step, static_cast<std::uint64_t>(n), kind);
   r.log10_ = log10;
   r.has_last_ = n > 1;
   r.last_ = b;
+  r.check_finite(where);
   return r;
+}
+
+void FloatRange::check_finite(const std::string& where) const {
+  // Values are monotonic in i, so the ends bound all the others.
+  for (std::uint64_t i : {std::uint64_t{0}, size_ - 1}) {
+    double v = std::get<double>(at(i));
+    std::string text = log10_ ? "10^" + to_text(linear(i)) : to_text(v);
+    if (!std::isfinite(v))
+      throw GridError(where + ": " + kind_ + " gives " + text +
+                      ", beyond the range of a double");
+    if (log10_ && v == 0)
+      throw GridError(where + ": " + kind_ + " gives " + text +
+                      ", too small for a double (it would be 0)");
+  }
 }
 
 double FloatRange::linear(std::uint64_t i) const {

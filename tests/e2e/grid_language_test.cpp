@@ -182,13 +182,80 @@ TEST_CASE("grid language errors: one line, exit 2") {
       {{"grid", "-p", "x=1", "--shard", "half"}, "expected I/N"},
       {{"grid", "-p", "x=1", "--exclude", "{\"y\": 1}"},
        "unknown parameter 'y'"},
-      {{"grid", "-p", "x=1", "--sample", "0"}, "--sample must be at least 1"},
+      {{"grid", "-p", "x=1", "--sample", "0"},
+       "--sample: must be a whole number >= 1, not '0'"},
       {{"grid", "-p", "x=1", "--repeat", "0"}, "--repeat"},
       {{"run", "-p", "x=1", "--", "echo", "<@bogus>"},
        "unknown built-in placeholder"},
   };
   for (const auto& c : cases)
     e2e::check_usage_error(c.args, c.message, {.cwd = dir.path()});
+}
+
+TEST_CASE(
+    "a range of 2^64 values or beyond int64 is an error, not an empty run") {
+  const std::string all = "x=-9223372036854775808..9223372036854775807";
+  // 2^64 values wrapped to 0 points: `run` ran nothing and exited 0.
+  e2e::check_usage_error({"grid", "--count", "-p", all},
+                         "-p " + all +
+                             ": the range has 2^64 values or more, which does "
+                             "not fit in 64 bits");
+  e2e::check_usage_error({"run", "-p", all, "--", "true"},
+                         "does not fit in 64 bits");
+  e2e::check_usage_error({"grid", "-p", "x=0..1:1e-300"},
+                         "does not fit in 64 bits");
+  // Read as a float, this was "range is reversed (from 0 to -1)".
+  e2e::check_usage_error({"grid", "-p", "x=0..18446744073709551615"},
+                         "-p x=0..18446744073709551615: 18446744073709551615 "
+                         "is beyond the 64-bit integers");
+}
+
+TEST_CASE("a value beyond a double is an error before anything runs") {
+  // inf reached the jobs, and null their params.
+  e2e::check_usage_error(
+      {"run", "-p", "x=logspace:0,400,3", "--", "echo", "<x>"},
+      "-p x=logspace:0,400,3: logspace(0, 400, 3) gives 10^400, beyond the "
+      "range of a double");
+  e2e::check_usage_error({"grid", "-p", "x=linspace:-1e308,1e308,3"},
+                         "overflows a double");
+}
+
+TEST_CASE("a number beyond a double in JSON is a usage error with its place") {
+  // It was an internal error, exit 1, with no place.
+  e2e::TempDir dir;
+  auto huge = dir.write("huge.json", R"({"x": [1, 1e999]})");
+  e2e::check_usage_error({"grid", huge},
+                         huge + ":1:11: the number 1e999 is beyond the range");
+  e2e::check_usage_error({"grid", "-"}, "<stdin>:1:25: the number 1e999",
+                         {.input = R"({"x": {"from": 0, "to": 1e999}})"});
+  e2e::check_usage_error({"grid", "-p", "x=1", "--exclude", R"({"x":1e999})"},
+                         "--exclude:1:6: the number 1e999");
+}
+
+TEST_CASE("a key given twice in a grid file or --exclude is an error") {
+  // The last of the two silently won.
+  e2e::TempDir dir;
+  auto twice = dir.write("twice.json", "{\"x\": [1, 2],\n \"x\": [3]}");
+  e2e::check_usage_error({"grid", twice},
+                         twice + ":2:2: key 'x' is given twice");
+  e2e::check_usage_error(
+      {"grid", "-p", "x=1", "--exclude", R"({"x": 1, "x": 2})"},
+      "--exclude:1:10: key 'x' is given twice");
+}
+
+TEST_CASE("--sample, --seed and --repeat take decimal whole numbers") {
+  // CLI11 read -1 and numbers past 64 bits as 2^64-1, and 010 as octal.
+  e2e::check_usage_error({"grid", "-p", "x=1", "--sample", "-1"},
+                         "--sample: must be a whole number >= 1, not '-1'");
+  e2e::check_usage_error({"grid", "-p", "x=1", "--shuffle", "--seed", "-1"},
+                         "--seed: must be a whole number >= 0, not '-1'");
+  e2e::check_usage_error({"grid", "-p", "x=1", "--repeat", "-1"},
+                         "--repeat: must be a whole number >= 1, not '-1'");
+  e2e::check_usage_error(
+      {"grid", "-p", "x=1", "--sample", "99999999999999999999"},
+      "--sample: must fit in 64 bits, not '99999999999999999999'");
+  auto r = sweep({"grid", "-p", "x=1", "--repeat", "010"});
+  CHECK(lines(r.out).size() == 10);
 }
 
 TEST_CASE("run takes the same selection: shards of a run cover the grid once") {

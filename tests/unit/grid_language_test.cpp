@@ -298,3 +298,102 @@ TEST_CASE("describe shows axes, sizes and the total") {
         std::string::npos);
   CHECK(d.find("total: 56 points\n") != std::string::npos);
 }
+
+TEST_CASE("integers beyond 64 bits in a range are errors that name them") {
+  const std::string beyond =
+      " is beyond the 64-bit integers (-9223372036854775808 to "
+      "9223372036854775807)";
+  // Read as a float, 2^64-1 used to make a range "from 0 to -1".
+  CHECK_THROWS_WITH_AS(
+      parse_param_spec("0..18446744073709551615",
+                       "-p x=0..18446744073709551615"),
+      ("-p x=0..18446744073709551615: 18446744073709551615" + beyond).c_str(),
+      GridError);
+  CHECK_THROWS_WITH_AS(parse_param_spec("-9223372036854775809..0", "-p"),
+                       ("-p: -9223372036854775809" + beyond).c_str(),
+                       GridError);
+  CHECK_THROWS_WITH_AS(parse_param_spec("0..10:99999999999999999999", "-p"),
+                       ("-p: 99999999999999999999" + beyond).c_str(),
+                       GridError);
+  CHECK_THROWS_WITH_AS(
+      parse_param_spec("linspace:0,1,99999999999999999999", "-p"),
+      ("-p: 99999999999999999999" + beyond).c_str(), GridError);
+  CHECK_THROWS_WITH_AS(
+      parse_grid_json(R"({"x": {"from": 0, "to": 18446744073709551615}})",
+                      "g.json"),
+      ("g.json: parameter 'x': range 'to': 18446744073709551615" + beyond)
+          .c_str(),
+      GridError);
+  CHECK_THROWS_WITH_AS(
+      parse_grid_json(R"({"x": {"linspace": [0, 1, 9223372036854775808]}})",
+                      "g.json"),
+      ("g.json: parameter 'x': linspace N: 9223372036854775808" + beyond)
+          .c_str(),
+      GridError);
+  // The 64-bit extremes themselves are fine, and so are floats and strings.
+  CHECK(parse_param_spec("-9223372036854775808..9223372036854775807:2", "-p")
+            ->size() == 1ULL << 63);
+  CHECK(parse_param_spec("0..1e19:1e18", "-p")->size() == 11);
+  CHECK(texts(*parse_param_spec("99999999999999999999", "-p")) ==
+        Strings{"1e+20"});
+  CHECK_THROWS_WITH_AS(parse_param_spec("007..9", "-p"),
+                       doctest::Contains("is not a numeric range"), GridError);
+  CHECK_THROWS_WITH_AS(
+      parse_param_spec("-9223372036854775808..9223372036854775807", "-p x"),
+      doctest::Contains("-p x: the range has 2^64 values or more"), GridError);
+}
+
+TEST_CASE("a number beyond a double in JSON is an error with its place") {
+  CHECK_THROWS_WITH_AS(parse_grid_json(R"({"x": [1e999]})", "g.json"),
+                       "g.json:1:8: the number 1e999 is beyond the range of "
+                       "a double",
+                       GridError);
+  CHECK_THROWS_WITH_AS(
+      parse_grid_json("{\n  \"x\": {\"from\": 0, \"to\": -2.5E+400}\n}",
+                      "g.json"),
+      "g.json:2:26: the number -2.5E+400 is beyond the range of a double",
+      GridError);
+  CHECK_THROWS_WITH_AS(
+      parse_grid_json(R"({"x": {"logspace": [0, 1e400, 3]}})", "<stdin>"),
+      doctest::Contains("<stdin>:1:24: the number 1e400"), GridError);
+  Grid g = parse_grid_json(R"({"x": [1, 2]})", "g.json");
+  CHECK_THROWS_WITH_AS(
+      apply_exclude_flags(g, {R"({"x":1e999})"}),
+      "--exclude:1:6: the number 1e999 is beyond the range of a double",
+      GridError);
+  CHECK_THROWS_WITH_AS(apply_exclude_flags(g, {"1e999"}),
+                       doctest::Contains("--exclude:1:1: the number 1e999"),
+                       GridError);
+}
+
+TEST_CASE("a key given twice in a JSON object is an error with its place") {
+  auto fails = [](const std::string& json, const std::string& message) {
+    CAPTURE(json);
+    CHECK_THROWS_WITH_AS(parse_grid_json(json, "g.json"), message.c_str(),
+                         GridError);
+  };
+  // nlohmann keeps the last of the two, silently.
+  fails(R"({"x": [1, 2], "x": [3]})", "g.json:1:15: key 'x' is given twice");
+  fails("{\"s\": {\"zip\": {\"a\": [1], \"b\": [2]}},\n \"s\": [3]}",
+        "g.json:2:2: key 's' is given twice");
+  fails(R"({"s": {"zip": {"a": [1], "a": [2]}}})",
+        "g.json:1:26: key 'a' is given twice");
+  fails(R"([{"a": 1}, {"b": 1, "b": 2}])",
+        "g.json:1:21: key 'b' is given twice");
+  fails(R"({"x": {"from": 1, "to": 2, "to": 3}})",
+        "g.json:1:28: key 'to' is given twice");
+  fails(R"({"x": [1], "exclude": [{"x": 1, "x": 2}]})",
+        "g.json:1:33: key 'x' is given twice");
+  // Keys are compared as JSON reads them, escapes and all.
+  fails(R"({"x": 1, "\u0078": 2})", "g.json:1:10: key 'x' is given twice");
+  fails(R"({"a\"\\": 1, "a\"\\": 2})",
+        R"(g.json:1:14: key 'a"\' is given twice)");
+  Grid g = parse_grid_json(R"({"x": [1, 2]})", "g.json");
+  CHECK_THROWS_WITH_AS(apply_exclude_flags(g, {R"({"x": 1, "x": 2})"}),
+                       "--exclude:1:10: key 'x' is given twice", GridError);
+  // The same key in different objects is fine.
+  Grid u = parse_grid_json(
+      R"([{"a": 1, "s": {"zip": {"b": [1], "c": [2]}}}, {"a": 2, "b": 3}])",
+      "g.json");
+  CHECK(u.size() == 2);
+}

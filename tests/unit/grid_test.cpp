@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <cmath>
+
 #include "grid_helpers.hpp"
 #include "sweep/error.hpp"
 #include "sweep/grid_parse.hpp"
@@ -40,6 +42,73 @@ TEST_CASE("float ranges include the end within rounding and round values") {
         std::vector<std::string>{"1", "0.75", "0.5", "0.25", "0"});
   CHECK_THROWS_AS(FloatRange::inclusive(0, 1, 0.0, "t"), GridError);
   CHECK_THROWS_AS(FloatRange::inclusive(1, 0, 0.1, "t"), GridError);
+}
+
+TEST_CASE("a range of 2^64 values or more is an error, not an empty range") {
+  // 2^64 values used to wrap to a size of 0: a grid with no points.
+  CHECK_THROWS_WITH_AS(
+      IntRange(INT64_MIN, INT64_MAX, 1, "-p x"),
+      "-p x: the range has 2^64 values or more, which does not fit in 64 bits",
+      GridError);
+  CHECK_THROWS_AS(IntRange(INT64_MAX, INT64_MIN, -1, "t"), GridError);
+  CHECK(IntRange(INT64_MIN + 1, INT64_MAX, 1, "t").size() == UINT64_MAX);
+  CHECK(IntRange(INT64_MIN, INT64_MAX, 2, "t").size() == 1ULL << 63);
+  CHECK(std::get<std::int64_t>(IntRange(INT64_MAX, INT64_MIN, -3, "t").at(1)) ==
+        INT64_MAX - 3);
+  // The builder took unsigned bounds as they wrapped: 0..UINT64_MAX was
+  // "reversed (from 0 to -1)".
+  Grid g;
+  CHECK_THROWS_WITH_AS(g.range<std::uint64_t>("x", 0, UINT64_MAX),
+                       "parameter 'x': 18446744073709551615 is beyond the "
+                       "64-bit integers (-9223372036854775808 to "
+                       "9223372036854775807)",
+                       GridError);
+  CHECK(g.range<std::uint64_t>("x", 0, INT64_MAX, 1ULL << 62).size() == 2);
+  CHECK(g.range<unsigned>("y", 1, 3).size() == 6);
+  // Float steps so small that the count overflows, or is infinite.
+  CHECK_THROWS_WITH_AS(FloatRange::inclusive(0, 1, 1e-20, "t"),
+                       doctest::Contains("2^64 values or more"), GridError);
+  CHECK_THROWS_WITH_AS(FloatRange::inclusive(0, 1, 5e-324, "t"),
+                       doctest::Contains("2^64 values or more"), GridError);
+  CHECK_THROWS_WITH_AS(FloatRange::inclusive(0, -1, 5e-324, "t"),
+                       doctest::Contains("range is reversed"), GridError);
+  CHECK_THROWS_WITH_AS(FloatRange::inclusive(-1e308, 1e308, 1e308, "t"),
+                       "t: range -1e+308..1e+308:1e+308: the distance from "
+                       "start to end overflows a double",
+                       GridError);
+}
+
+TEST_CASE("a long float range ends at its end") {
+  // A tolerance relative to the count once added ten values past 1e10.
+  FloatRange r = FloatRange::inclusive(0, 1e10, 1.0, "t");
+  CHECK(r.size() == 10000000001ULL);
+  CHECK(std::get<double>(r.at(r.size() - 1)) == 1e10);
+  CHECK(FloatRange::inclusive(0, 1e12, 0.5, "t").size() == 2000000000001ULL);
+}
+
+TEST_CASE("values beyond a double are errors, not inf in jobs") {
+  CHECK_THROWS_WITH_AS(
+      FloatRange::linspace(0, 400, 3, true, "-p x=logspace:0,400,3"),
+      "-p x=logspace:0,400,3: logspace(0, 400, 3) gives 10^400, beyond the "
+      "range of a double",
+      GridError);
+  CHECK_THROWS_WITH_AS(FloatRange::linspace(400, 0, 3, true, "t"),
+                       doctest::Contains("gives 10^400"), GridError);
+  CHECK_THROWS_WITH_AS(FloatRange::linspace(-400, 0, 2, true, "t"),
+                       doctest::Contains("gives 10^-400, too small"),
+                       GridError);
+  CHECK_THROWS_WITH_AS(FloatRange::linspace(-1e308, 1e308, 3, false, "t"),
+                       doctest::Contains("overflows a double"), GridError);
+  CHECK_THROWS_WITH_AS(FloatRange::linspace(0, INFINITY, 3, false, "t"),
+                       doctest::Contains("bounds must be finite"), GridError);
+  CHECK_THROWS_WITH_AS(FloatRange::inclusive(0, NAN, 1, "t"),
+                       doctest::Contains("bounds must be finite"), GridError);
+  // The largest powers of ten that fit are fine.
+  CHECK(texts(FloatRange::linspace(-300, 308, 2, true, "t")) ==
+        std::vector<std::string>{"1e-300", "1e+308"});
+  FloatRange top = FloatRange::inclusive(1.7e308, 1.79e308, 0.05e308, "t");
+  CHECK(top.size() == 2);
+  CHECK(std::isfinite(std::get<double>(top.at(1))));
 }
 
 TEST_CASE("points are the cartesian product, last axis fastest") {
