@@ -264,12 +264,14 @@ SubprocessSet::Wake SubprocessSet::do_work(
     ts.tv_nsec = (timeout->count() % 1000) * 1000000;
     tsp = &ts;
   }
-  // Without a SignalGuard (a host program) the thread's mask is left as is.
-  const sigset_t* mask =
-      SignalGuard::active() ? &SignalGuard::original_mask() : nullptr;
+  // Without a SignalGuard (a host program) the thread's mask is left as is,
+  // and the guard's flags are not touched: no handler of sweep's sets them,
+  // and sweeps in other threads would race on them.
+  bool guarded = SignalGuard::active();
+  const sigset_t* mask = guarded ? &SignalGuard::original_mask() : nullptr;
   int ret = ppoll(pollfds_.data(), pollfds_.size(), tsp, mask);
   if (ret < 0 && errno != EINTR) throw SystemError("ppoll", errno);
-  bool child_event = SignalGuard::take_child_event();
+  bool child_event = guarded && SignalGuard::take_child_event();
   for (size_t i = 0; ret > 0 && i < pollfds_.size(); ++i) {
     if (!pollfds_[i].revents) continue;
     auto [proc, what] = owners_[i];
@@ -283,7 +285,7 @@ SubprocessSet::Wake SubprocessSet::do_work(
         [&](Stream s, std::string_view line) { on_line(id, s, line); });
   }
   reap_without_pidfd(child_event);
-  interrupt_ = SignalGuard::take_interrupt();
+  interrupt_ = guarded ? SignalGuard::take_interrupt() : 0;
   if (interrupt_) return Wake::kInterrupted;
   return ret == 0 ? Wake::kTimeout : Wake::kProgress;
 }

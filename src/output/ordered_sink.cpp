@@ -2,11 +2,17 @@
 
 namespace sweep {
 
+std::size_t OrderedSink::Held::attempt_of(const Job& job) {
+  if (attempts.empty() || attempts.back().attempt != job.attempt)
+    attempts.push_back(job);
+  return attempts.size() - 1;
+}
+
 void OrderedSink::on_start(const Job& job) {
   if (job.seq == head_) return next_.on_start(job);
   Held& h = held_[job.seq];
-  h.job = job;
-  h.events.push_back({Event::Kind::kStart, Stream::kStdout, {}, {}});
+  std::size_t attempt = h.attempt_of(job);
+  h.events.push_back({Event::Kind::kStart, Stream::kStdout, {}, {}, attempt});
 }
 
 void OrderedSink::on_line(const Job& job, Stream stream,
@@ -17,8 +23,10 @@ void OrderedSink::on_line(const Job& job, Stream stream,
 void OrderedSink::on_lines(const Job& job, Stream stream,
                            std::string_view lines) {
   if (job.seq == head_) return next_.on_lines(job, stream, lines);
-  held_[job.seq].events.push_back(
-      {Event::Kind::kLines, stream, std::string(lines), {}});
+  Held& h = held_[job.seq];
+  std::size_t attempt = h.attempt_of(job);
+  h.events.push_back(
+      {Event::Kind::kLines, stream, std::string(lines), {}, attempt});
 }
 
 void OrderedSink::on_finish(const Job& job, const JobResult& result) {
@@ -31,8 +39,9 @@ void OrderedSink::on_finish(const Job& job, const JobResult& result) {
     return;
   }
   Held& h = held_[job.seq];
-  h.job = job;
-  h.events.push_back({Event::Kind::kFinish, Stream::kStdout, {}, result});
+  std::size_t attempt = h.attempt_of(job);
+  h.events.push_back(
+      {Event::Kind::kFinish, Stream::kStdout, {}, result, attempt});
   if (result.final()) h.done = true;
 }
 
@@ -42,15 +51,16 @@ void OrderedSink::advance() {
     Held h = std::move(it->second);
     held_.erase(it);
     for (const auto& e : h.events) {
+      const Job& job = h.attempts[e.attempt];
       switch (e.kind) {
         case Event::Kind::kStart:
-          next_.on_start(h.job);
+          next_.on_start(job);
           break;
         case Event::Kind::kLines:
-          next_.on_lines(h.job, e.stream, e.line);
+          next_.on_lines(job, e.stream, e.line);
           break;
         case Event::Kind::kFinish:
-          next_.on_finish(h.job, e.result);
+          next_.on_finish(job, e.result);
           break;
       }
     }

@@ -29,11 +29,14 @@ class OrderedSink : public EventSink {
     Stream stream = Stream::kStdout;
     std::string line;
     JobResult result;
+    std::size_t attempt = 0;  ///< Index of its attempt in Held::attempts.
   };
   struct Held {
-    Job job;
+    std::vector<Job> attempts;  ///< Each attempt's job, as it was given.
     std::vector<Event> events;
     bool done = false;  ///< Its final result is among the events.
+    /// The index of job's attempt in attempts, added if new.
+    std::size_t attempt_of(const Job& job);
   };
   void advance();
 

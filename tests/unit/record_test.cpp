@@ -1,0 +1,370 @@
+// The one record writer (core/record_writer.hpp) against the one reader
+// (sweep::RecordReader): every field written comes back as it was.
+#include "sweep/record.hpp"
+
+#include <doctest/doctest.h>
+#include <signal.h>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "core/record_writer.hpp"
+
+using namespace sweep;
+
+namespace {
+
+// The record without its newline, checked to be one line of valid JSON.
+std::string one_line(std::string text) {
+  REQUIRE(!text.empty());
+  CHECK(text.back() == '\n');
+  text.pop_back();
+  CHECK(text.find('\n') == std::string::npos);
+  CHECK(nlohmann::json::accept(text));
+  return text;
+}
+
+std::string line_record(const RecordHead& head, Stream stream,
+                        std::string_view line) {
+  std::string out;
+  append_record_head(out, head);
+  append_line_prefix(out, stream);
+  append_line_body(out, line);
+  return one_line(out);
+}
+
+std::string end_record(const RecordHead& head, const JobResult& r) {
+  std::string out;
+  append_end_record(out, head, r);
+  return one_line(out);
+}
+
+constexpr std::string_view kParams = R"({"lr":0.1,"name":"a b","n":3})";
+
+}  // namespace
+
+TEST_CASE("a line record reads back with its job, params, rep and attempt") {
+  RecordReader reader;
+  Record r;
+  std::string text = line_record({7, kParams, 2, 3}, Stream::kStdout, "hello");
+  CHECK(text == R"({"job":7,"params":{"lr":0.1,"name":"a b","n":3},"rep":2,)"
+                R"("attempt":3,"line":"hello"})");
+  REQUIRE_MESSAGE(reader.parse(text, r), reader.why());
+  CHECK(r.kind == RecordKind::kLine);
+  CHECK(r.job == 7);
+  CHECK(r.params_json == kParams);
+  CHECK(r.rep == 2);
+  CHECK(r.attempt == 3);
+  CHECK(r.stream == Stream::kStdout);
+  CHECK(r.line == "hello");
+  CHECK(r.data_json.empty());
+
+  // Without rep and attempt: neither is written, the reader's defaults hold.
+  text = line_record({0, "{}", {}, {}}, Stream::kStderr, "oops");
+  CHECK(text == R"({"job":0,"params":{},"stream":"stderr","line":"oops"})");
+  REQUIRE_MESSAGE(reader.parse(text, r), reader.why());
+  CHECK(r.kind == RecordKind::kLine);
+  CHECK(r.job == 0);
+  CHECK(r.params_json == "{}");
+  CHECK(r.rep == 0);
+  CHECK(r.attempt == 1);
+  CHECK(r.stream == Stream::kStderr);
+  CHECK(r.line == "oops");
+}
+
+TEST_CASE("a line's text comes back unescaped, and invalid UTF-8 as U+FFFD") {
+  RecordReader reader;
+  Record r;
+  for (std::string line :
+       {std::string(""), std::string("plain text"),
+        std::string("q\"uote and back\\slash"), std::string("tab\there"),
+        std::string("cr\r"), std::string("ctl\x01\x1f"),
+        std::string("caf\xC3\xA9 \xF0\x9F\x98\x80"),
+        std::string("long plain text, long enough for the word-at-a-time "
+                    "path of the writer to be taken")}) {
+    CAPTURE(line);
+    std::string text = line_record({1, "{}", {}, {}}, Stream::kStdout, line);
+    REQUIRE_MESSAGE(reader.parse(text, r), reader.why());
+    CHECK(r.line == line);
+  }
+  // Bytes that are not UTF-8 become U+FFFD and the record stays valid JSON.
+  std::string text =
+      line_record({1, "{}", {}, {}}, Stream::kStdout, "a\xFFz \xC3 end\x80");
+  REQUIRE_MESSAGE(reader.parse(text, r), reader.why());
+  CHECK(r.line == "a\xEF\xBF\xBDz \xEF\xBF\xBD end\xEF\xBF\xBD");
+}
+
+TEST_CASE("a line that is one JSON object is also data, and nothing else is") {
+  RecordReader reader;
+  Record r;
+  std::string text =
+      line_record({1, "{}", {}, {}}, Stream::kStdout, R"({"acc": 0.91})");
+  CHECK(
+      text ==
+      R"({"job":1,"params":{},"line":"{\"acc\": 0.91}","data":{"acc": 0.91}})");
+  REQUIRE_MESSAGE(reader.parse(text, r), reader.why());
+  CHECK(r.line == R"({"acc": 0.91})");
+  CHECK(r.data_json == R"({"acc": 0.91})");
+
+  // Nested, with strings that look like the record's own syntax.
+  std::string nested = R"({"a":{"b":[1,{"c":"},\"x\":"}]},"d":"\\"})";
+  text = line_record({1, "{}", {}, {}}, Stream::kStdout, nested);
+  REQUIRE_MESSAGE(reader.parse(text, r), reader.why());
+  CHECK(r.line == nested);
+  CHECK(r.data_json == nested);
+
+  for (std::string empty : {std::string("{}"), std::string("{ }")}) {
+    CAPTURE(empty);
+    text = line_record({1, "{}", {}, {}}, Stream::kStdout, empty);
+    CHECK(text == R"({"job":1,"params":{},"line":")" + empty + R"(","data":)" +
+                      empty + "}");
+    REQUIRE_MESSAGE(reader.parse(text, r), reader.why());
+    CHECK(r.line == empty);
+    CHECK(r.data_json == empty);
+  }
+
+  for (std::string not_object :
+       {std::string(R"({"a":)"), std::string("{} x"), std::string("{"),
+        std::string("[1,2]"), std::string(R"("{}")"), std::string("{a}"),
+        std::string("{\"a\":\"\xFF\"}")}) {
+    CAPTURE(not_object);
+    text = line_record({1, "{}", {}, {}}, Stream::kStdout, not_object);
+    CHECK(text.find("\"data\"") == std::string::npos);
+    REQUIRE_MESSAGE(reader.parse(text, r), reader.why());
+    CHECK(r.data_json.empty());
+  }
+}
+
+TEST_CASE("an end record reads back every field of the result") {
+  RecordReader reader;
+  Record r;
+  JobResult in;
+  in.exit_code = 3;
+  in.duration_s = 1.23456789;
+  in.cpu_user_s = 0.0000004;  // rounds to 0
+  in.cpu_sys_s = 2.0000006;
+  in.max_rss_kb = 123456;
+  in.will_retry = true;
+  std::string text = end_record({5, kParams, {}, 1}, in);
+  CHECK(text ==
+        R"({"job":5,"params":{"lr":0.1,"name":"a b","n":3},"attempt":1,)"
+        R"("exit":3,"retrying":true,"duration_s":1.234568,"cpu_user_s":0,)"
+        R"("cpu_sys_s":2.000001,"max_rss_kb":123456})");
+  REQUIRE_MESSAGE(reader.parse(text, r), reader.why());
+  CHECK(r.kind == RecordKind::kEnd);
+  CHECK(r.job == 5);
+  CHECK(r.params_json == kParams);
+  CHECK(r.attempt == 1);
+  CHECK(r.result.exit_code == 3);
+  CHECK(r.result.signal == 0);
+  CHECK(r.result.will_retry);
+  CHECK_FALSE(r.result.final());
+  CHECK_FALSE(r.result.timeout);
+  CHECK_FALSE(r.result.stopped);
+  // Durations to the microsecond.
+  CHECK(r.result.duration_s == 1.234568);
+  CHECK(r.result.cpu_user_s == 0);
+  CHECK(r.result.cpu_sys_s == 2.000001);
+  CHECK(r.result.max_rss_kb == 123456);
+  CHECK(r.result.error.empty());
+
+  // Signals by name, timeout, stopped.
+  JobResult sig;
+  sig.signal = SIGKILL;
+  sig.timeout = true;
+  sig.stopped = true;
+  sig.duration_s = 12.5;
+  text = end_record({6, "{}", 4, {}}, sig);
+  CHECK(text.find(R"("signal":"SIGKILL")") != std::string::npos);
+  CHECK(text.find(R"("exit")") == std::string::npos);
+  REQUIRE_MESSAGE(reader.parse(text, r), reader.why());
+  CHECK(r.kind == RecordKind::kEnd);
+  CHECK(r.rep == 4);
+  CHECK(r.result.signal == SIGKILL);
+  CHECK(r.result.timeout);
+  CHECK(r.result.stopped);
+  CHECK_FALSE(r.result.will_retry);
+  CHECK(r.result.duration_s == 12.5);
+  CHECK_FALSE(r.result.ok());
+
+  // An error with characters that need escaping.
+  JobResult err;
+  err.exit_code = 127;
+  err.error = "cannot execute \"a\\b\"\nnext line \x01 caf\xC3\xA9";
+  text = end_record({8, "{}", {}, {}}, err);
+  REQUIRE_MESSAGE(reader.parse(text, r), reader.why());
+  CHECK(r.result.exit_code == 127);
+  CHECK(r.result.error == err.error);
+  CHECK_FALSE(r.result.ok());
+}
+
+TEST_CASE("signals go by name and come back by number") {
+  for (int sig : {SIGHUP, SIGINT, SIGKILL, SIGSEGV, SIGTERM, SIGUSR1, SIGPIPE,
+                  SIGRTMIN + 1}) {
+    CAPTURE(sig);
+    std::string name = signal_name(sig);
+    CHECK(name.rfind("SIG", 0) == 0);
+    CHECK(signal_number(name) == sig);
+    JobResult in;
+    in.signal = sig;
+    RecordReader reader;
+    Record r;
+    REQUIRE_MESSAGE(reader.parse(end_record({1, "{}", {}, {}}, in), r),
+                    reader.why());
+    CHECK(r.result.signal == sig);
+  }
+  CHECK(signal_name(SIGTERM) == "SIGTERM");
+  CHECK(signal_name(SIGKILL) == "SIGKILL");
+  CHECK(signal_number("SIGINT") == SIGINT);
+  CHECK(signal_number("SIGNOPE") == 0);
+  CHECK(signal_number("TERM") == 0);
+  CHECK(signal_number("") == 0);
+}
+
+TEST_CASE("a journal record reads back its key, outcome, attempts and time") {
+  RecordReader reader;
+  Record r;
+  JobKey key{0x0123456789abcdefULL, 0xfedcba9876543210ULL};
+  JobResult res;
+  res.duration_s = 0.5;
+  std::string out;
+  append_journal_record(out, key, {9, kParams, 0, 2}, res,
+                        "2026-11-25T17:18:03.605Z");
+  std::string text = one_line(out);
+  // Key and ok at fixed places: the journal's loader depends on it.
+  CHECK(text.rfind(R"({"key":"0123456789abcdeffedcba9876543210","ok":true,)",
+                   0) == 0);
+  REQUIRE_MESSAGE(reader.parse(text, r), reader.why());
+  CHECK(r.kind == RecordKind::kJournal);
+  CHECK(r.has_key);
+  CHECK(r.key == key);
+  CHECK(r.ok);
+  CHECK(r.job == 9);
+  CHECK(r.params_json == kParams);
+  CHECK(r.rep == 0);
+  CHECK(r.attempt == 2);
+  CHECK(r.result.exit_code == 0);
+  CHECK(r.result.duration_s == 0.5);
+  CHECK(r.time == "2026-11-25T17:18:03.605Z");
+
+  // A failure, without rep and attempt given: rep 0 and 1 attempt written.
+  JobResult bad;
+  bad.exit_code = 2;
+  out.clear();
+  append_journal_record(out, key, {10, "{}", {}, {}}, bad, "t");
+  text = one_line(out);
+  CHECK(text.find(R"("ok":false)") != std::string::npos);
+  CHECK(text.find(R"("rep":0,"attempts":1)") != std::string::npos);
+  REQUIRE_MESSAGE(reader.parse(text, r), reader.why());
+  CHECK(r.kind == RecordKind::kJournal);
+  CHECK_FALSE(r.ok);
+  CHECK(r.result.exit_code == 2);
+  CHECK(r.attempt == 1);
+  CHECK(r.time == "t");
+}
+
+TEST_CASE("a grid record reads back as a grid listing") {
+  RecordReader reader;
+  Record r;
+  std::string out;
+  append_grid_record(out, {42, kParams, 1, {}});
+  std::string text = one_line(out);
+  CHECK(text == R"({"job":42,"params":{"lr":0.1,"name":"a b","n":3},"rep":1})");
+  REQUIRE_MESSAGE(reader.parse(text, r), reader.why());
+  CHECK(r.kind == RecordKind::kGrid);
+  CHECK(r.job == 42);
+  CHECK(r.rep == 1);
+  CHECK(r.params_json == kParams);
+}
+
+TEST_CASE("params come back as written, whatever their strings contain") {
+  RecordReader reader;
+  Record r;
+  for (std::string params :
+       {std::string(R"({"s":"},\"x\":1"})"),
+        std::string(R"({"s":"\\","t":"}"})"),
+        std::string(R"({"a":"{[","b":"]}","c":"\"}\\\""})"),
+        std::string(R"({"params":"x","line":"y"})"),
+        std::string(R"({"u":"caf\u00e9 é"})")}) {
+    CAPTURE(params);
+    std::string text = line_record({1, params, {}, {}}, Stream::kStdout, "l");
+    REQUIRE_MESSAGE(reader.parse(text, r), reader.why());
+    CHECK(r.params_json == params);
+    CHECK(r.line == "l");
+    JobResult res;
+    text = end_record({1, params, 3, {}}, res);
+    REQUIRE_MESSAGE(reader.parse(text, r), reader.why());
+    CHECK(r.params_json == params);
+    CHECK(r.rep == 3);
+  }
+}
+
+TEST_CASE("a reader fills in only the fields it was asked for") {
+  JobResult res;
+  res.exit_code = 4;
+  res.duration_s = 2;
+  std::string end = end_record({3, kParams, {}, {}}, res);
+  std::string line =
+      line_record({3, kParams, {}, {}}, Stream::kStderr, R"({"k":1})");
+  Record r;
+
+  RecordReader results(kFieldResult);
+  REQUIRE_MESSAGE(results.parse(end, r), results.why());
+  CHECK(r.kind == RecordKind::kEnd);
+  CHECK(r.job == 3);
+  CHECK(r.result.exit_code == 4);
+  CHECK(r.result.duration_s == 2);
+  CHECK(r.params_json.empty());
+  REQUIRE_MESSAGE(results.parse(line, r), results.why());
+  CHECK(r.kind == RecordKind::kLine);
+  CHECK(r.line.empty());
+  CHECK(r.data_json.empty());
+  CHECK(r.params_json.empty());
+
+  RecordReader params(kFieldParams);
+  REQUIRE_MESSAGE(params.parse(end, r), params.why());
+  CHECK(r.params_json == kParams);
+  CHECK(r.result.exit_code == 0);
+  CHECK(r.result.duration_s == 0);
+
+  RecordReader lines(kFieldLine);
+  REQUIRE_MESSAGE(lines.parse(line, r), lines.why());
+  CHECK(r.line == R"({"k":1})");
+  CHECK(r.data_json == R"({"k":1})");
+  CHECK(r.stream == Stream::kStderr);
+  CHECK(r.params_json.empty());
+}
+
+TEST_CASE("a line that is not a record gives false and says why") {
+  RecordReader reader;
+  Record r;
+  for (std::string bad : {
+           std::string(""),
+           std::string("not json"),
+           std::string("[1,2,3]"),
+           std::string(R"("job")"),
+           std::string("42"),
+           std::string(R"({"params":{},"line":"x"})"),  // no "job"
+           std::string(R"({"job":"x","params":{}})"),
+           std::string(R"({"job":-1,"params":{}})"),
+           std::string(R"({"job":1,"params":[]})"),
+           std::string(R"({"job":1,"params":{},"exit":0,"signal":"SIGNOPE"})"),
+           std::string(R"({"job":1,"params":{},"exit":"0"})"),
+           std::string(R"({"job":1,"params":{},"line":7})"),
+           std::string(R"({"job":1,"params":{},"stream":"stdin","line":""})"),
+           std::string(R"({"job":1,"params":{},"rep":"0"})"),
+           std::string(R"({"job":1,"params":{},"attempt":-1})"),
+           std::string(R"({"key":"XYZ","ok":true,"job":1,"params":{}})"),
+           std::string(R"({"job":1,"params":{}} trailing)"),
+           std::string(R"({"job":1,"params":{}}})"),
+           std::string(R"({"job":1,"params":{})"),  // torn
+       }) {
+    CAPTURE(bad);
+    CHECK_FALSE(reader.parse(bad, r));
+    CHECK_FALSE(reader.why().empty());
+  }
+  // The reader is still good after failures.
+  REQUIRE_MESSAGE(reader.parse(R"({"job":1,"params":{}})", r), reader.why());
+  CHECK(r.kind == RecordKind::kGrid);
+}
