@@ -64,6 +64,8 @@ struct Seen {
   bool job = false, line = false, end = false, key = false;
 };
 
+bool blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+
 // The raw text of a top-level member's value in a valid JSON object, found by
 // walking the object's top level (strings skipped with their escapes).
 std::string_view raw_member(std::string_view json, std::string_view key) {
@@ -104,7 +106,7 @@ std::string_view raw_member(std::string_view json, std::string_view key) {
     }
     if (name == key) {  // keys sweep writes need no unescaping
       size_t e = i;
-      while (e > v && (json[e - 1] == ' ' || json[e - 1] == '\n')) --e;
+      while (e > v && (blank(json[e - 1]) || json[e - 1] == '\n')) --e;
       return json.substr(v, e - v);
     }
     ++i;  // ',' or the final '}'
@@ -248,8 +250,6 @@ bool RecordReader::parse(std::string_view line, Record& out) {
 }
 
 namespace {
-
-bool blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
 
 // One document of a parse_many batch stands alone on its line.
 bool alone_on_line(std::string_view block, std::string_view doc) {

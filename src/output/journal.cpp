@@ -127,6 +127,9 @@ bool parse_slow(RecordReader& reader, std::string_view line, JobKey& key,
                 bool& ok) {
   Record r;
   if (!reader.parse(line, r) || r.params_json.empty()) return false;
+  // Only records of how a job ended: a line or grid record says nothing.
+  if (r.kind != RecordKind::kJournal && r.kind != RecordKind::kEnd)
+    return false;
   if (r.has_key) {
     key = r.key;
     ok = r.ok;
@@ -182,8 +185,12 @@ JournalIndex JournalIndex::load(
     if (v.substr(0, kPrefix.size()) == kPrefix &&
         v.size() > kPrefix.size() + 40 &&
         JobKey::from_hex(v.substr(kPrefix.size(), 32), key) &&
-        v.substr(kPrefix.size() + 32, 7) == "\",\"ok\":") {
-      ok = v.substr(kPrefix.size() + 39, 4) == "true";
+        v.substr(kPrefix.size() + 32, 7) == "\",\"ok\":" &&
+        (v.substr(kPrefix.size() + 39, 5) == "true," ||
+         v.substr(kPrefix.size() + 39, 6) == "false,")) {
+      // A record cut inside its outcome ("ok":tr) takes the slow path,
+      // which rejects it, rather than counting as a failure.
+      ok = v[kPrefix.size() + 39] == 't';
     } else if (!parse_slow(reader, v, key, ok)) {
       if (++bad <= 3)
         warn(path + ":" + std::to_string(number) +

@@ -226,6 +226,41 @@ TEST_CASE("a record without a key is keyed from its params") {
   CHECK(idx.failed(key_x(7)));
 }
 
+TEST_CASE("a record cut inside its outcome is not read as a failure") {
+  test::TempDir dir;
+  {
+    JournalWriter w(dir.file("good.jsonl"));
+    w.on_finish(job_x(1), exit_code(0));
+    w.flush();
+  }
+  std::string good = read_file(dir.file("good.jsonl"));
+  // A crash cut the record after "ok":tr; the next run fenced it off with a
+  // newline, so it is no longer the last line.
+  std::string cut = good.substr(0, good.find("\"ok\":t") + 7);
+  std::string path = dir.write("journal.jsonl", cut + "\n");
+  Warnings warnings;
+  JournalIndex idx = JournalIndex::load(path, warnings.fn());
+  CHECK(idx.records() == 0);
+  CHECK_FALSE(idx.failed(key_x(1)));
+  CHECK_FALSE(idx.succeeded(key_x(1)));
+  CHECK(warnings.list.size() == 1);
+}
+
+TEST_CASE("line and grid records in a journal say nothing of an outcome") {
+  test::TempDir dir;
+  std::string path = dir.write(
+      "journal.jsonl",
+      R"({"job":6,"params":{"x":6},"line":"epoch 1"})"
+      "\n"
+      R"({"job":7,"params":{"x":7}})"
+      "\n");
+  Warnings warnings;
+  JournalIndex idx = JournalIndex::load(path, warnings.fn());
+  CHECK(idx.records() == 0);
+  CHECK_FALSE(idx.failed(key_x(6)));
+  CHECK_FALSE(idx.failed(key_x(7)));
+}
+
 TEST_CASE("garbage lines: three warnings, then a total") {
   test::TempDir dir;
   std::string good;

@@ -124,6 +124,11 @@ TEST_CASE("a line that is one JSON object is also data, and nothing else is") {
     CHECK(r.data_json == empty);
   }
 
+  // A program writing CRLF lines: the object's text, without the blank.
+  text = line_record({1, "{}", {}, {}}, Stream::kStdout, "{\"a\":1}\t\r");
+  REQUIRE_MESSAGE(reader.parse(text, r), reader.why());
+  CHECK(r.data_json == "{\"a\":1}");
+
   for (std::string not_object :
        {std::string(R"({"a":)"), std::string("{} x"), std::string("{"),
         std::string("[1,2]"), std::string(R"("{}")"), std::string("{a}"),
