@@ -17,10 +17,10 @@ cc -O2 -Wall -o "$B/gen" bench/gen.c
 
 if [ "$QUICK" = 1 ]; then
   JOBS=200; RUNS=2; OUT_BYTES=$((10 * 1000 * 1000)); DATA_BYTES=$((50 * 1000 * 1000))
-  JOURNAL=100000; BIG_OUT=$((100 * 1000 * 1000))
+  JOURNAL=100000; BIG_OUT=$((100 * 1000 * 1000)); MERGE_JOBS=1000
 else
   JOBS=2000; RUNS=2; OUT_BYTES=$((200 * 1000 * 1000)); DATA_BYTES=$((1000 * 1000 * 1000))
-  JOURNAL=1000000; BIG_OUT=$((2000 * 1000 * 1000))
+  JOURNAL=1000000; BIG_OUT=$((2000 * 1000 * 1000)); MERGE_JOBS=10000
 fi
 
 {
@@ -137,7 +137,26 @@ echo "== 5. resume: a journal of $JOURNAL records" >&2
 "$B/sweep-bench-journal" "$JOURNAL" > "$OUT/journal.jsonl"
 times T "resume=$SWEEP run -q --journal $OUT/journal.jsonl --resume -p i=0..$((JOURNAL - 1)) -- /bin/true"
 row "5 resume" "s to load $JOURNAL records and skip them all" "$(calc "${T[0]}" 3)" "-" "-" "< 1 s" "$(le "${T[0]}" 1)"
+# Loading alone: the same journal, a grid of one job that is not in it.
+times T "load=$SWEEP run -q --journal $OUT/journal.jsonl --resume -p i=-1 -- /bin/true" \
+  "start=$SWEEP run -q -p i=-1 -- /bin/true"
+row "5 resume" "s to load $JOURNAL records (one job to run)" "$(calc "${T[0]}" 3)" "$(calc "${T[1]}" 3) (no journal)" "+$(calc "${T[0]} - ${T[1]}" 3) s" "<= 0.5 s" "$(le "${T[0]}" 0.5)"
 rm -f "$OUT/journal.jsonl"
+
+echo "== 7. merge: 100 streams x $MERGE_JOBS jobs (a line and an end record each)" >&2
+rm -rf "$OUT/streams" && mkdir -p "$OUT/streams"
+for i in $(seq 0 99); do
+  "$B/gen" stream "$MERGE_JOBS" $((i * MERGE_JOBS)) > "$OUT/streams/s$(printf %03d "$i").jsonl"
+done
+MB=$(du -sm "$OUT/streams" | cut -f1)
+times T "merge=$SWEEP merge -q $OUT/streams -o $OUT/merged.jsonl" \
+  "cat=cat $OUT/streams/*.jsonl > $OUT/cat.jsonl"
+row "7 merge" "s for $((100 * MERGE_JOBS)) jobs, $MB MB, vs cat" "$(calc "${T[0]}" 3)" "$(calc "${T[1]}" 3)" "$(calc "${T[0]} / ${T[1]}")x" "<= 3x" "$(le "${T[0]}" "3 * ${T[1]}")"
+R_ONE=$(rss "$SWEEP" merge -q "$OUT/streams/s000.jsonl" -o "$OUT/merged.jsonl")
+R_ALL=$(rss "$SWEEP" merge -q "$OUT/streams" -o "$OUT/merged.jsonl")
+PER=$(calc "($R_ALL - $R_ONE) * 1024 / (99 * $MERGE_JOBS)" 1)
+row "7 merge" "peak RSS bytes per job (100 streams vs 1)" "$PER" "$R_ALL KiB vs $R_ONE KiB" "-" "<= 24" "$(le "$PER" 24)"
+rm -rf "$OUT/streams" "$OUT/merged.jsonl" "$OUT/cat.jsonl"
 
 echo "== 6. memory" >&2
 R1=$(rss "$SWEEP" run -q -j 1 -p i=1 -- sleep 2)

@@ -37,6 +37,8 @@ class KeySet {
   /// Makes room for n keys at once (saves rehashing while loading).
   void reserve(size_t n);
   void insert(const JobKey& key);
+  /// Inserts many keys, sized once and with their slots prefetched.
+  void insert_all(const std::vector<JobKey>& keys);
   bool contains(const JobKey& key) const;
   size_t size() const { return size_; }
 
