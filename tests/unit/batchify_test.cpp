@@ -54,14 +54,14 @@ BatchifyResult split(const Dir& d, const std::string& input, std::uint64_t n,
 
 }  // namespace
 
-TEST_CASE("balanced sizes: earlier batches the larger, never empty") {
+TEST_CASE("batchify: balanced sizes: earlier batches the larger, never empty") {
   CHECK(balanced_sizes(10, 4) == U{3, 3, 2, 2});
   CHECK(balanced_sizes(100, 4) == U{25, 25, 25, 25});
   CHECK(balanced_sizes(3, 5) == U{1, 1, 1});
   CHECK(balanced_sizes(0, 3).empty());
 }
 
-TEST_CASE("the original Batchify example comes out exactly") {
+TEST_CASE("batchify: the original Batchify example comes out exactly") {
   Json data = {{"colors", Json::array()}, {"variations", {"a", "b"}}};
   for (int i = 0; i < 100; ++i) data["colors"].push_back(i);
   auto batches = batchify_dict(data, 4, 0, "data.json");
@@ -86,7 +86,7 @@ TEST_CASE("the original Batchify example comes out exactly") {
       "a.json: the object has no list to split", Error);
 }
 
-TEST_CASE("text: balanced parts whose concatenation is the input") {
+TEST_CASE("batchify: text: balanced parts whose concatenation is the input") {
   Dir d;
   std::string text;
   for (int i = 0; i < 10; ++i) text += "line " + std::to_string(i) + "\n";
@@ -106,7 +106,8 @@ TEST_CASE("text: balanced parts whose concatenation is the input") {
 }
 
 TEST_CASE(
-    "CSV: the header leads every part and quoted newlines stay in one record") {
+    "batchify: CSV: the header leads every part and quoted newlines stay in "
+    "one record") {
   Dir d;
   std::string csv =
       "id,text\n1,\"a\nb\"\n2,\"say \"\"hi\"\", ok\"\n3,plain\n4,\"x,y\"\n";
@@ -122,7 +123,8 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "an unterminated quote is an error naming its line, and leaves no part") {
+    "batchify: an unterminated quote is an error naming its line, and leaves "
+    "no part") {
   Dir d;
   auto in = d.write("bad.csv", "a,b\n1,2\n3,\"open\n4,5\n");
   CHECK_THROWS_WITH_AS(
@@ -131,7 +133,7 @@ TEST_CASE(
   CHECK(fs::is_empty(d.path / "out"));
 }
 
-TEST_CASE("JSON Lines and JSON arrays") {
+TEST_CASE("batchify: JSON Lines and JSON arrays") {
   Dir d;
   std::string jsonl = "{\"a\": 1}\n{\"a\": 2}\n{\"a\": 3}\n";
   auto r = split(d, d.write("x.jsonl", jsonl), 2);
@@ -151,7 +153,7 @@ TEST_CASE("JSON Lines and JSON arrays") {
   CHECK_THROWS_AS(split(d, d.write("broken.json", "[1, 2"), 2), Error);
 }
 
-TEST_CASE("--size K and --by bytes, which never splits a record") {
+TEST_CASE("batchify: --size K and --by bytes, which never splits a record") {
   Dir d;
   std::string text;
   for (int i = 0; i < 100; ++i)
@@ -172,7 +174,7 @@ TEST_CASE("--size K and --by bytes, which never splits a record") {
   }
 }
 
-TEST_CASE("empty input and more parts than records") {
+TEST_CASE("batchify: empty input and more parts than records") {
   Dir d;
   CHECK(split(d, d.write("e.txt", ""), 3).parts.empty());
   auto r = split(d, d.write("two.txt", "a\nb\n"), 5);
@@ -183,7 +185,8 @@ TEST_CASE("empty input and more parts than records") {
 }
 
 TEST_CASE(
-    "bad input: unreadable file, uncreatable directory, overwriting the "
+    "batchify: bad input: unreadable file, uncreatable directory, overwriting "
+    "the "
     "input") {
   Dir d;
   CHECK_THROWS_WITH_AS(split(d, "/no/such/file.txt", 2),
@@ -207,7 +210,8 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "large inputs: records that cross read blocks stay whole in every mode") {
+    "batchify: large inputs: records that cross read blocks stay whole in "
+    "every mode") {
   Dir d;
   std::string csv = "id,text\n";
   for (int i = 0; csv.size() < 3 * 1024 * 1024 + 77; ++i)
