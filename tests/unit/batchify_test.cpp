@@ -1,11 +1,13 @@
 #include "sweep/batchify.hpp"
 
 #include <doctest/doctest.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 
+#include "../../src/batchify/record_reader.hpp"
 #include "sweep/error.hpp"
 
 using namespace sweep;
@@ -234,4 +236,100 @@ TEST_CASE(
     }
     if (mode == 0) CHECK(r.parts.size() == 7);
   }
+}
+
+// The record reader, on its own: what one record is in each format.
+namespace {
+
+struct Read {
+  std::vector<std::string> records;
+  std::vector<std::uint64_t> lines;  ///< Where each record starts.
+};
+
+// Closes a descriptor when the test leaves, passing or not.
+struct Fd {
+  int fd;
+  ~Fd() { ::close(fd); }
+};
+
+Read read_records(const Dir& d, const std::string& content, DataFormat format) {
+  Fd in{::open(d.write("records.in", content).c_str(), O_RDONLY)};
+  REQUIRE(in.fd >= 0);
+  RecordReader reader(in.fd, format, "records.in");
+  Read r;
+  std::string_view record;
+  while (reader.next(record)) {
+    r.records.emplace_back(record);
+    r.lines.push_back(reader.line());
+  }
+  return r;
+}
+
+using S = std::vector<std::string>;
+
+}  // namespace
+
+TEST_CASE("batchify reader: text records are lines, the last may lack '\\n'") {
+  Dir d;
+  auto r = read_records(d, "a\n\nb c\r\nlast", DataFormat::kText);
+  CHECK(r.records == S{"a\n", "\n", "b c\r\n", "last"});
+  CHECK(r.lines == U{1, 2, 3, 4});
+  CHECK(read_records(d, "", DataFormat::kText).records.empty());
+  CHECK(read_records(d, "x\n", DataFormat::kText).records == S{"x\n"});
+}
+
+TEST_CASE("batchify reader: JSON Lines records are lines, quotes or not") {
+  Dir d;
+  auto r = read_records(d, "{\"a\": \"x\\ny\"}\n{\"b\": \"\\\"\"}\n[1,\n",
+                        DataFormat::kJsonl);
+  CHECK(r.records == S{"{\"a\": \"x\\ny\"}\n", "{\"b\": \"\\\"\"}\n", "[1,\n"});
+  CHECK(r.lines == U{1, 2, 3});
+}
+
+TEST_CASE(
+    "batchify reader: a quoted CSV field holds newlines, commas, quotes") {
+  Dir d;
+  std::string csv =
+      "id,text\n1,\"two\nlines\"\n2,\"say \"\"hi\"\",\n\nok\"\n3,plain";
+  auto r = read_records(d, csv, DataFormat::kCsv);
+  CHECK(r.records == S{"id,text\n", "1,\"two\nlines\"\n",
+                       "2,\"say \"\"hi\"\",\n\nok\"\n", "3,plain"});
+  CHECK(r.lines == U{1, 2, 4, 7});
+  auto tsv = read_records(d, "a\tb\n\"x\ty\n\"\tz\n", DataFormat::kTsv);
+  CHECK(tsv.records == S{"a\tb\n", "\"x\ty\n\"\tz\n"});
+  CHECK_THROWS_WITH_AS(
+      read_records(d, "a,b\n1,2\n3,\"open\n4,5\n", DataFormat::kCsv),
+      "records.in:3: unterminated quoted field (a '\"' is never closed)",
+      Error);
+}
+
+TEST_CASE("batchify reader: JSON array elements, nested and quoted") {
+  Dir d;
+  auto r = read_records(
+      d, " [ 1 ,\n{\"a\": [2, \"]\"]},\n  \"x,\\\"y\" , [4, [5]],null ]\n",
+      DataFormat::kJsonArray);
+  CHECK(r.records ==
+        S{"1", "{\"a\": [2, \"]\"]}", "\"x,\\\"y\"", "[4, [5]]", "null"});
+  CHECK(r.lines == U{1, 2, 3, 3, 3});
+  CHECK(read_records(d, "[]", DataFormat::kJsonArray).records.empty());
+  CHECK(read_records(d, "\n[\n]\n", DataFormat::kJsonArray).records.empty());
+  CHECK_THROWS_WITH_AS(read_records(d, "\n{\"a\": 1}", DataFormat::kJsonArray),
+                       "records.in:2: expected a JSON array", Error);
+  CHECK_THROWS_WITH_AS(read_records(d, "[1, 2", DataFormat::kJsonArray),
+                       doctest::Contains("unterminated JSON array"), Error);
+  CHECK_THROWS_WITH_AS(read_records(d, "[1, , 2]", DataFormat::kJsonArray),
+                       doctest::Contains("empty JSON array element"), Error);
+}
+
+TEST_CASE("batchify reader: a record longer than the buffer stays whole") {
+  Dir d;
+  std::string big(3 * 1024 * 1024 + 5, 'x');
+  auto text = read_records(d, "a\n" + big + "\nb\n", DataFormat::kText);
+  REQUIRE(text.records.size() == 3);
+  CHECK(text.records[1] == big + "\n");
+  CHECK(text.lines == U{1, 2, 3});
+  auto arr = read_records(d, "[\"" + big + "\", 2]", DataFormat::kJsonArray);
+  REQUIRE(arr.records.size() == 2);
+  CHECK(arr.records[0] == "\"" + big + "\"");
+  CHECK(arr.records[1] == "2");
 }
