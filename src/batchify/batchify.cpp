@@ -149,14 +149,17 @@ class PartSet {
   std::optional<OutputStream> current_;
 };
 
-// Owns an input descriptor; stdin is not closed.
+// The input: a descriptor (stdin is not closed) and, when a pipe had to be
+// read twice, the temporary file it was copied to (removed at the end).
 struct Input {
   int fd = -1;
   bool owned = false;
   std::string name;
   struct stat st {};
+  std::string spool;
   ~Input() {
     if (owned && fd >= 0) ::close(fd);
+    if (!spool.empty()) std::remove(spool.c_str());
   }
 };
 
@@ -176,6 +179,53 @@ void open_input(Input& in, const std::string& path) {
     throw Error(in.name + ": cannot read: it is a directory");
 }
 
+// A pipe cannot be read twice: copies it to a temporary file and reads that
+// instead (under the pipe's name).
+void spool_input(Input& in) {
+  char tmpl[] = "/tmp/sweep-batchify-XXXXXX";
+  int fd = mkstemp(tmpl);
+  if (fd < 0) throw SystemError("mkstemp", errno);
+  in.spool = tmpl;
+  OutputStream copy(fd, true);
+  std::vector<char> buf(1 << 20);
+  ssize_t n;
+  while ((n = ::read(in.fd, buf.data(), buf.size())) > 0)
+    copy.write({buf.data(), size_t(n)});
+  if (n < 0) throw Error(in.name + ": cannot read: " + std::strerror(errno));
+  copy.flush();
+  Input spooled;
+  open_input(spooled, in.spool);
+  std::swap(in.fd, spooled.fd);
+  std::swap(in.owned, spooled.owned);
+  in.st = spooled.st;
+}
+
+void make_output_dir(const std::string& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec || !fs::is_directory(dir))
+    throw Error(dir + ": cannot create output directory" +
+                (ec ? ": " + ec.message() : ""));
+}
+
+// The extension of the parts: the input's, or for stdin the format's.
+std::string part_extension(const std::string& input, DataFormat format) {
+  if (input == "-") {
+    static const char* kExt[] = {"txt", "csv", "tsv", "jsonl", "json", "json"};
+    return kExt[static_cast<int>(format)];
+  }
+  std::string ext = fs::path(input).extension().string();
+  return ext.empty() ? ext : ext.substr(1);
+}
+
+void check_sizing(const BatchifyOptions& o) {
+  if (o.parts == 0 && o.size == 0)
+    throw Error("give -n N (parts) or --size K (records per part)");
+  if (o.parts && o.size) throw Error("-n and --size contradict: give one");
+  if (o.by_bytes && !o.parts)
+    throw Error("--by bytes balances -n N parts; give -n");
+}
+
 // First pass of -n by records: how many JSON array elements there are.
 std::uint64_t count_records(Input& in, DataFormat format) {
   RecordReader reader(in.fd, format, in.name);
@@ -187,114 +237,45 @@ std::uint64_t count_records(Input& in, DataFormat format) {
   return n;
 }
 
-}  // namespace
-
-std::vector<std::string> write_batches(
-    const std::vector<nlohmann::ordered_json>& batches,
-    const std::string& out_dir, const std::string& stem,
-    const std::string& input) {
-  std::error_code ec;
-  fs::create_directories(out_dir, ec);
-  if (ec || !fs::is_directory(out_dir))
-    throw Error(out_dir + ": cannot create output directory" +
-                (ec ? ": " + ec.message() : ""));
-  struct stat st {};
-  if (input != "-") stat(input.c_str(), &st);
-  PartSet parts(out_dir, stem, "json", st);
-  for (const auto& b : batches) {
-    parts.begin().write(b.dump() + "\n");
-    parts.end();
+// Lines and CSV: whole blocks, cut only where a part ends.
+BatchifyResult split_in_blocks(Input& in, DataFormat format,
+                               const BatchifyOptions& o, PartSet& parts) {
+  BatchifyResult result;
+  CutPlan plan;
+  if (o.size) {
+    plan.size = o.size;
+  } else if (o.by_bytes) {
+    plan.parts = o.parts;
+    plan.total_bytes = static_cast<std::uint64_t>(in.st.st_size);
+  } else {
+    std::uint64_t total =
+        count_block_records(in.fd, format, in.name, &plan.block_lines);
+    plan.sizes = balanced_sizes(total, o.parts);
+    result.fewer_parts = total < o.parts;
   }
-  return parts.commit();
+  std::string header;
+  PartSink sink{
+      [&] { parts.begin().write(header); },
+      [&](std::string_view bytes) { parts.current().write_direct(bytes); }};
+  result.records = split_blocks(in.fd, format, in.name, plan, sink, header);
+  parts.end();
+  result.parts = parts.commit();
+  if (o.by_bytes) result.fewer_parts = result.parts.size() < o.parts;
+  return result;
 }
 
-BatchifyResult batchify_file(const std::string& input,
-                             const BatchifyOptions& o) {
-  if (o.parts == 0 && o.size == 0)
-    throw Error("give -n N (parts) or --size K (records per part)");
-  if (o.parts && o.size) throw Error("-n and --size contradict: give one");
-  if (o.by_bytes && !o.parts)
-    throw Error("--by bytes balances -n N parts; give -n");
-  Input in;
-  open_input(in, input);
-  DataFormat format = o.format ? *o.format : format_from_path(input);
-  if (format == DataFormat::kJsonDict) format = DataFormat::kJsonArray;
-  bool seekable = S_ISREG(in.st.st_mode);
-  // A pipe cannot be read twice: copy it to a temporary file for -n.
-  std::string spool;
-  if (!seekable && o.parts) {
-    char tmpl[] = "/tmp/sweep-batchify-XXXXXX";
-    int fd = mkstemp(tmpl);
-    if (fd < 0) throw SystemError("mkstemp", errno);
-    spool = tmpl;
-    OutputStream copy(fd, true);
-    std::vector<char> buf(1 << 20);
-    ssize_t n;
-    while ((n = ::read(in.fd, buf.data(), buf.size())) > 0)
-      copy.write({buf.data(), size_t(n)});
-    if (n < 0) throw Error(in.name + ": cannot read: " + std::strerror(errno));
-    copy.flush();
-    Input spooled;
-    open_input(spooled, spool);
-    std::swap(in.fd, spooled.fd);
-    std::swap(in.owned, spooled.owned);
-    in.st = spooled.st;
-  }
-  struct SpoolGuard {
-    std::string path;
-    ~SpoolGuard() {
-      if (!path.empty()) std::remove(path.c_str());
-    }
-  } spool_guard{spool};
-
-  std::error_code ec;
-  fs::create_directories(o.out_dir, ec);
-  if (ec || !fs::is_directory(o.out_dir))
-    throw Error(o.out_dir + ": cannot create output directory" +
-                (ec ? ": " + ec.message() : ""));
-  std::string stem = input == "-" ? "stdin" : fs::path(input).stem().string();
-  std::string ext = input == "-" ? "" : fs::path(input).extension().string();
-  if (!ext.empty()) ext = ext.substr(1);
-  if (ext.empty() && input == "-") {
-    static const char* kExt[] = {"txt", "csv", "tsv", "jsonl", "json", "json"};
-    ext = kExt[static_cast<int>(format)];
-  }
-
+// JSON arrays: element by element, each part a valid array.
+BatchifyResult split_json_array(Input& in, const BatchifyOptions& o,
+                                PartSet& parts) {
   BatchifyResult result;
-  PartSet parts(o.out_dir, stem, ext, in.st);
-  std::uint64_t total_bytes = static_cast<std::uint64_t>(in.st.st_size);
-  if (format != DataFormat::kJsonArray) {
-    // Lines and CSV: whole blocks, cut only where a part ends.
-    CutPlan plan;
-    if (o.size) {
-      plan.size = o.size;
-    } else if (o.by_bytes) {
-      plan.parts = o.parts;
-      plan.total_bytes = total_bytes;
-    } else {
-      std::uint64_t total =
-          count_block_records(in.fd, format, in.name, &plan.block_lines);
-      plan.sizes = balanced_sizes(total, o.parts);
-      result.fewer_parts = total < o.parts;
-    }
-    std::string header;
-    PartSink sink{
-        [&] { parts.begin().write(header); },
-        [&](std::string_view bytes) { parts.current().write_direct(bytes); }};
-    result.records = split_blocks(in.fd, format, in.name, plan, sink, header);
-    parts.end();
-    result.parts = parts.commit();
-    if (o.by_bytes) result.fewer_parts = result.parts.size() < o.parts;
-    return result;
-  }
-  // JSON arrays: element by element.
   std::vector<std::uint64_t> sizes;
   if (o.parts && !o.by_bytes) {
-    std::uint64_t total = count_records(in, format);
+    std::uint64_t total = count_records(in, DataFormat::kJsonArray);
     sizes = balanced_sizes(total, o.parts);
     result.fewer_parts = total < o.parts;
   }
-  RecordReader reader(in.fd, format, in.name);
+  std::uint64_t total_bytes = static_cast<std::uint64_t>(in.st.st_size);
+  RecordReader reader(in.fd, DataFormat::kJsonArray, in.name);
   std::string_view record;
   std::uint64_t in_part = 0, part = 0, consumed = 0;
   auto close_part = [&] {
@@ -327,6 +308,38 @@ BatchifyResult batchify_file(const std::string& input,
   if (o.by_bytes) result.fewer_parts = part < o.parts;
   result.parts = parts.commit();
   return result;
+}
+
+}  // namespace
+
+std::vector<std::string> write_batches(
+    const std::vector<nlohmann::ordered_json>& batches,
+    const std::string& out_dir, const std::string& stem,
+    const std::string& input) {
+  make_output_dir(out_dir);
+  struct stat st {};
+  if (input != "-") stat(input.c_str(), &st);
+  PartSet parts(out_dir, stem, "json", st);
+  for (const auto& b : batches) {
+    parts.begin().write(b.dump() + "\n");
+    parts.end();
+  }
+  return parts.commit();
+}
+
+BatchifyResult batchify_file(const std::string& input,
+                             const BatchifyOptions& o) {
+  check_sizing(o);
+  Input in;
+  open_input(in, input);
+  DataFormat format = o.format ? *o.format : format_from_path(input);
+  if (format == DataFormat::kJsonDict) format = DataFormat::kJsonArray;
+  if (!S_ISREG(in.st.st_mode) && o.parts) spool_input(in);
+  make_output_dir(o.out_dir);
+  std::string stem = input == "-" ? "stdin" : fs::path(input).stem().string();
+  PartSet parts(o.out_dir, stem, part_extension(input, format), in.st);
+  if (format == DataFormat::kJsonArray) return split_json_array(in, o, parts);
+  return split_in_blocks(in, format, o, parts);
 }
 
 }  // namespace sweep
