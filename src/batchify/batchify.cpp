@@ -101,52 +101,129 @@ class PartSet {
         stem_(std::move(stem)),
         ext_(std::move(ext)),
         input_(input) {}
-  ~PartSet() {
-    for (const auto& t : temps_) std::remove(t.c_str());
-  }
+  ~PartSet() { discard(); }
 
-  OutputStream& begin() {
+  /// Opens the next part.
+  void begin() {
     std::string tmp = dir_ + "/.sweep-part-" + std::to_string(getpid()) + "-" +
                       std::to_string(temps_.size()) + ".tmp";
     temps_.push_back(tmp);
     current_.emplace(OutputStream::open_file(tmp));
-    return *current_;
   }
+  /// Appends to the open part.
+  void write(std::string_view bytes) {
+    try {
+      current_->write(bytes);
+    } catch (const SystemError& e) {
+      write_failed(e);
+    }
+  }
+  /// Appends a large slice to the open part without copying it.
+  void write_direct(std::string_view bytes) {
+    try {
+      current_->write_direct(bytes);
+    } catch (const SystemError& e) {
+      write_failed(e);
+    }
+  }
+  /// Closes the open part, if any.
   void end() {
-    if (current_) current_->flush();
+    try {
+      if (current_) current_->flush();
+    } catch (const SystemError& e) {
+      write_failed(e);
+    }
     current_.reset();
   }
-  std::vector<std::string> commit() {
-    end();
-    size_t width =
-        std::to_string(temps_.empty() ? 0 : temps_.size() - 1).size();
-    std::vector<std::string> finals;
-    for (size_t i = 0; i < temps_.size(); ++i) {
-      std::string index = std::to_string(i);
-      index.insert(0, width - index.size(), '0');
-      std::string name =
-          dir_ + "/" + stem_ + "." + index + (ext_.empty() ? "" : "." + ext_);
-      struct stat st;
-      if (stat(name.c_str(), &st) == 0 && st.st_dev == input_.st_dev &&
-          st.st_ino == input_.st_ino)
-        throw Error(name +
-                    ": a part would overwrite the input; choose another -o");
-      finals.push_back(name);
-    }
-    for (size_t i = 0; i < temps_.size(); ++i)
-      if (std::rename(temps_[i].c_str(), finals[i].c_str()) != 0)
-        throw Error(finals[i] + ": cannot write part: " + std::strerror(errno));
-    temps_.clear();
-    return finals;
-  }
   bool open() const { return current_.has_value(); }
-  OutputStream& current() { return *current_; }
+  /// Parts begun so far.
+  size_t count() const { return temps_.size(); }
+  /// Removes every part written so far. Errors are not reported: this
+  /// cleans up after another error, or before the parts are written again.
+  void discard() {
+    current_.reset();
+    for (const auto& t : temps_) std::remove(t.c_str());
+    temps_.clear();
+  }
+  std::vector<std::string> commit();
 
  private:
+  std::vector<std::string> final_names() const;
+  [[noreturn]] void write_failed(const SystemError& e) const {
+    throw Error(dir_ + ": cannot write part " + std::to_string(count() - 1) +
+                    ": " + e.what(),
+                e.exit_status());
+  }
+
   std::string dir_, stem_, ext_;
   struct stat input_;
   std::vector<std::string> temps_;
   std::optional<OutputStream> current_;
+};
+
+// The final names, checked: none may be the input itself (a hard link).
+std::vector<std::string> PartSet::final_names() const {
+  size_t width = std::to_string(temps_.empty() ? 0 : temps_.size() - 1).size();
+  std::vector<std::string> finals;
+  for (size_t i = 0; i < temps_.size(); ++i) {
+    std::string index = std::to_string(i);
+    index.insert(0, width - index.size(), '0');
+    std::string name =
+        dir_ + "/" + stem_ + "." + index + (ext_.empty() ? "" : "." + ext_);
+    struct stat st;
+    if (stat(name.c_str(), &st) == 0 && st.st_dev == input_.st_dev &&
+        st.st_ino == input_.st_ino)
+      throw Error(name +
+                  ": a part would overwrite the input; choose another -o");
+    finals.push_back(name);
+  }
+  return finals;
+}
+
+// Renames every part to its final name; if one rename fails, the parts
+// already renamed are removed too, so an error leaves no part behind.
+std::vector<std::string> PartSet::commit() {
+  end();
+  std::vector<std::string> finals = final_names();
+  for (size_t i = 0; i < temps_.size(); ++i) {
+    if (std::rename(temps_[i].c_str(), finals[i].c_str()) == 0) continue;
+    int err = errno;
+    for (size_t j = 0; j < i; ++j) std::remove(finals[j].c_str());
+    throw Error(finals[i] + ": cannot write part: " + std::strerror(err));
+  }
+  temps_.clear();
+  return finals;
+}
+
+// Creates the output directory. Unless kept, the directories it had to
+// create are removed again (if still empty) when it goes: a failed split
+// leaves nothing behind, not even an empty directory.
+class OutputDir {
+ public:
+  explicit OutputDir(const std::string& dir) {
+    fs::path p = fs::path(dir).lexically_normal();
+    if (!p.has_filename()) p = p.parent_path();
+    std::error_code ec;
+    for (; !p.empty() && !fs::exists(p, ec); p = p.parent_path())
+      created_.push_back(p);
+    fs::create_directories(dir, ec);
+    if (ec || !fs::is_directory(dir)) {
+      remove_created();
+      throw Error(dir + ": cannot create output directory" +
+                  (ec ? ": " + ec.message() : ""));
+    }
+  }
+  ~OutputDir() { remove_created(); }
+  /// The split succeeded: keep what was created.
+  void keep() { created_.clear(); }
+
+ private:
+  void remove_created() {
+    // rmdir fails on a directory that is not empty, which is what we want.
+    for (const auto& p : created_) ::rmdir(p.c_str());
+  }
+
+  std::vector<fs::path> created_;  ///< Deepest first.
 };
 
 // The input: a descriptor (stdin is not closed) and, when a pipe had to be
@@ -200,14 +277,6 @@ void spool_input(Input& in) {
   in.st = spooled.st;
 }
 
-void make_output_dir(const std::string& dir) {
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec || !fs::is_directory(dir))
-    throw Error(dir + ": cannot create output directory" +
-                (ec ? ": " + ec.message() : ""));
-}
-
 // The extension of the parts: the input's, or for stdin the format's.
 std::string part_extension(const std::string& input, DataFormat format) {
   if (input == "-") {
@@ -254,9 +323,11 @@ BatchifyResult split_in_blocks(Input& in, DataFormat format,
     result.fewer_parts = total < o.parts;
   }
   std::string header;
-  PartSink sink{
-      [&] { parts.begin().write(header); },
-      [&](std::string_view bytes) { parts.current().write_direct(bytes); }};
+  PartSink sink{[&] {
+                  parts.begin();
+                  parts.write(header);
+                },
+                [&](std::string_view bytes) { parts.write_direct(bytes); }};
   result.records = split_blocks(in.fd, format, in.name, plan, sink, header);
   parts.end();
   result.parts = parts.commit();
@@ -280,17 +351,19 @@ BatchifyResult split_json_array(Input& in, const BatchifyOptions& o,
   std::uint64_t in_part = 0, part = 0, consumed = 0;
   auto close_part = [&] {
     if (!parts.open()) return;
-    parts.current().write("]\n");
+    parts.write("]\n");
     parts.end();
     in_part = 0;
     ++part;
   };
   while (reader.next(record)) {
-    if (!parts.open())
-      parts.begin().write("[");
-    else
-      parts.current().write(",");
-    parts.current().write(record);
+    if (!parts.open()) {
+      parts.begin();
+      parts.write("[");
+    } else {
+      parts.write(",");
+    }
+    parts.write(record);
     ++in_part;
     ++result.records;
     consumed += record.size();
@@ -316,15 +389,19 @@ std::vector<std::string> write_batches(
     const std::vector<nlohmann::ordered_json>& batches,
     const std::string& out_dir, const std::string& stem,
     const std::string& input) {
-  make_output_dir(out_dir);
   struct stat st {};
-  if (input != "-") stat(input.c_str(), &st);
+  if (input != "-" && stat(input.c_str(), &st) != 0)
+    throw Error(input + ": cannot read: " + std::strerror(errno));
+  OutputDir dir(out_dir);
   PartSet parts(out_dir, stem, "json", st);
   for (const auto& b : batches) {
-    parts.begin().write(b.dump() + "\n");
+    parts.begin();
+    parts.write(b.dump() + "\n");
     parts.end();
   }
-  return parts.commit();
+  std::vector<std::string> paths = parts.commit();
+  dir.keep();
+  return paths;
 }
 
 BatchifyResult batchify_file(const std::string& input,
@@ -335,11 +412,14 @@ BatchifyResult batchify_file(const std::string& input,
   DataFormat format = o.format ? *o.format : format_from_path(input);
   if (format == DataFormat::kJsonDict) format = DataFormat::kJsonArray;
   if (!S_ISREG(in.st.st_mode) && o.parts) spool_input(in);
-  make_output_dir(o.out_dir);
+  OutputDir dir(o.out_dir);
   std::string stem = input == "-" ? "stdin" : fs::path(input).stem().string();
   PartSet parts(o.out_dir, stem, part_extension(input, format), in.st);
-  if (format == DataFormat::kJsonArray) return split_json_array(in, o, parts);
-  return split_in_blocks(in, format, o, parts);
+  BatchifyResult result = format == DataFormat::kJsonArray
+                              ? split_json_array(in, o, parts)
+                              : split_in_blocks(in, format, o, parts);
+  dir.keep();
+  return result;
 }
 
 }  // namespace sweep

@@ -2,16 +2,43 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <nlohmann/json.hpp>
 
 #include "sweep/error.hpp"
 
 namespace sweep {
 
 namespace {
+
 constexpr size_t kBufferSize = 1 << 20;
+// Most bytes of the parser's "last read" token quoted in an error: an open
+// string makes it the rest of the element, which may be megabytes.
+constexpr size_t kMaxToken = 40;
+
+bool is_blank(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
+
+// The reason in a parser message, worded for an array element: the parser
+// saw one value, so "end of input" is where the array wants ',' or ']'.
+std::string parse_reason(const std::string& what) {
+  size_t dash = what.find(" - ");
+  std::string reason = dash == std::string::npos ? what : what.substr(dash + 3);
+  const std::string eoi = "expected end of input";
+  if (size_t at = reason.find(eoi); at != std::string::npos)
+    reason.replace(at, eoi.size(), "expected ',' or ']'");
+  const std::string last_read = "last read: '";
+  size_t token = reason.find(last_read);
+  if (token != std::string::npos &&
+      reason.size() - token - last_read.size() > kMaxToken + 1)
+    reason = reason.substr(0, token + last_read.size() + kMaxToken) + "...'";
+  return reason;
+}
+
+}  // namespace
 
 RecordReader::RecordReader(int fd, DataFormat format, std::string name)
     : fd_(fd), format_(format), name_(std::move(name)), buf_(kBufferSize) {}
@@ -21,6 +48,7 @@ bool RecordReader::fill() {
   // Keep the unconsumed tail; grow when one record fills the buffer.
   if (pos_ > 0) {
     std::memmove(buf_.data(), buf_.data() + pos_, len_ - pos_);
+    base_ += pos_;
     scan_ -= pos_;
     len_ -= pos_;
     pos_ = 0;
@@ -86,40 +114,44 @@ size_t RecordReader::find_end(size_t from) {
   }
 }
 
-void RecordReader::skip_json_separators() {
+// Moves pos_ to `to`, keeping the line it is on and where that line starts.
+void RecordReader::advance(size_t to) {
+  const char* b = buf_.data();
+  if (auto n = std::count(b + pos_, b + to, '\n')) {
+    line_ += n;
+    auto* last = static_cast<const char*>(memrchr(b + pos_, '\n', to - pos_));
+    line_start_ = base_ + (last - b) + 1;
+  }
+  pos_ = to;
+}
+
+void RecordReader::skip_blanks() {
   while (true) {
-    while (pos_ < len_ && std::strchr(" \t\r\n", buf_[pos_]) && buf_[pos_]) {
-      if (buf_[pos_] == '\n') ++line_;
-      ++pos_;
-    }
+    size_t i = pos_;
+    while (i < len_ && is_blank(buf_[i])) ++i;
+    advance(i);
     if (pos_ < len_ || !fill()) return;
   }
 }
 
-bool RecordReader::next(std::string_view& record) {
-  bool json = format_ == DataFormat::kJsonArray;
-  if (json) {
-    if (array_closed_) return false;
-    skip_json_separators();
-    if (!array_open_) {
-      if (pos_ >= len_ || buf_[pos_] != '[')
-        throw Error(name_ + ":" + std::to_string(line_) +
-                    ": expected a JSON array");
-      array_open_ = true;
-      ++pos_;
-      skip_json_separators();
-      if (pos_ < len_ && buf_[pos_] == ']') {
-        array_closed_ = true;
-        return false;
-      }
-    }
-  }
-  if (pos_ >= len_ && !fill()) {
-    if (json)
-      throw Error(name_ + ":" + std::to_string(line_) +
-                  ": unterminated JSON array");
-    return false;
-  }
+// Throws Error naming the line and column (in bytes) of buf_[at], at or
+// after pos_.
+void RecordReader::fail(size_t at, const std::string& what) const {
+  const char* b = buf_.data();
+  std::uint64_t line = line_ + std::count(b + pos_, b + at, '\n');
+  std::uint64_t line_start = line_start_;
+  if (line != line_)
+    line_start =
+        base_ +
+        (static_cast<const char*>(memrchr(b + pos_, '\n', at - pos_)) - b) + 1;
+  throw Error(name_ + ":" + std::to_string(line) + ":" +
+              std::to_string(base_ + at - line_start + 1) + ": " + what);
+}
+
+// Finds where the record at pos_ ends, reading on as needed. At the end of
+// the input that is len_ (a last line without a newline), unless a CSV quote
+// or the JSON array is still open.
+size_t RecordReader::scan_record() {
   record_line_ = line_;
   scan_ = pos_;
   in_quotes_ = escape_ = false;
@@ -127,29 +159,88 @@ bool RecordReader::next(std::string_view& record) {
   size_t end;
   while ((end = find_end(scan_)) == std::string_view::npos) {
     scan_ = len_;
-    if (!fill()) {
-      if (json)
-        throw Error(name_ + ":" + std::to_string(record_line_) +
-                    ": unterminated JSON array");
-      if (in_quotes_)
-        throw Error(name_ + ":" + std::to_string(record_line_) +
-                    ": unterminated quoted field (a '\"' is never closed)");
-      end = len_;  // a last record without a newline
-      break;
-    }
+    if (fill()) continue;
+    if (format_ == DataFormat::kJsonArray)
+      fail(pos_, "unterminated JSON array");
+    if (in_quotes_)
+      throw Error(name_ + ":" + std::to_string(record_line_) +
+                  ": unterminated quoted field (a '\"' is never closed)");
+    return len_;
   }
-  for (size_t i = pos_; i < end; ++i) line_ += buf_[i] == '\n';
+  return end;
+}
+
+bool RecordReader::next(std::string_view& record) {
+  if (format_ == DataFormat::kJsonArray) return next_element(record);
+  return next_line_record(record);
+}
+
+bool RecordReader::next_line_record(std::string_view& record) {
+  if (pos_ >= len_ && !fill()) return false;
+  size_t end = scan_record();
   record = std::string_view(buf_.data() + pos_, end - pos_);
-  pos_ = end;
-  if (json) {
-    while (!record.empty() && std::strchr(" \t\r\n", record.back()))
-      record.remove_suffix(1);
-    if (record.empty())
-      throw Error(name_ + ":" + std::to_string(line_) +
-                  ": empty JSON array element");
-    char sep = buf_[pos_++];
-    if (sep == ']') array_closed_ = true;
+  record_end_ = base_ + end;
+  advance(end);
+  return true;
+}
+
+// Consumes the opening '['; false for an empty array.
+bool RecordReader::open_array() {
+  skip_blanks();
+  if (pos_ >= len_ || buf_[pos_] != '[') fail(pos_, "expected a JSON array");
+  array_open_ = true;
+  advance(pos_ + 1);
+  skip_blanks();
+  if (pos_ >= len_ || buf_[pos_] != ']') return true;
+  advance(pos_ + 1);
+  array_closed_ = true;
+  expect_end();
+  return false;
+}
+
+// Only blanks may follow the closing ']': text after it would be lost.
+void RecordReader::expect_end() {
+  if (at_end_) return;
+  skip_blanks();
+  if (pos_ < len_)
+    fail(pos_, "malformed JSON array: text after its closing ']'");
+  at_end_ = true;
+}
+
+// The scan found where an element ends, not that it is one JSON value:
+// check that, and on failure parse again for the place and the reason.
+void RecordReader::check_element(size_t end) const {
+  const char* first = buf_.data() + pos_;
+  const char* last = buf_.data() + end;
+  if (nlohmann::json::accept(first, last)) return;
+  try {
+    [[maybe_unused]] auto doc = nlohmann::json::parse(first, last);
+  } catch (const nlohmann::json::parse_error& e) {
+    size_t at = std::min<size_t>(e.byte > 0 ? e.byte - 1 : 0, end - pos_ - 1);
+    fail(pos_ + at, "malformed JSON array: " + parse_reason(e.what()));
   }
+  fail(pos_, "malformed JSON array: not a JSON value");
+}
+
+bool RecordReader::next_element(std::string_view& record) {
+  if (array_closed_) {
+    expect_end();
+    return false;
+  }
+  if (!array_open_ && !open_array()) return false;
+  skip_blanks();
+  if (pos_ >= len_) fail(pos_, "unterminated JSON array");
+  size_t sep = scan_record();
+  size_t end = sep;
+  while (end > pos_ && is_blank(buf_[end - 1])) --end;
+  if (end == pos_) fail(sep, "empty JSON array element");
+  if (buf_[sep] == '}')
+    fail(sep, "malformed JSON array: unexpected '}'; expected ',' or ']'");
+  check_element(end);
+  record = std::string_view(buf_.data() + pos_, end - pos_);
+  record_end_ = base_ + end;
+  array_closed_ = buf_[sep] == ']';
+  advance(sep + 1);
   return true;
 }
 

@@ -108,6 +108,9 @@ TEST_CASE("batchify errors: one line, exit 2, nothing half-written") {
   dir.write("t.txt", "x\n");
   dir.write("num.json", "42");
   dir.write("noarr.json", R"({"a": 1})");
+  dir.write("two.json", "[1,2]\n[3,4]\n");
+  dir.write("spaces.json", "[1 2 3]");
+  dir.write("tru.json", R"([tru, {"a": }, 3])");
   struct Case {
     std::vector<std::string> args;
     std::string message;
@@ -125,11 +128,24 @@ TEST_CASE("batchify errors: one line, exit 2, nothing half-written") {
        "expected a JSON array"},
       {{"batchify", "t.txt"}, "give -n N"},
       {{"batchify", "-n", "2", "--format", "xml", "t.txt"}, "--format xml"},
+      // Malformed JSON arrays, in each mode: nothing is dropped silently.
+      {{"batchify", "-n", "2", "two.json", "-o", "out", "--manifest", "m.txt"},
+       "two.json:2:1: malformed JSON array: text after its closing ']'"},
+      {{"batchify", "--size", "1", "two.json", "-o", "out"},
+       "two.json:2:1: malformed JSON array"},
+      {{"batchify", "-n", "2", "--by", "bytes", "two.json", "-o", "out"},
+       "two.json:2:1: malformed JSON array"},
+      {{"batchify", "-n", "2", "spaces.json", "-o", "out"},
+       "spaces.json:1:4: malformed JSON array: unexpected number literal; "
+       "expected ',' or ']'"},
+      {{"batchify", "--size", "1", "tru.json", "-o", "out"},
+       "tru.json:1:4: malformed JSON array: invalid literal"},
   };
   for (const auto& c : cases)
     e2e::check_usage_error(c.args, c.message, {.cwd = dir.path()});
-  CHECK((!std::filesystem::exists(dir.path() / "out") ||
-         std::filesystem::is_empty(dir.path() / "out")));
+  // Nothing half-written: no part, no manifest, not even the directory.
+  CHECK_FALSE(std::filesystem::exists(dir.path() / "out"));
+  CHECK_FALSE(std::filesystem::exists(dir.path() / "m.txt"));
 }
 
 TEST_CASE("batchify reads standard input") {

@@ -132,7 +132,7 @@ TEST_CASE(
   CHECK_THROWS_WITH_AS(
       split(d, in, 2),
       doctest::Contains("bad.csv:3: unterminated quoted field"), Error);
-  CHECK(fs::is_empty(d.path / "out"));
+  CHECK_FALSE(fs::exists(d.path / "out"));  // not even the directory
 }
 
 TEST_CASE("batchify: JSON Lines and JSON arrays") {
@@ -153,6 +153,26 @@ TEST_CASE("batchify: JSON Lines and JSON arrays") {
   auto empty = split(d, d.write("e.json", " [ ] "), 2);
   CHECK(empty.parts.empty());
   CHECK_THROWS_AS(split(d, d.write("broken.json", "[1, 2"), 2), Error);
+}
+
+TEST_CASE("batchify: a malformed JSON array writes nothing, in every mode") {
+  Dir d;
+  // The last holds an error after many good elements: --size has written
+  // parts by the time it finds it.
+  std::string late = "[";
+  for (int i = 0; i < 5000; ++i) late += std::to_string(i) + ", ";
+  late += "tru]";
+  for (const std::string& bad :
+       {std::string("[1,2]\n[3,4]\n"), std::string("[1 2 3]"),
+        std::string("[tru, {\"a\": }, 3]"), late}) {
+    auto in = d.write("bad.json", bad);
+    CAPTURE(bad.substr(0, 20));
+    CHECK_THROWS_WITH_AS(split(d, in, 2), doctest::Contains("bad.json:"),
+                         Error);
+    CHECK_THROWS_AS(split(d, in, 0, 1), Error);
+    CHECK_THROWS_AS(split(d, in, 2, 0, true), Error);
+    CHECK_FALSE(fs::exists(d.path / "out"));
+  }
 }
 
 TEST_CASE("batchify: --size K and --by bytes, which never splits a record") {
@@ -314,11 +334,55 @@ TEST_CASE("batchify reader: JSON array elements, nested and quoted") {
   CHECK(read_records(d, "[]", DataFormat::kJsonArray).records.empty());
   CHECK(read_records(d, "\n[\n]\n", DataFormat::kJsonArray).records.empty());
   CHECK_THROWS_WITH_AS(read_records(d, "\n{\"a\": 1}", DataFormat::kJsonArray),
-                       "records.in:2: expected a JSON array", Error);
+                       "records.in:2:1: expected a JSON array", Error);
   CHECK_THROWS_WITH_AS(read_records(d, "[1, 2", DataFormat::kJsonArray),
                        doctest::Contains("unterminated JSON array"), Error);
   CHECK_THROWS_WITH_AS(read_records(d, "[1, , 2]", DataFormat::kJsonArray),
                        doctest::Contains("empty JSON array element"), Error);
+}
+
+TEST_CASE(
+    "batchify reader: a malformed JSON array is an error at its line and "
+    "column") {
+  Dir d;
+  auto error = [&](const std::string& json) -> std::string {
+    try {
+      read_records(d, json, DataFormat::kJsonArray);
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  // Two arrays: the second would be lost.
+  CHECK(error("[1,2]\n[3,4]\n") ==
+        "records.in:2:1: malformed JSON array: text after its closing ']'");
+  CHECK(error("[] x") ==
+        "records.in:1:4: malformed JSON array: text after its closing ']'");
+  // Elements that are not one JSON value each.
+  CHECK(error("[1 2 3]") ==
+        "records.in:1:4: malformed JSON array: unexpected number literal; "
+        "expected ',' or ']'");
+  CHECK(error("[tru, {\"a\": }, 3]") ==
+        "records.in:1:4: malformed JSON array: invalid literal; last read: "
+        "'tru'");
+  CHECK(error("[1,\n  {\"a\": }, 3]") ==
+        "records.in:2:9: malformed JSON array: unexpected '}'; expected '[', "
+        "'{', or a literal");
+  CHECK(error("[1}") ==
+        "records.in:1:3: malformed JSON array: unexpected '}'; expected ',' "
+        "or ']'");
+  CHECK(error("[\"a\nb\"]") ==
+        "records.in:1:4: malformed JSON array: invalid "
+        "string: control character U+000A (LF) must "
+        "be escaped to \\u000A or \\n; last read: "
+        "'\"a<U+000A>'");
+  CHECK(error("[1,]") == "records.in:1:4: empty JSON array element");
+  CHECK(error("[1,\n  [2, 3") == "records.in:2:3: unterminated JSON array");
+  CHECK(error("") == "records.in:1:1: expected a JSON array");
+  // A long reason is cut short, so the error stays one readable line.
+  std::string long_error = error("[\"" + std::string(500, 'x'));
+  CHECK(long_error.find("unterminated JSON array") != std::string::npos);
+  CHECK(error("[\"" + std::string(500, 'x') + "\\q\"]").size() < 200);
 }
 
 TEST_CASE("batchify reader: a record longer than the buffer stays whole") {
