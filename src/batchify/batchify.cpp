@@ -295,15 +295,52 @@ void check_sizing(const BatchifyOptions& o) {
     throw Error("--by bytes balances -n N parts; give -n");
 }
 
-// First pass of -n by records: how many JSON array elements there are.
-std::uint64_t count_records(Input& in, DataFormat format) {
-  RecordReader reader(in.fd, format, in.name);
+// First pass of -n: how many JSON array elements there are (and, for --by
+// bytes, where they pass the byte boundaries). It also checks them all, so
+// a malformed array fails before any part is written.
+std::uint64_t count_elements(Input& in, ByteCuts* cuts) {
+  RecordReader reader(in.fd, DataFormat::kJsonArray, in.name);
   std::string_view r;
   std::uint64_t n = 0;
-  while (reader.next(r)) ++n;
+  while (reader.next(r)) {
+    ++n;
+    while (cuts && reader.end_offset() > cuts->next_boundary())
+      cuts->cut_after(n);
+  }
   if (lseek(in.fd, 0, SEEK_SET) != 0)
     throw SystemError("lseek " + in.name, errno);
   return n;
+}
+
+// Runs one split pass as planned; returns the records it counted.
+std::uint64_t split_pass(Input& in, DataFormat format, const CutPlan& plan,
+                         PartSet& parts) {
+  std::string header;
+  PartSink sink{[&] {
+                  parts.begin();
+                  parts.write(header);
+                },
+                [&](std::string_view bytes) { parts.write_direct(bytes); }};
+  std::uint64_t records =
+      split_blocks(in.fd, format, in.name, plan, sink, header);
+  parts.end();
+  return records;
+}
+
+// --by bytes in one pass, without counting: true when that gave the N parts.
+// Otherwise (records too few or too long for their shares) the parts are
+// discarded, for the counting pass to place the cuts.
+bool split_by_bytes_in_one_pass(Input& in, DataFormat format,
+                                const BatchifyOptions& o, PartSet& parts) {
+  CutPlan plan;
+  plan.parts = o.parts;
+  plan.total_bytes = static_cast<std::uint64_t>(in.st.st_size);
+  split_pass(in, format, plan, parts);
+  if (parts.count() == o.parts) return true;
+  parts.discard();
+  if (lseek(in.fd, 0, SEEK_SET) != 0)
+    throw SystemError("lseek " + in.name, errno);
+  return false;
 }
 
 // Lines and CSV: whole blocks, cut only where a part ends.
@@ -313,25 +350,20 @@ BatchifyResult split_in_blocks(Input& in, DataFormat format,
   CutPlan plan;
   if (o.size) {
     plan.size = o.size;
-  } else if (o.by_bytes) {
-    plan.parts = o.parts;
-    plan.total_bytes = static_cast<std::uint64_t>(in.st.st_size);
+  } else if (o.by_bytes && split_by_bytes_in_one_pass(in, format, o, parts)) {
+    result.parts = parts.commit();  // records not counted
+    return result;
   } else {
+    ByteCuts cuts(o.parts, static_cast<std::uint64_t>(in.st.st_size));
     std::uint64_t total =
-        count_block_records(in.fd, format, in.name, &plan.block_lines);
-    plan.sizes = balanced_sizes(total, o.parts);
+        count_block_records(in.fd, format, in.name, &plan.block_lines,
+                            o.by_bytes ? &cuts : nullptr);
+    plan.sizes =
+        o.by_bytes ? cuts.sizes(total) : balanced_sizes(total, o.parts);
     result.fewer_parts = total < o.parts;
   }
-  std::string header;
-  PartSink sink{[&] {
-                  parts.begin();
-                  parts.write(header);
-                },
-                [&](std::string_view bytes) { parts.write_direct(bytes); }};
-  result.records = split_blocks(in.fd, format, in.name, plan, sink, header);
-  parts.end();
+  result.records = split_pass(in, format, plan, parts);
   result.parts = parts.commit();
-  if (o.by_bytes) result.fewer_parts = result.parts.size() < o.parts;
   return result;
 }
 
@@ -340,22 +372,15 @@ BatchifyResult split_json_array(Input& in, const BatchifyOptions& o,
                                 PartSet& parts) {
   BatchifyResult result;
   std::vector<std::uint64_t> sizes;
-  if (o.parts && !o.by_bytes) {
-    std::uint64_t total = count_records(in, DataFormat::kJsonArray);
-    sizes = balanced_sizes(total, o.parts);
+  if (o.parts) {
+    ByteCuts cuts(o.parts, static_cast<std::uint64_t>(in.st.st_size));
+    std::uint64_t total = count_elements(in, o.by_bytes ? &cuts : nullptr);
+    sizes = o.by_bytes ? cuts.sizes(total) : balanced_sizes(total, o.parts);
     result.fewer_parts = total < o.parts;
   }
-  std::uint64_t total_bytes = static_cast<std::uint64_t>(in.st.st_size);
   RecordReader reader(in.fd, DataFormat::kJsonArray, in.name);
   std::string_view record;
-  std::uint64_t in_part = 0, part = 0, consumed = 0;
-  auto close_part = [&] {
-    if (!parts.open()) return;
-    parts.write("]\n");
-    parts.end();
-    in_part = 0;
-    ++part;
-  };
+  std::uint64_t in_part = 0;
   while (reader.next(record)) {
     if (!parts.open()) {
       parts.begin();
@@ -364,21 +389,18 @@ BatchifyResult split_json_array(Input& in, const BatchifyOptions& o,
       parts.write(",");
     }
     parts.write(record);
-    ++in_part;
     ++result.records;
-    consumed += record.size();
-    bool full;
-    if (o.size)
-      full = in_part == o.size;
-    else if (o.by_bytes)
-      full =
-          part + 1 < o.parts && consumed >= total_bytes * (part + 1) / o.parts;
-    else
-      full = part < sizes.size() && in_part == sizes[part];
-    if (full) close_part();
+    std::uint64_t part = parts.count() - 1;
+    std::uint64_t target = o.size                ? o.size
+                           : part < sizes.size() ? sizes[part]
+                                                 : UINT64_MAX;
+    if (++in_part == target) {
+      parts.write("]\n");
+      parts.end();
+      in_part = 0;
+    }
   }
-  close_part();
-  if (o.by_bytes) result.fewer_parts = part < o.parts;
+  if (parts.open()) parts.write("]\n");
   result.parts = parts.commit();
   return result;
 }

@@ -88,33 +88,100 @@ std::uint64_t quote_start_line(int fd, DataFormat format,
 
 }  // namespace
 
-std::uint64_t count_block_records(int fd, DataFormat format,
-                                  const std::string& name,
-                                  std::vector<std::uint32_t>* block_lines) {
+std::uint64_t byte_boundary(std::uint64_t data_start, std::uint64_t total_bytes,
+                            std::uint64_t parts, std::uint64_t k) {
+  if (k + 1 >= parts) return UINT64_MAX;
+  std::uint64_t data = total_bytes > data_start ? total_bytes - data_start : 0;
+  // 128 bits: data * (k + 1) overflows 64 for inputs of exabytes / parts.
+  return data_start +
+         static_cast<std::uint64_t>(static_cast<unsigned __int128>(data) *
+                                    (k + 1) / parts);
+}
+
+std::vector<std::uint64_t> ByteCuts::sizes(std::uint64_t records) const {
+  if (records < parts_) return balanced_sizes(records, parts_);  // one each
+  std::vector<std::uint64_t> sizes;
+  std::uint64_t prev = 0;  // records in the parts so far
+  for (std::uint64_t k = 1; k < parts_; ++k) {
+    // A boundary no record passed: cut as late as the parts after allow.
+    std::uint64_t cut = k - 1 < cuts_.size() ? cuts_[k - 1] : records;
+    cut = std::min(std::max(cut, prev + 1), records - (parts_ - k));
+    sizes.push_back(cut - prev);
+    prev = cut;
+  }
+  sizes.push_back(records - prev);
+  return sizes;
+}
+
+namespace {
+
+// Reports the byte boundaries inside a block of lines: each is passed by the
+// record after the newlines before it.
+void cut_lines(ByteCuts& cuts, const char* b, size_t len, std::uint64_t offset,
+               std::uint64_t records) {
+  size_t at = 0;
+  for (std::uint64_t bound; (bound = cuts.next_boundary()) < offset + len;) {
+    size_t to = static_cast<size_t>(bound - offset);
+    records += std::count(b + at, b + to, '\n');
+    at = to;
+    cuts.cut_after(records + 1);
+  }
+}
+
+// Lines: a vectorised count of newlines per block is all it takes.
+std::uint64_t count_lines(int fd, const std::string& name,
+                          std::vector<std::uint32_t>* block_lines,
+                          ByteCuts* cuts) {
+  std::vector<char> buf(kBlock);
+  std::uint64_t records = 0, offset = 0;
+  bool pending = false;  // bytes after the last newline
+  while (size_t len = read_block(fd, buf.data(), name)) {
+    auto n = std::count(buf.data(), buf.data() + len, '\n');
+    if (block_lines) block_lines->push_back(static_cast<std::uint32_t>(n));
+    if (cuts) cut_lines(*cuts, buf.data(), len, offset, records);
+    records += n;
+    pending = buf[len - 1] != '\n';
+    offset += len;
+  }
+  return records + (pending ? 1 : 0);
+}
+
+// CSV and TSV: record ends are newlines outside quotes. The first record is
+// the header; with `cuts`, the data starts after it.
+std::uint64_t count_quoted(int fd, DataFormat format, const std::string& name,
+                           ByteCuts* cuts) {
   std::vector<char> buf(kBlock);
   Scanner scan(format);
-  std::uint64_t records = 0;
+  std::uint64_t records = 0, offset = 0;
   bool pending = false;  // bytes after the last record end
   while (size_t len = read_block(fd, buf.data(), name)) {
     size_t i = 0;
-    if (!quoted(format)) {
-      // Lines: a vectorised count of newlines is all it takes.
-      auto n = std::count(buf.data(), buf.data() + len, '\n');
-      if (block_lines) block_lines->push_back(static_cast<std::uint32_t>(n));
-      records += n;
-      pending = buf[len - 1] != '\n';
-      continue;
-    }
     while ((i = scan.next_end(buf.data(), i, len)) != std::string::npos) {
       ++records;
+      if (cuts && records == 1) cuts->set_data_start(offset + i);
+      while (cuts && records > 1 && offset + i > cuts->next_boundary())
+        cuts->cut_after(records - 1);
       pending = i < len;
       if (i == len) break;
     }
     if (i == std::string::npos) pending = true;
+    offset += len;
   }
   if (pending) ++records;
+  return records > 0 ? records - 1 : 0;
+}
+
+}  // namespace
+
+std::uint64_t count_block_records(int fd, DataFormat format,
+                                  const std::string& name,
+                                  std::vector<std::uint32_t>* block_lines,
+                                  ByteCuts* cuts) {
+  std::uint64_t records = quoted(format)
+                              ? count_quoted(fd, format, name, cuts)
+                              : count_lines(fd, name, block_lines, cuts);
   if (lseek(fd, 0, SEEK_SET) != 0) throw SystemError("lseek " + name, errno);
-  return quoted(format) && records > 0 ? records - 1 : records;
+  return records;
 }
 
 namespace {
@@ -317,10 +384,7 @@ std::uint64_t BlockSplitter::target() const {
 
 // The byte offset from which the current part may end (--by bytes).
 std::uint64_t BlockSplitter::boundary() const {
-  std::uint64_t data = plan_.total_bytes - header_.size();
-  return part_ + 1 < plan_.parts
-             ? header_.size() + data * (part_ + 1) / plan_.parts
-             : UINT64_MAX;
+  return byte_boundary(header_.size(), plan_.total_bytes, plan_.parts, part_);
 }
 
 }  // namespace

@@ -159,3 +159,27 @@ TEST_CASE("batchify reads standard input") {
   CHECK(read(parts[1]) == "c\n");
   std::filesystem::remove_all("/tmp/sweep-e2e-stdin-parts");
 }
+
+TEST_CASE("batchify --by bytes gives N parts, and true counts when it cannot") {
+  e2e::TempDir dir;
+  std::string seq;
+  for (int i = 1; i <= 100; ++i) seq += std::to_string(i) + "\n";
+  auto r = sweep({"batchify", "-n", "99", "--by", "bytes", "-", "-o", "p"},
+                 {.input = seq, .cwd = dir.path()});
+  CHECK(r.exit == 0);
+  CHECK(r.err.empty());
+  CHECK(lines(r.out).size() == 99);
+  Json numbers = Json::array();
+  for (int i = 0; i < 100; ++i) numbers.push_back(i);
+  dir.write("n.json", numbers.dump());
+  auto json = sweep({"batchify", "-n", "10", "--by", "bytes", "n.json"},
+                    {.cwd = dir.path()});
+  CHECK(json.exit == 0);
+  CHECK(json.err.empty());
+  CHECK(lines(json.out).size() == 10);
+  auto few = sweep({"batchify", "-n", "5", "--by", "bytes", "-", "-o", "q"},
+                   {.input = "a\nbb\n", .cwd = dir.path()});
+  CHECK(few.exit == 0);
+  CHECK(lines(few.out).size() == 2);
+  CHECK(few.err == "sweep: warning: - has 2 records: writing 2 parts, not 5\n");
+}
