@@ -46,6 +46,9 @@ struct BatchifyOptions {
   bool by_bytes = false;    ///< --by bytes: balance -n parts by bytes.
   std::string out_dir = ".";
   std::optional<DataFormat> format;
+  /// Bytes a caller already read from standard input (to tell a JSON dict
+  /// from an array): with input "-", they come before the rest of it.
+  std::string stdin_head;
 };
 
 /// What a split produced.

@@ -256,20 +256,36 @@ void open_input(Input& in, const std::string& path) {
     throw Error(in.name + ": cannot read: it is a directory");
 }
 
-// A pipe cannot be read twice: copies it to a temporary file and reads that
-// instead (under the pipe's name).
-void spool_input(Input& in) {
+// Copies the rest of in.fd to `out`.
+void copy_rest(const Input& in, OutputStream& out) {
+  std::vector<char> buf(1 << 20);
+  while (true) {
+    ssize_t n = ::read(in.fd, buf.data(), buf.size());
+    if (n > 0)
+      out.write_direct({buf.data(), static_cast<size_t>(n)});
+    else if (n == 0)
+      return;
+    else if (errno != EINTR)
+      throw Error(in.name + ": cannot read: " + std::strerror(errno));
+  }
+}
+
+// A pipe cannot be read twice: copies it, after the `head` already read
+// from it, to a temporary file and reads that instead (under its own name).
+void spool_input(Input& in, std::string_view head) {
   char tmpl[] = "/tmp/sweep-batchify-XXXXXX";
   int fd = mkstemp(tmpl);
-  if (fd < 0) throw SystemError("mkstemp", errno);
+  if (fd < 0) throw SystemError("mkstemp /tmp/sweep-batchify-XXXXXX", errno);
   in.spool = tmpl;
-  OutputStream copy(fd, true);
-  std::vector<char> buf(1 << 20);
-  ssize_t n;
-  while ((n = ::read(in.fd, buf.data(), buf.size())) > 0)
-    copy.write({buf.data(), size_t(n)});
-  if (n < 0) throw Error(in.name + ": cannot read: " + std::strerror(errno));
-  copy.flush();
+  try {
+    OutputStream copy(fd, true);
+    copy.write(head);
+    copy_rest(in, copy);
+    copy.flush();
+  } catch (const SystemError& e) {
+    throw Error(in.spool + ": cannot copy " + in.name + ": " + e.what(),
+                e.exit_status());
+  }
   Input spooled;
   open_input(spooled, in.spool);
   std::swap(in.fd, spooled.fd);
@@ -433,7 +449,10 @@ BatchifyResult batchify_file(const std::string& input,
   open_input(in, input);
   DataFormat format = o.format ? *o.format : format_from_path(input);
   if (format == DataFormat::kJsonDict) format = DataFormat::kJsonArray;
-  if (!S_ISREG(in.st.st_mode) && o.parts) spool_input(in);
+  if (input == "-" && !o.stdin_head.empty())
+    spool_input(in, o.stdin_head);  // the head must be read again
+  else if (!S_ISREG(in.st.st_mode) && o.parts)
+    spool_input(in, "");  // -n reads twice
   OutputDir dir(o.out_dir);
   std::string stem = input == "-" ? "stdin" : fs::path(input).stem().string();
   PartSet parts(o.out_dir, stem, part_extension(input, format), in.st);

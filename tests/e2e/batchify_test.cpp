@@ -160,6 +160,40 @@ TEST_CASE("batchify reads standard input") {
   std::filesystem::remove_all("/tmp/sweep-e2e-stdin-parts");
 }
 
+TEST_CASE("batchify reads a JSON array or dict from standard input") {
+  e2e::TempDir dir;
+  std::string array = "\n  [1, {\"a\": [2]},\n \"x\", 4]\n";
+  std::vector<std::vector<std::string>> modes = {
+      {"-n", "2"}, {"--size", "2"}, {"-n", "2", "--by", "bytes"}};
+  for (const auto& mode : modes) {
+    std::vector<std::string> args = {"batchify", "--format", "json",
+                                     "-",        "-o",       "v"};
+    args.insert(args.begin() + 1, mode.begin(), mode.end());
+    CAPTURE(mode[0]);
+    auto r = sweep(args, {.input = array, .cwd = dir.path()});
+    CHECK(r.exit == 0);
+    CHECK(r.err.empty());
+    CHECK(r.out == "v/stdin.0.json\nv/stdin.1.json\n");
+    CHECK(read(dir.path() / "v/stdin.0.json") == "[1,{\"a\": [2]}]\n");
+    CHECK(read(dir.path() / "v/stdin.1.json") == "[\"x\",4]\n");
+    std::filesystem::remove_all(dir.path() / "v");
+  }
+  // A dict still gives the original Batchify's batches.
+  auto dict = sweep({"batchify", "-n", "2", "--format", "json", "-"},
+                    {.input = R"( {"a": [1, 2, 3], "b": 0})"});
+  CHECK(dict.exit == 0);
+  CHECK(dict.out == "{\"a\":[1,2],\"b\":0}\n{\"a\":[3],\"b\":0}\n");
+  // Errors name standard input, its line and column.
+  e2e::check_usage_error(
+      {"batchify", "--size", "1", "--format", "json", "-", "-o", "w"},
+      "<stdin>:2:4: malformed JSON array: unexpected number literal",
+      {.input = "[1,\n 2 3]", .cwd = dir.path()});
+  e2e::check_usage_error({"batchify", "-n", "2", "--format", "json", "-"},
+                         "<stdin>:1:7: invalid JSON",
+                         {.input = R"({"a": ])", .cwd = dir.path()});
+  CHECK_FALSE(std::filesystem::exists(dir.path() / "w"));
+}
+
 TEST_CASE("batchify --by bytes gives N parts, and true counts when it cannot") {
   e2e::TempDir dir;
   std::string seq;

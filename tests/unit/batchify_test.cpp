@@ -302,6 +302,44 @@ TEST_CASE(
   CHECK(compared >= 20);
 }
 
+namespace {
+
+// Standard input read from a file while this lives.
+struct StdinFrom {
+  int saved = ::dup(STDIN_FILENO);
+  explicit StdinFrom(const std::string& path) {
+    REQUIRE(saved >= 0);
+    Fd file{::open(path.c_str(), O_RDONLY)};
+    REQUIRE(::dup2(file.fd, STDIN_FILENO) == STDIN_FILENO);
+  }
+  ~StdinFrom() {
+    ::dup2(saved, STDIN_FILENO);
+    ::close(saved);
+  }
+};
+
+}  // namespace
+
+TEST_CASE(
+    "batchify: standard input goes on after the head a caller read of it") {
+  Dir d;
+  StdinFrom stdin_from(d.write("in.json", "  [1, 2,\n 3]"));
+  // As the CLI does: read up to the first non-blank byte, to tell a JSON
+  // dict from an array.
+  std::string head(4, '\0');
+  REQUIRE(::read(STDIN_FILENO, head.data(), 4) == 4);
+  BatchifyOptions o;
+  o.size = 2;
+  o.out_dir = (d.path / "out").string();
+  o.format = DataFormat::kJsonArray;
+  o.stdin_head = head;
+  auto r = batchify_file("-", o);
+  REQUIRE(r.parts.size() == 2);
+  CHECK(fs::path(r.parts[0]).filename() == "stdin.0.json");
+  CHECK(read(r.parts[0]) == "[1,2]\n");
+  CHECK(read(r.parts[1]) == "[3]\n");
+}
+
 TEST_CASE(
     "batchify: bad input: unreadable file, uncreatable directory, overwriting "
     "the "
