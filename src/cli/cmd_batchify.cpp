@@ -10,6 +10,7 @@
 #include "sweep/batchify.hpp"
 #include "sweep/error.hpp"
 #include "sweep/output_stream.hpp"
+#include "validators.hpp"
 
 namespace sweep::cli {
 
@@ -21,12 +22,22 @@ CLI::App* setup_batchify(CLI::App& app, BatchifyCommandOptions& o) {
          "FILE", o.input,
          "Input: .json (dict or array), .jsonl, .csv, .tsv, text; - for stdin")
       ->type_name("FILE");
-  sub->add_option("-n,--parts", o.parts, "Split into N parts")
-      ->type_name("N")
-      ->check(CLI::PositiveNumber);
+  // -n and --parts are two options on one value, so that a bad value is
+  // reported under the name the user typed (CLI11 names an option by its
+  // long name); given both, which one wins would be CLI11's choice.
+  auto* n = sub->add_option("-n", o.parts, "Split into N parts")
+                ->type_name("N")
+                ->check(whole_number_at_least(1));
+  auto* parts = sub->add_option("--parts", o.parts, "The same as -n N")
+                    ->type_name("N")
+                    ->check(whole_number_at_least(1));
+  sub->parse_complete_callback([n, parts] {
+    if (n->count() && parts->count())
+      throw CLI::ValidationError("-n and --parts are one option: give one");
+  });
   sub->add_option("--size", o.size, "Put K records in each part")
       ->type_name("K")
-      ->check(CLI::PositiveNumber);
+      ->check(whole_number_at_least(1));
   sub->add_option("--by", o.by,
                   "Balance -n parts by records (default) or bytes")
       ->check(CLI::IsMember({"records", "bytes"}))

@@ -118,7 +118,20 @@ TEST_CASE("batchify errors: one line, exit 2, nothing half-written") {
   std::vector<Case> cases = {
       {{"batchify", "-n", "2", "bad.csv", "-o", "out"},
        "bad.csv:2: unterminated quoted field"},
-      {{"batchify", "-n", "0", "t.txt"}, "--parts"},
+      // Sizes: one short line naming the flag as typed.
+      {{"batchify", "-n", "0", "t.txt"},
+       "sweep: error: -n: must be a whole number ≥ 1, not 0 (see sweep "
+       "--help)"},
+      {{"batchify", "--parts", "0", "t.txt"},
+       "--parts: must be a whole number ≥ 1, not 0"},
+      {{"batchify", "--size", "0", "t.txt"},
+       "--size: must be a whole number ≥ 1, not 0"},
+      {{"batchify", "-n", "-3", "t.txt"},
+       "-n: must be a whole number ≥ 1, not -3"},
+      {{"batchify", "--size", "2.5", "t.txt"},
+       "--size: must be a whole number ≥ 1, not 2.5"},
+      {{"batchify", "-n", "2", "--parts", "3", "t.txt"},
+       "-n and --parts are one option"},
       {{"batchify", "-n", "2", "missing.txt"}, "missing.txt: cannot read"},
       {{"batchify", "-n", "2", "t.txt", "-o", "/proc/x/y"},
        "cannot create output directory"},
