@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <nlohmann/json.hpp>
 
+#include "json_check.hpp"
 #include "sweep/error.hpp"
 
 namespace sweep {
@@ -14,28 +14,9 @@ namespace sweep {
 namespace {
 
 constexpr size_t kBufferSize = 1 << 20;
-// Most bytes of the parser's "last read" token quoted in an error: an open
-// string makes it the rest of the element, which may be megabytes.
-constexpr size_t kMaxToken = 40;
 
 bool is_blank(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-// The reason in a parser message, worded for an array element: the parser
-// saw one value, so "end of input" is where the array wants ',' or ']'.
-std::string parse_reason(const std::string& what) {
-  size_t dash = what.find(" - ");
-  std::string reason = dash == std::string::npos ? what : what.substr(dash + 3);
-  const std::string eoi = "expected end of input";
-  if (size_t at = reason.find(eoi); at != std::string::npos)
-    reason.replace(at, eoi.size(), "expected ',' or ']'");
-  const std::string last_read = "last read: '";
-  size_t token = reason.find(last_read);
-  if (token != std::string::npos &&
-      reason.size() - token - last_read.size() > kMaxToken + 1)
-    reason = reason.substr(0, token + last_read.size() + kMaxToken) + "...'";
-  return reason;
 }
 
 }  // namespace
@@ -208,18 +189,11 @@ void RecordReader::expect_end() {
 }
 
 // The scan found where an element ends, not that it is one JSON value:
-// check that, and on failure parse again for the place and the reason.
+// check that too, so that no part holds text that is not JSON.
 void RecordReader::check_element(size_t end) const {
-  const char* first = buf_.data() + pos_;
-  const char* last = buf_.data() + end;
-  if (nlohmann::json::accept(first, last)) return;
-  try {
-    [[maybe_unused]] auto doc = nlohmann::json::parse(first, last);
-  } catch (const nlohmann::json::parse_error& e) {
-    size_t at = std::min<size_t>(e.byte > 0 ? e.byte - 1 : 0, end - pos_ - 1);
-    fail(pos_ + at, "malformed JSON array: " + parse_reason(e.what()));
-  }
-  fail(pos_, "malformed JSON array: not a JSON value");
+  auto fault =
+      check_json_value(std::string_view(buf_.data() + pos_, end - pos_));
+  if (fault) fail(pos_ + fault->at, "malformed JSON array: " + fault->reason);
 }
 
 bool RecordReader::next_element(std::string_view& record) {
