@@ -369,7 +369,7 @@ BatchifyResult split_in_blocks(Input& in, DataFormat format,
   } else if (o.by_bytes && split_by_bytes_in_one_pass(in, format, o, parts)) {
     result.parts = parts.commit();  // records not counted
     return result;
-  } else {
+  } else {  // -n by records, or --by bytes when one pass fell short
     ByteCuts cuts(o.parts, static_cast<std::uint64_t>(in.st.st_size));
     std::uint64_t total =
         count_block_records(in.fd, format, in.name, &plan.block_lines,
