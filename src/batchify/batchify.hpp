@@ -46,20 +46,28 @@ struct BatchifyOptions {
   bool by_bytes = false;    ///< --by bytes: balance -n parts by bytes.
   std::string out_dir = ".";
   std::optional<DataFormat> format;
+  /// Bytes a caller already read from standard input (to tell a JSON dict
+  /// from an array): with input "-", they come before the rest of it.
+  std::string stdin_head;
 };
 
 /// What a split produced.
 struct BatchifyResult {
   std::vector<std::string> parts;  ///< Paths of the parts, in order.
-  std::uint64_t records = 0;       ///< Data records read (CSV header excluded).
-  bool fewer_parts = false;        ///< Fewer records than parts asked for.
+  /// Data records read (CSV header excluded); 0 when not counted: --by
+  /// bytes counts only when one pass cannot give the N parts.
+  std::uint64_t records = 0;
+  bool fewer_parts = false;  ///< Fewer records than parts asked for.
 };
 
 /// Splits a file ("-" for stdin) into parts DIR/<stem>.<i>.<ext> (i zero-
-/// padded), streaming with constant memory: one pass for --size and --by
-/// bytes, two for -n by records. Parts are written under temporary names and
-/// renamed when complete; on any error none is left behind. Throws Error
-/// naming the file and line.
+/// padded), streaming with constant memory: one pass for --size, two for -n
+/// by records (count, then split). --by bytes takes one pass, and when that
+/// leaves a part empty (records too few or too long for their shares)
+/// counts and splits again, so it gives N parts whenever there are N
+/// records. Parts are written under temporary names and renamed when
+/// complete; on any error none is left behind. Throws Error naming the file
+/// and line.
 BatchifyResult batchify_file(const std::string& input,
                              const BatchifyOptions& options);
 

@@ -1,8 +1,9 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
-#include <iostream>
 #include <iterator>
 
 #include "batchify/batchify.hpp"
@@ -29,7 +30,13 @@ CLI::App* setup_batchify(CLI::App& app, BatchifyCommandOptions& o) {
       ->transform(at_least(1));
   sub->add_option("--by", o.by,
                   "Balance -n parts by records (default) or bytes")
-      ->check(CLI::IsMember({"records", "bytes"}))
+      ->check(CLI::Validator(
+          [](std::string& v) -> std::string {
+            return v == "records" || v == "bytes"
+                       ? ""
+                       : "'" + v + "' is not one of records, bytes";
+          },
+          "", ""))
       ->type_name("records|bytes");
   sub->add_option(
          "-o,--output-dir", o.out_dir,
@@ -58,12 +65,114 @@ CLI::App* setup_batchify(CLI::App& app, BatchifyCommandOptions& o) {
 
 namespace {
 
+// What batchify reads of standard input to tell a JSON dict from an array:
+// up to its first non-blank byte, at most this much. The rest streams.
+constexpr size_t kMaxStdinHead = 1 << 20;
+constexpr const char* kBlanks = " \t\r\n";
+
 bool starts_with_brace(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   char c;
   while (in.get(c))
     if (!std::isspace(static_cast<unsigned char>(c))) return c == '{';
   return false;
+}
+
+// Reads standard input into `text` until it holds a non-blank byte (or all
+// of it, when `all`), or the end.
+void read_stdin(std::string& text, bool all) {
+  char buf[1 << 16];
+  while (all || (text.size() < kMaxStdinHead &&
+                 text.find_first_not_of(kBlanks) == std::string::npos)) {
+    ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
+    if (n == 0) return;
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0)
+      throw Error(std::string("<stdin>: cannot read: ") + std::strerror(errno));
+    text.append(buf, static_cast<size_t>(n));
+  }
+}
+
+// The whole text of a JSON dict input (stdin: after the head already read).
+std::string read_dict_text(const BatchifyCommandOptions& o, std::string head) {
+  if (o.input == "-") {
+    read_stdin(head, true);
+    return head;
+  }
+  std::ifstream in(o.input, std::ios::binary);
+  if (!in) throw Error(o.input + ": cannot read: " + std::strerror(errno));
+  std::string text(std::istreambuf_iterator<char>(in), {});
+  if (in.bad()) throw Error(o.input + ": cannot read: " + std::strerror(errno));
+  return text;
+}
+
+// The input as errors name it.
+std::string display_name(const std::string& input) {
+  return input == "-" ? "<stdin>" : input;
+}
+
+// Parses a JSON dict input; a syntax error names its line and column, as
+// the parser reports them ("parse error at line 3, column 7: ...").
+nlohmann::ordered_json parse_dict(const std::string& text,
+                                  const std::string& name) {
+  try {
+    return nlohmann::ordered_json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    std::string what = e.what();
+    size_t at = what.find(" at line ");
+    size_t colon = what.find(": ", at);
+    if (at == std::string::npos || colon == std::string::npos)
+      throw Error(name + ": invalid JSON");
+    std::string where = what.substr(at + 9, colon - at - 9);
+    if (size_t c = where.find(", column "); c != std::string::npos)
+      where.replace(c, 9, ":");
+    size_t dash = what.find(" - ", colon);
+    throw Error(name + ":" + where + ": invalid JSON: " +
+                what.substr(dash == std::string::npos ? colon + 2 : dash + 3));
+  }
+}
+
+// The original Batchify: a JSON dict's batches, to stdout as JSON Lines or
+// to files with -o.
+std::vector<std::string> batchify_dict_input(const BatchifyCommandOptions& o,
+                                             std::string stdin_head) {
+  if (o.by == "bytes")
+    throw Error("--by bytes splits data files, not a JSON dict");
+  if (o.parts == 0 && o.size == 0)
+    throw Error("give -n N (parts) or --size K (items per part)");
+  nlohmann::ordered_json doc = parse_dict(
+      read_dict_text(o, std::move(stdin_head)), display_name(o.input));
+  auto batches = batchify_dict(doc, o.parts, o.size, display_name(o.input));
+  if (o.parts > batches.size())
+    spdlog::warn("{} has {} items to split: writing {} batches, not {}",
+                 o.input, batches.size(), batches.size(), o.parts);
+  if (o.out_dir.empty()) {
+    OutputStream out(STDOUT_FILENO);
+    for (const auto& b : batches) out.write(b.dump() + "\n");
+    out.flush();
+    return {};
+  }
+  std::string stem =
+      o.input == "-" ? "stdin" : std::filesystem::path(o.input).stem().string();
+  return write_batches(batches, o.out_dir, stem, o.input);
+}
+
+// A data file: lines, CSV, JSON Lines or a JSON array, into part files.
+std::vector<std::string> batchify_data_input(const BatchifyCommandOptions& o,
+                                             std::optional<DataFormat> format,
+                                             std::string stdin_head) {
+  BatchifyOptions b;
+  b.parts = o.parts;
+  b.size = o.size;
+  b.by_bytes = o.by == "bytes";
+  b.out_dir = o.out_dir.empty() ? "." : o.out_dir;
+  b.format = format;
+  b.stdin_head = std::move(stdin_head);
+  BatchifyResult r = batchify_file(o.input, b);
+  if (r.fewer_parts)
+    spdlog::warn("{} has {} records: writing {} parts, not {}", o.input,
+                 r.records, r.parts.size(), o.parts);
+  return r.parts;
 }
 
 void write_manifest(const std::vector<std::string>& parts,
@@ -83,57 +192,22 @@ std::vector<std::string> batchify_to_parts(const BatchifyCommandOptions& o) {
     throw Error("batchify needs an input FILE (or - for stdin)");
   std::optional<DataFormat> format;
   if (!o.format.empty()) format = parse_format(o.format);
-  bool json = format ? *format == DataFormat::kJsonArray
-                     : format_from_path(o.input) == DataFormat::kJsonArray;
-  std::string stdin_copy;
-  if (json && o.input == "-")
-    stdin_copy.assign(std::istreambuf_iterator<char>(std::cin), {});
-  bool dict =
-      json &&
-      (o.input == "-"
-           ? stdin_copy.find_first_not_of(" \t\r\n") != std::string::npos &&
-                 stdin_copy[stdin_copy.find_first_not_of(" \t\r\n")] == '{'
-           : starts_with_brace(o.input));
-  if (dict) {
-    if (o.by == "bytes")
-      throw Error("--by bytes splits data files, not a JSON dict");
-    if (o.parts == 0 && o.size == 0)
-      throw Error("give -n N (parts) or --size K (items per part)");
-    std::string text = stdin_copy;
-    if (o.input != "-") {
-      std::ifstream in(o.input, std::ios::binary);
-      if (!in) throw Error(o.input + ": cannot read: " + std::strerror(errno));
-      text.assign(std::istreambuf_iterator<char>(in), {});
+  std::string stdin_head;
+  if (format.value_or(format_from_path(o.input)) == DataFormat::kJsonArray) {
+    // A dict or an array: the first non-blank byte tells. Standard input
+    // cannot be looked at without reading it; what was read goes on with
+    // the rest.
+    bool dict;
+    if (o.input == "-") {
+      read_stdin(stdin_head, false);
+      size_t first = stdin_head.find_first_not_of(kBlanks);
+      dict = first != std::string::npos && stdin_head[first] == '{';
+    } else {
+      dict = starts_with_brace(o.input);
     }
-    nlohmann::ordered_json doc =
-        nlohmann::ordered_json::parse(text, nullptr, false);
-    if (doc.is_discarded()) throw Error(o.input + ": invalid JSON");
-    auto batches = batchify_dict(doc, o.parts, o.size, o.input);
-    if (o.parts > batches.size())
-      spdlog::warn("{} has {} items to split: writing {} batches, not {}",
-                   o.input, batches.size(), batches.size(), o.parts);
-    if (o.out_dir.empty()) {
-      OutputStream out(STDOUT_FILENO);
-      for (const auto& b : batches) out.write(b.dump() + "\n");
-      out.flush();
-      return {};
-    }
-    std::string stem = o.input == "-"
-                           ? "stdin"
-                           : std::filesystem::path(o.input).stem().string();
-    return write_batches(batches, o.out_dir, stem, o.input);
+    if (dict) return batchify_dict_input(o, std::move(stdin_head));
   }
-  BatchifyOptions b;
-  b.parts = o.parts;
-  b.size = o.size;
-  b.by_bytes = o.by == "bytes";
-  b.out_dir = o.out_dir.empty() ? "." : o.out_dir;
-  b.format = format;
-  BatchifyResult r = batchify_file(o.input, b);
-  if (r.fewer_parts)
-    spdlog::warn("{} has {} records: writing {} parts, not {}", o.input,
-                 r.records, r.parts.size(), o.parts);
-  return r.parts;
+  return batchify_data_input(o, format, std::move(stdin_head));
 }
 
 int run_batchify(const BatchifyCommandOptions& o) {

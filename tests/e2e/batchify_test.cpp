@@ -108,6 +108,9 @@ TEST_CASE("batchify errors: one line, exit 2, nothing half-written") {
   dir.write("t.txt", "x\n");
   dir.write("num.json", "42");
   dir.write("noarr.json", R"({"a": 1})");
+  dir.write("two.json", "[1,2]\n[3,4]\n");
+  dir.write("spaces.json", "[1 2 3]");
+  dir.write("tru.json", R"([tru, {"a": }, 3])");
   struct Case {
     std::vector<std::string> args;
     std::string message;
@@ -115,7 +118,20 @@ TEST_CASE("batchify errors: one line, exit 2, nothing half-written") {
   std::vector<Case> cases = {
       {{"batchify", "-n", "2", "bad.csv", "-o", "out"},
        "bad.csv:2: unterminated quoted field"},
-      {{"batchify", "-n", "0", "t.txt"}, "-n: "},
+      // Sizes: one short line naming the flag as typed.
+      {{"batchify", "-n", "0", "t.txt"},
+       "sweep: error: -n: must be a whole number >= 1, not '0' (see sweep "
+       "--help)"},
+      {{"batchify", "--parts", "0", "t.txt"},
+       "--parts: must be a whole number >= 1, not '0'"},
+      {{"batchify", "--size", "0", "t.txt"},
+       "--size: must be a whole number >= 1, not '0'"},
+      {{"batchify", "-n", "-3", "t.txt"},
+       "-n: must be a whole number >= 1, not '-3'"},
+      {{"batchify", "--size", "2.5", "t.txt"},
+       "--size: must be a whole number >= 1, not '2.5'"},
+      {{"batchify", "-n", "2", "--by", "lines", "t.txt"},
+       "--by: 'lines' is not one of records, bytes"},
       {{"batchify", "-n", "2", "missing.txt"}, "missing.txt: cannot read"},
       {{"batchify", "-n", "2", "t.txt", "-o", "/proc/x/y"},
        "cannot create output directory"},
@@ -125,11 +141,23 @@ TEST_CASE("batchify errors: one line, exit 2, nothing half-written") {
        "expected a JSON array"},
       {{"batchify", "t.txt"}, "give -n N"},
       {{"batchify", "-n", "2", "--format", "xml", "t.txt"}, "--format xml"},
+      // Malformed JSON arrays, in each mode: nothing is dropped silently.
+      {{"batchify", "-n", "2", "two.json", "-o", "out", "--manifest", "m.txt"},
+       "two.json:2:1: malformed JSON array: text after its closing ']'"},
+      {{"batchify", "--size", "1", "two.json", "-o", "out"},
+       "two.json:2:1: malformed JSON array"},
+      {{"batchify", "-n", "2", "--by", "bytes", "two.json", "-o", "out"},
+       "two.json:2:1: malformed JSON array"},
+      {{"batchify", "-n", "2", "spaces.json", "-o", "out"},
+       "spaces.json:1:4: malformed JSON array: expected ',' or ']'"},
+      {{"batchify", "--size", "1", "tru.json", "-o", "out"},
+       "tru.json:1:2: malformed JSON array: invalid literal"},
   };
   for (const auto& c : cases)
     e2e::check_usage_error(c.args, c.message, {.cwd = dir.path()});
-  CHECK((!std::filesystem::exists(dir.path() / "out") ||
-         std::filesystem::is_empty(dir.path() / "out")));
+  // Nothing half-written: no part, no manifest, not even the directory.
+  CHECK_FALSE(std::filesystem::exists(dir.path() / "out"));
+  CHECK_FALSE(std::filesystem::exists(dir.path() / "m.txt"));
 }
 
 TEST_CASE("batchify reads standard input") {
@@ -142,4 +170,62 @@ TEST_CASE("batchify reads standard input") {
   CHECK(read(parts[0]) == "a\nb\n");
   CHECK(read(parts[1]) == "c\n");
   std::filesystem::remove_all("/tmp/sweep-e2e-stdin-parts");
+}
+
+TEST_CASE("batchify reads a JSON array or dict from standard input") {
+  e2e::TempDir dir;
+  std::string array = "\n  [1, {\"a\": [2]},\n \"x\", 4]\n";
+  std::vector<std::vector<std::string>> modes = {
+      {"-n", "2"}, {"--size", "2"}, {"-n", "2", "--by", "bytes"}};
+  for (const auto& mode : modes) {
+    std::vector<std::string> args = {"batchify", "--format", "json",
+                                     "-",        "-o",       "v"};
+    args.insert(args.begin() + 1, mode.begin(), mode.end());
+    CAPTURE(mode[0]);
+    auto r = sweep(args, {.input = array, .cwd = dir.path()});
+    CHECK(r.exit == 0);
+    CHECK(r.err.empty());
+    CHECK(r.out == "v/stdin.0.json\nv/stdin.1.json\n");
+    CHECK(read(dir.path() / "v/stdin.0.json") == "[1,{\"a\": [2]}]\n");
+    CHECK(read(dir.path() / "v/stdin.1.json") == "[\"x\",4]\n");
+    std::filesystem::remove_all(dir.path() / "v");
+  }
+  // A dict still gives the original Batchify's batches.
+  auto dict = sweep({"batchify", "-n", "2", "--format", "json", "-"},
+                    {.input = R"( {"a": [1, 2, 3], "b": 0})"});
+  CHECK(dict.exit == 0);
+  CHECK(dict.out == "{\"a\":[1,2],\"b\":0}\n{\"a\":[3],\"b\":0}\n");
+  // Errors name standard input, its line and column.
+  e2e::check_usage_error(
+      {"batchify", "--size", "1", "--format", "json", "-", "-o", "w"},
+      "<stdin>:2:4: malformed JSON array: expected ',' or ']'",
+      {.input = "[1,\n 2 3]", .cwd = dir.path()});
+  e2e::check_usage_error({"batchify", "-n", "2", "--format", "json", "-"},
+                         "<stdin>:1:7: invalid JSON",
+                         {.input = R"({"a": ])", .cwd = dir.path()});
+  CHECK_FALSE(std::filesystem::exists(dir.path() / "w"));
+}
+
+TEST_CASE("batchify --by bytes gives N parts, and true counts when it cannot") {
+  e2e::TempDir dir;
+  std::string seq;
+  for (int i = 1; i <= 100; ++i) seq += std::to_string(i) + "\n";
+  auto r = sweep({"batchify", "-n", "99", "--by", "bytes", "-", "-o", "p"},
+                 {.input = seq, .cwd = dir.path()});
+  CHECK(r.exit == 0);
+  CHECK(r.err.empty());
+  CHECK(lines(r.out).size() == 99);
+  Json numbers = Json::array();
+  for (int i = 0; i < 100; ++i) numbers.push_back(i);
+  dir.write("n.json", numbers.dump());
+  auto json = sweep({"batchify", "-n", "10", "--by", "bytes", "n.json"},
+                    {.cwd = dir.path()});
+  CHECK(json.exit == 0);
+  CHECK(json.err.empty());
+  CHECK(lines(json.out).size() == 10);
+  auto few = sweep({"batchify", "-n", "5", "--by", "bytes", "-", "-o", "q"},
+                   {.input = "a\nbb\n", .cwd = dir.path()});
+  CHECK(few.exit == 0);
+  CHECK(lines(few.out).size() == 2);
+  CHECK(few.err == "sweep: warning: - has 2 records: writing 2 parts, not 5\n");
 }
