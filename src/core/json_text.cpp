@@ -61,8 +61,48 @@ bool is_plain_json_text(std::string_view s) {
   return !needs_attention(w);
 }
 
-void append_json_string(std::string& out, std::string_view s) {
+namespace {
+
+// The JSON escape for a byte that needs one; an invalid UTF-8 byte becomes
+// U+FFFD.
+void append_escape(std::string& out, unsigned char c) {
   static const char kHex[] = "0123456789abcdef";
+  switch (c) {
+    case '"':
+      out += "\\\"";
+      break;
+    case '\\':
+      out += "\\\\";
+      break;
+    case '\n':
+      out += "\\n";
+      break;
+    case '\t':
+      out += "\\t";
+      break;
+    case '\r':
+      out += "\\r";
+      break;
+    case '\b':
+      out += "\\b";
+      break;
+    case '\f':
+      out += "\\f";
+      break;
+    default:
+      if (c < 0x20) {
+        out += "\\u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 15];
+      } else {
+        out += "\xEF\xBF\xBD";  // U+FFFD for an invalid byte
+      }
+  }
+}
+
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view s) {
   if (is_plain_json_text(s)) {  // the common case: one copy
     out += '"';
     out.append(s.data(), s.size());
@@ -94,37 +134,7 @@ void append_json_string(std::string& out, std::string_view s) {
       }
     }
     out.append(s.data() + run, i - run);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 15];
-        } else {
-          out += "\xEF\xBF\xBD";  // U+FFFD for an invalid byte
-        }
-    }
+    append_escape(out, c);
     ++i;
     run = i;
   }

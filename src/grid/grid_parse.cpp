@@ -257,6 +257,44 @@ std::vector<std::pair<std::string, Value>> match_from_json(
   return match;
 }
 
+// A zip axis: {"name": {"zip": {"a": [...], "b": [...]}}}.
+void zip_from_json(Grid& grid, std::size_t member, const std::string& name,
+                   const Json& value, const std::string& source,
+                   const std::string& base_dir) {
+  std::string where = source + ": parameter '" + name + "'";
+  if (value.size() != 1)
+    throw GridError(where + ": 'zip' cannot be combined with other keys");
+  const Json& cols = value["zip"];
+  if (!cols.is_object() || cols.empty())
+    throw GridError(where + ": zip takes an object of parameters");
+  std::vector<std::pair<std::string, std::shared_ptr<const ValueSeq>>> columns;
+  for (const auto& [col, spec] : cols.items()) {
+    if (!is_valid_param_name(col))
+      throw GridError(where + ": invalid parameter name '" + col + "' in zip");
+    columns.emplace_back(
+        col, seq_from_json(spec, where + " zip '" + col + "'", base_dir));
+  }
+  try {
+    grid.add_zip(member, name, std::move(columns));
+  } catch (const GridError& e) {
+    throw GridError(source + ": " + e.what());
+  }
+}
+
+// A member's "exclude": [{...}, ...].
+void exclusions_from_json(Grid& grid, std::size_t member,
+                          const Json& exclusions, const std::string& source) {
+  for (size_t k = 0; k < exclusions.size(); ++k) {
+    std::string where = source + ": exclude[" + std::to_string(k) + "]";
+    auto match = match_from_json(exclusions[k], where);
+    try {
+      grid.exclude(member, match);
+    } catch (const GridError& e) {
+      throw GridError(where + ": " + e.what());
+    }
+  }
+}
+
 void member_from_json(Grid& grid, std::size_t member, const Json& doc,
                       const std::string& source, const std::string& base_dir) {
   if (!doc.is_object())
@@ -282,25 +320,7 @@ void member_from_json(Grid& grid, std::size_t member, const Json& doc,
           ": invalid name: use a letter or _, then letters, digits, _, - "
           "or .");
     if (value.is_object() && value.contains("zip")) {
-      if (value.size() != 1)
-        throw GridError(where + ": 'zip' cannot be combined with other keys");
-      const Json& cols = value["zip"];
-      if (!cols.is_object() || cols.empty())
-        throw GridError(where + ": zip takes an object of parameters");
-      std::vector<std::pair<std::string, std::shared_ptr<const ValueSeq>>>
-          columns;
-      for (const auto& [col, spec] : cols.items()) {
-        if (!is_valid_param_name(col))
-          throw GridError(where + ": invalid parameter name '" + col +
-                          "' in zip");
-        columns.emplace_back(
-            col, seq_from_json(spec, where + " zip '" + col + "'", base_dir));
-      }
-      try {
-        grid.add_zip(member, name, std::move(columns));
-      } catch (const GridError& e) {
-        throw GridError(source + ": " + e.what());
-      }
+      zip_from_json(grid, member, name, value, source, base_dir);
       continue;
     }
     if (grid.find_param(name) >= 0 &&
@@ -308,17 +328,7 @@ void member_from_json(Grid& grid, std::size_t member, const Json& doc,
       throw GridError(where + ": given twice");
     grid.set_axis(member, name, seq_from_json(value, where, base_dir));
   }
-  if (exclusions) {
-    for (size_t k = 0; k < exclusions->size(); ++k) {
-      std::string where = source + ": exclude[" + std::to_string(k) + "]";
-      auto match = match_from_json((*exclusions)[k], where);
-      try {
-        grid.exclude(member, match);
-      } catch (const GridError& e) {
-        throw GridError(where + ": " + e.what());
-      }
-    }
-  }
+  if (exclusions) exclusions_from_json(grid, member, *exclusions, source);
 }
 
 }  // namespace
