@@ -23,7 +23,7 @@ int main(int argc, char** argv) {
     r.max_rss_kb = 1000;
     sweep::append_journal_record(
         buf, key,
-        sweep::RecordHead{static_cast<std::uint64_t>(i), params, 0, 1}, r,
+        sweep::RecordHead{static_cast<std::uint64_t>(i), params, 0, 1, {}}, r,
         "2026-11-25T00:00:00.000Z");
     if (buf.size() > (1 << 20)) {
       std::fwrite(buf.data(), 1, buf.size(), stdout);

@@ -206,6 +206,10 @@ bool is_valid_param_name(const std::string& name);
 /// Appends the point's parameters as a JSON object, in its member's order.
 void append_params_json(std::string& out, const Grid& grid, const Point& p);
 
+/// Appends `{"name":"<base64>",...}` for the point's string values that are
+/// not valid UTF-8 (which params shows with U+FFFD), or nothing if none.
+void append_params_b64_json(std::string& out, const Grid& grid, const Point& p);
+
 /// One line per member and axis: what `sweep grid --describe` prints.
 std::string describe_grid(const Grid& grid);
 

@@ -68,6 +68,9 @@ struct Record {
   std::uint64_t rep = 0;
   unsigned attempt = 1;          ///< `attempt` (streams) or `attempts`.
   std::string_view params_json;  ///< The params object as written.
+  /// Exact bytes (base64) of values that are not UTF-8, if any: a JSON
+  /// object beside params, which shows them with U+FFFD.
+  std::string_view params_b64_json;
   // Line records.
   Stream stream = Stream::kStdout;
   std::string_view line;       ///< Unescaped text of the line.

@@ -71,12 +71,14 @@ class Stats {
                 timed_out_ = 0, stopped_ = 0, retries_ = 0;
   double cpu_user_s_ = 0, cpu_sys_s_ = 0;
   long max_rss_kb_ = 0;
-  std::vector<double> durations_;
+  mutable std::vector<double> durations_;  ///< Reordered by summary().
 };
 
 /// Linear-interpolated quantile (numpy's default) of unsorted values; q in
 /// [0,1].
 double quantile(std::vector<double> values, double q);
+/// The same, reordering values instead of copying them.
+double quantile_in_place(std::vector<double>& values, double q);
 
 /// A duration for people: "850 us", "12.30 ms", "4.210 s", "2m 05.0s".
 std::string format_duration(double seconds);

@@ -211,8 +211,9 @@ MergeResult merge_streams(const std::vector<std::string>& files,
   result.duplicates = p.duplicates;
   if (p.plain) {
     result.records = copy_streams(files, out);
-    stats = all;
+    stats = std::move(all);
   } else {
+    all = Stats(0, 0, 1);  // unused: free its durations before the pass
     result.records = filter_streams(files, p.owners, out, stats);
   }
   out.flush();

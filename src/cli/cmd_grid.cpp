@@ -41,12 +41,15 @@ int run_grid(const GridCommandOptions& o) {
     return 0;
   }
   PointCursor cursor(grid);
-  std::string params;
+  std::string params, b64;
   for (std::uint64_t pos = 0; pos < plan.size() && !out.closed(); ++pos) {
     PlannedJob job = plan.at(pos);
     params.clear();
-    append_params_json(params, grid, cursor.point(job.point));
-    RecordHead head{job.job, params, std::nullopt, std::nullopt};
+    Point point = cursor.point(job.point);
+    append_params_json(params, grid, point);
+    b64.clear();
+    append_params_b64_json(b64, grid, point);
+    RecordHead head{job.job, params, std::nullopt, std::nullopt, b64};
     if (plan.options().repeat > 1) head.rep = job.rep;
     append_grid_record(out.buffer(), head);
     out.commit();

@@ -6,6 +6,7 @@ RecordHead record_head(const Job& job) {
   RecordHead h;
   h.job = job.index;
   h.params_json = job.params_json;
+  h.params_b64_json = job.params_b64_json;
   if (job.repeated) h.rep = job.rep;
   if (job.retrying) h.attempt = job.attempt;
   return h;

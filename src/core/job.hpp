@@ -28,6 +28,9 @@ struct Job {
   std::vector<std::string>
       env;                  ///< NAME=VALUE entries added to the environment.
   std::string params_json;  ///< The point as a JSON object, serialized once.
+  /// The exact bytes of string values that are not UTF-8, base64, as a JSON
+  /// object; empty when every value is UTF-8 (almost always).
+  std::string params_b64_json;
 };
 
 /// The head of every record of this job: job, params, and rep and attempt

@@ -70,9 +70,14 @@ JobKey job_key(std::vector<std::pair<std::string_view, const Value*>> params,
   std::string canonical = "{";
   for (size_t i = 0; i < params.size(); ++i) {
     if (i) canonical += ',';
-    append_json_string(canonical, params[i].first);
+    append_json_string(canonical, params[i].first, InvalidUtf8::kKeep);
     canonical += ':';
-    append_json(canonical, *params[i].second);
+    // A string's exact bytes: values that differ only in bytes that are not
+    // UTF-8 are different jobs. (Valid UTF-8 hashes as it always did.)
+    if (const auto* str = std::get_if<std::string>(params[i].second))
+      append_json_string(canonical, *str, InvalidUtf8::kKeep);
+    else
+      append_json(canonical, *params[i].second);
   }
   canonical += "}#" + std::to_string(rep);
   return hash128(canonical);

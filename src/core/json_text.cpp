@@ -102,7 +102,8 @@ void append_escape(std::string& out, unsigned char c) {
 
 }  // namespace
 
-void append_json_string(std::string& out, std::string_view s) {
+void append_json_string(std::string& out, std::string_view s,
+                        InvalidUtf8 invalid) {
   if (is_plain_json_text(s)) {  // the common case: one copy
     out += '"';
     out.append(s.data(), s.size());
@@ -128,8 +129,8 @@ void append_json_string(std::string& out, std::string_view s) {
     }
     if (c >= 0x80) {
       size_t len = utf8_sequence_length(s, i);
-      if (len) {
-        i += len;
+      if (len || invalid == InvalidUtf8::kKeep) {
+        i += len ? len : 1;
         continue;
       }
     }
@@ -140,6 +141,37 @@ void append_json_string(std::string& out, std::string_view s) {
   }
   out.append(s.data() + run, s.size() - run);
   out += '"';
+}
+
+bool is_valid_utf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    if (static_cast<unsigned char>(s[i]) < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t len = utf8_sequence_length(s, i);
+    if (!len) return false;
+    i += len;
+  }
+  return true;
+}
+
+void append_base64(std::string& out, std::string_view s) {
+  static const char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  size_t i = 0;
+  auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  for (; i + 3 <= s.size(); i += 3) {
+    unsigned v = byte(i) << 16 | byte(i + 1) << 8 | byte(i + 2);
+    for (int shift : {18, 12, 6, 0}) out += kAlphabet[(v >> shift) & 63];
+  }
+  if (size_t left = s.size() - i) {
+    unsigned v = byte(i) << 16 | (left == 2 ? byte(i + 1) << 8 : 0);
+    out += kAlphabet[(v >> 18) & 63];
+    out += kAlphabet[(v >> 12) & 63];
+    out += left == 2 ? kAlphabet[(v >> 6) & 63] : '=';
+    out += '=';
+  }
 }
 
 bool is_json_object(std::string_view line) {

@@ -9,9 +9,22 @@
 
 namespace sweep {
 
+/// What append_json_string does with bytes that are not valid UTF-8.
+enum class InvalidUtf8 {
+  kReplace,  ///< U+FFFD: always valid JSON, but two such strings may merge.
+  kKeep,     ///< As they are: one text per string, for hashing, not JSON.
+};
+
 /// Appends s as a quoted JSON string. Bytes that are not valid UTF-8 become
-/// U+FFFD, so any input gives valid JSON.
-void append_json_string(std::string& out, std::string_view s);
+/// U+FFFD (or are kept, for a job key's canonical text).
+void append_json_string(std::string& out, std::string_view s,
+                        InvalidUtf8 invalid = InvalidUtf8::kReplace);
+
+/// True if s is valid UTF-8.
+bool is_valid_utf8(std::string_view s);
+
+/// Appends s in base64 (RFC 4648, with padding).
+void append_base64(std::string& out, std::string_view s);
 
 /// True if s can be written inside JSON quotes as it is: printable ASCII
 /// without '"' or '\\'. Checked eight bytes at a time.

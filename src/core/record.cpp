@@ -183,7 +183,7 @@ bool read_field(std::string_view k, dom::element v, unsigned fields,
     std::string_view hex;
     if (fields & kFieldJournal)
       ok = get(v, hex) && JobKey::from_hex(hex, out.key);
-  } else if (k == "params" || k == "data") {
+  } else if (k == "params" || k == "data" || k == "params_b64") {
     ok = v.is_object();
   } else if (k == "rep") {
     ok = get(v, out.rep);
@@ -221,7 +221,10 @@ bool fill(dom::object obj, std::string_view text, unsigned fields, Record& out,
     why = "no \"job\" field";
     return false;
   }
-  if (fields & kFieldParams) out.params_json = raw_member(text, "params");
+  if (fields & kFieldParams) {
+    out.params_json = raw_member(text, "params");
+    out.params_b64_json = raw_member(text, "params_b64");
+  }
   if ((fields & kFieldLine) && seen.line)
     out.data_json = raw_member(text, "data");
   out.has_key = seen.key;

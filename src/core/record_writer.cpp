@@ -20,6 +20,14 @@ void append_int(std::string& b, long n) {
   b.append(num, r.ptr - num);
 }
 
+// Values that are not UTF-8 show as U+FFFD in params; their exact bytes
+// follow, so two such values stay two in every record.
+void append_params_b64(std::string& b, const RecordHead& head) {
+  if (head.params_b64_json.empty()) return;
+  b += ",\"params_b64\":";
+  b += head.params_b64_json;
+}
+
 }  // namespace
 
 void append_seconds(std::string& out, double seconds) {
@@ -34,6 +42,7 @@ void append_record_head(std::string& b, const RecordHead& head) {
   append_uint(b, head.job);
   b += ",\"params\":";
   b += head.params_json;
+  append_params_b64(b, head);
   if (head.rep) {
     b += ",\"rep\":";
     append_uint(b, *head.rep);
@@ -111,6 +120,7 @@ void append_journal_record(std::string& b, const JobKey& key,
   append_uint(b, head.job);
   b += ",\"params\":";
   b += head.params_json;
+  append_params_b64(b, head);
   b += ",\"rep\":";
   append_uint(b, head.rep.value_or(0));
   b += ",\"attempts\":";

@@ -19,6 +19,8 @@ struct RecordHead {
   std::string_view params_json;      ///< A JSON object, written as it is.
   std::optional<std::uint64_t> rep;  ///< Written when the run repeats.
   std::optional<unsigned> attempt;   ///< Written when the run retries.
+  /// `params_b64` when some value is not UTF-8 (a JSON object), else empty.
+  std::string_view params_b64_json;
 };
 
 /// Appends `{"job":N,"params":{...}` and rep and attempt if set.

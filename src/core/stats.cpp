@@ -26,6 +26,10 @@ void Stats::finished(const JobResult& result) {
 }
 
 double quantile(std::vector<double> values, double q) {
+  return quantile_in_place(values, q);
+}
+
+double quantile_in_place(std::vector<double>& values, double q) {
   if (values.empty()) return 0;
   double pos = q * static_cast<double>(values.size() - 1);
   size_t lo = static_cast<size_t>(std::floor(pos));
@@ -59,8 +63,9 @@ StatsSummary Stats::summary(double wall_s, int interrupted_by,
     auto [mn, mx] = std::minmax_element(durations_.begin(), durations_.end());
     s.min_s = *mn;
     s.max_s = *mx;
-    s.median_s = quantile(durations_, 0.5);
-    s.p95_s = quantile(durations_, 0.95);
+    // In place: a copy per quantile would double a large merge's memory.
+    s.median_s = quantile_in_place(durations_, 0.5);
+    s.p95_s = quantile_in_place(durations_, 0.95);
     s.total_job_s = std::accumulate(durations_.begin(), durations_.end(), 0.0);
     s.mean_s = s.total_job_s / static_cast<double>(durations_.size());
   }

@@ -44,6 +44,7 @@ Job GridJobSource::build(std::uint64_t pos, const PlannedJob& planned,
   job.key = key;
   job.argv = command_.render(p, JobContext{planned.job, planned.rep, slot});
   append_params_json(job.params_json, grid_, p);
+  append_params_b64_json(job.params_b64_json, grid_, p);
   job.env.reserve(p.values.size() + 4);
   for (const auto& [param, value] : p.values)
     job.env.push_back(env_names_[param] + "=" + to_text(value));
@@ -51,6 +52,8 @@ Job GridJobSource::build(std::uint64_t pos, const PlannedJob& planned,
   job.env.push_back("SWEEP_REP=" + std::to_string(planned.rep));
   job.env.push_back("SWEEP_SLOT=" + std::to_string(slot));
   job.env.push_back("SWEEP_PARAMS=" + job.params_json);
+  if (!job.params_b64_json.empty())
+    job.env.push_back("SWEEP_PARAMS_B64=" + job.params_b64_json);
   return job;
 }
 

@@ -395,6 +395,22 @@ void append_params_json(std::string& out, const Grid& grid, const Point& p) {
   out += '}';
 }
 
+void append_params_b64_json(std::string& out, const Grid& grid,
+                            const Point& p) {
+  bool first = true;
+  for (const auto& [param, value] : p.values) {
+    const auto* s = std::get_if<std::string>(&value);
+    if (!s || is_valid_utf8(*s)) continue;
+    out += first ? '{' : ',';
+    first = false;
+    append_json_string(out, grid.names()[param]);
+    out += ":\"";
+    append_base64(out, *s);
+    out += '"';
+  }
+  if (!first) out += '}';
+}
+
 std::string describe_grid(const Grid& grid) {
   std::string out;
   const auto& members = grid.members();

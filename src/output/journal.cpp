@@ -114,10 +114,10 @@ void JournalWriter::on_finish(const Job& job, const JobResult& result) {
   // Killed from outside by a stop signal (a cluster cancelling the job, a
   // user's kill): not a verdict on the job, so it stays to be run again.
   if (!result.final() || result.stopped || result.killed_from_outside()) return;
-  append_journal_record(
-      out_.buffer(), job.key,
-      RecordHead{job.index, job.params_json, job.rep, job.attempt}, result,
-      utc_timestamp());
+  append_journal_record(out_.buffer(), job.key,
+                        RecordHead{job.index, job.params_json, job.rep,
+                                   job.attempt, job.params_b64_json},
+                        result, utc_timestamp());
   // Written at once: a kill -9 of sweep must not lose a finished job.
   out_.flush();
   dirty_ = true;

@@ -67,10 +67,10 @@ void ResultsDirWriter::on_finish(const Job& job, const JobResult& result) {
   open_.erase(job.index);  // flushes and closes both files
   // The journal's record: one format for "how did this job end".
   std::string status;
-  append_journal_record(
-      status, job.key,
-      RecordHead{job.index, job.params_json, job.rep, job.attempt}, result,
-      utc_timestamp());
+  append_journal_record(status, job.key,
+                        RecordHead{job.index, job.params_json, job.rep,
+                                   job.attempt, job.params_b64_json},
+                        result, utc_timestamp());
   write_file(job_dir(job) + "/status.json", status);
 }
 

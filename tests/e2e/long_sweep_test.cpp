@@ -253,6 +253,36 @@ TEST_CASE("--resume skips failures and --resume-failed runs them again") {
   CHECK(none.err.find("--resume needs --journal") != std::string::npos);
 }
 
+TEST_CASE("values that are not UTF-8 stay distinct: keys, records, resume") {
+  e2e::TempDir dir;
+  dir.write("v",
+            "a\xff"
+            "b\na\xfe"
+            "b\n");
+  std::vector<std::string> args = {
+      "run",       "-p",      "x=@v",
+      "--journal", "j.jsonl", "--",
+      "sh",        "-c",      "echo \"$SWEEP_PARAMS_B64\""};
+  auto first = sweep(args, {.cwd = dir.path()});
+  REQUIRE(first.exit == 0);
+  // Two journal records with two keys, and records telling the values apart.
+  std::set<std::string> keys, b64;
+  for (const auto& l : lines(read(dir.path() / "j.jsonl")))
+    keys.insert(nlohmann::json::parse(l)["key"].get<std::string>());
+  CHECK(keys.size() == 2);
+  for (const auto& r : e2e::end_records(first.out))
+    b64.insert(r["params_b64"]["x"].get<std::string>());
+  CHECK(b64 == std::set<std::string>{"Yf9i", "Yf5i"});  // base64 of the bytes
+  CHECK(first.out.find(R"("line":"{\"x\":\"Yf9i\"}")") != std::string::npos);
+  // A resume finds both done: nothing runs again.
+  args.insert(args.begin() + 5, "--resume");
+  auto again = sweep(args, {.cwd = dir.path()});
+  CHECK(again.exit == 0);
+  CHECK(again.out.empty());
+  auto grid = sweep({"grid", "-p", "x=@v"}, {.cwd = dir.path()});
+  CHECK(grid.out.find("\"params_b64\":{\"x\":\"Yf9i\"}") != std::string::npos);
+}
+
 TEST_CASE("a torn last journal line is ignored with a warning") {
   e2e::TempDir dir;
   auto first =

@@ -70,6 +70,16 @@ TEST_CASE("job keys of integers, floats, booleans and strings are pinned") {
         "908724ed5307ca911ce40da3ba9b9546");  // "é"
 }
 
+TEST_CASE("values that differ only in bytes that are not UTF-8 are two jobs") {
+  // Both would read "a\uFFFDb" in JSON; the key hashes the exact bytes.
+  CHECK(key({{"x", std::string("a\xff"
+                               "b")}}) != key({{"x", std::string("a\xfe"
+                                                                 "b")}}));
+  CHECK(key({{"x", std::string("a\xff"
+                               "b")}}) != key({{"x", std::string("a\xEF\xBF\xBD"
+                                                                 "b")}}));
+}
+
 TEST_CASE("a float stays distinct from the integer of the same value") {
   CHECK(key({{"x", 2.0}}) != key({{"x", std::int64_t{2}}}));
   CHECK(key({{"x", std::string("2")}}) != key({{"x", std::int64_t{2}}}));
