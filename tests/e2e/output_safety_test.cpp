@@ -1,0 +1,90 @@
+// Nothing lost: --keep-order holds output in bounded memory.
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "harness.hpp"
+
+using e2e::lines;
+using e2e::read;
+using e2e::sweep;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Measured {
+  int exit = -1;
+  long max_rss_kb = 0;  ///< sweep's peak resident memory.
+};
+
+// Runs sweep with stdout into a file and TMPDIR set, and measures its peak
+// memory (wait4 reports the child's own).
+Measured sweep_measured(const std::vector<std::string>& args,
+                        const fs::path& out, const fs::path& tmpdir) {
+  pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    int fd = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int null = open("/dev/null", O_WRONLY);
+    if (fd < 0 || null < 0 || dup2(fd, 1) < 0 || dup2(null, 2) < 0) _exit(126);
+    setenv("TMPDIR", tmpdir.c_str(), 1);
+    std::string bin = e2e::sweep_bin();
+    std::vector<char*> argv{bin.data()};
+    std::vector<std::string> copy = args;
+    for (auto& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  int status = 0;
+  struct rusage ru {};
+  REQUIRE(wait4(pid, &status, 0, &ru) == pid);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
+          ru.ru_maxrss};
+}
+
+}  // namespace
+
+TEST_CASE("--keep-order holds 200 MB of later jobs' output in bounded memory") {
+  e2e::TempDir dir;
+  fs::path tmp = dir.path() / "tmp", marks = dir.path() / "marks";
+  fs::create_directory(tmp);
+  fs::create_directory(marks);
+  fs::path out = dir.path() / "out.txt";
+  // Jobs 1-4 each write 50 MB and leave a mark; job 0 ends only after all
+  // four marks (or a minute), so everything they wrote is held.
+  std::string script =
+      "if [ <i> = 0 ]; then n=0; while [ $(ls \"$1\" | wc -l) -lt 4 ] && "
+      "[ $n -lt 600 ]; do sleep 0.1; n=$((n+1)); done; \"$0\" 3 10; "
+      "else \"$0\" 50000 1000 && touch \"$1\"/<i>; fi";
+  Measured m = sweep_measured(
+      {"run", "-j", "5", "-p", "i=0..4", "--keep-order", "--format", "text",
+       "--", "sh", "-c", script, e2e::emit_bin(), marks},
+      out, tmp);
+  CHECK(m.exit == 0);
+  // Held in memory: at most 64 MiB, not 200 MB (sweep alone takes ~14 MB).
+  CHECK(m.max_rss_kb < 110 * 1024);
+  CHECK(fs::is_empty(tmp));  // the spill file never had a name there
+  // Every line, once, in job order.
+  std::map<std::string, long> count;
+  std::string order;
+  std::string text = read(out);
+  for (size_t at = 0; at < text.size();) {
+    size_t nl = text.find('\n', at);
+    REQUIRE(nl != std::string::npos);
+    std::string tag = text.substr(at, text.find(':', at) - at);
+    if (order.empty() || order.back() != tag[0]) order += tag;
+    ++count[tag];
+    at = nl + 1;
+  }
+  CHECK(order == "01234");
+  CHECK(count["0"] == 3);
+  for (const char* held : {"1", "2", "3", "4"}) CHECK(count[held] == 50000);
+}
