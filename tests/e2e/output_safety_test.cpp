@@ -1,4 +1,6 @@
-// Nothing lost: --keep-order holds output in bounded memory.
+// Nothing lost, nothing written where it must not be: --keep-order holds
+// output in bounded memory, and outputs that are one file are refused
+// before anything runs.
 #include <doctest/doctest.h>
 #include <fcntl.h>
 #include <sys/resource.h>
@@ -87,4 +89,50 @@ TEST_CASE("--keep-order holds 200 MB of later jobs' output in bounded memory") {
   CHECK(order == "01234");
   CHECK(count["0"] == 3);
   for (const char* held : {"1", "2", "3", "4"}) CHECK(count[held] == 50000);
+}
+
+TEST_CASE("outputs that are one file are refused before any job runs") {
+  e2e::TempDir dir;
+  auto journal = dir.write("j.jsonl", "{\"key\":\"earlier\"}\n");
+  auto stats = dir.write("stats.json", "{}\n");
+  fs::create_directories(dir.path() / "res" / "0");
+  auto in_results = (dir.path() / "res" / "0" / "stdout").string();
+  auto marker = (dir.path() / "ran").string();
+  std::vector<std::string> job = {"--", "touch", marker};
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  std::vector<Case> cases = {
+      {{"-o", journal, "--journal", journal},
+       "-o " + journal + " and --journal " + journal + " are the same file"},
+      {{"--journal", journal, "--stats-json", journal},
+       "--journal " + journal + " and --stats-json " + journal +
+           " are the same file"},
+      {{"-o", stats, "--stats-json", dir.path() / "." / "stats.json"},
+       " are the same file"},
+      {{"-o", in_results, "--results", dir.path() / "res"},
+       "-o " + in_results + " is where --results"},
+      {{"--stats-json", dir.path() / "res" / "1", "--results",
+        dir.path() / "res"},
+       "writes a job's files"},
+  };
+  for (auto& c : cases) {
+    std::vector<std::string> args{"run"};
+    args.insert(args.end(), c.args.begin(), c.args.end());
+    args.insert(args.end(), job.begin(), job.end());
+    e2e::check_usage_error(args, c.message);
+  }
+  // Nothing truncated, nothing run.
+  CHECK(read(journal) == "{\"key\":\"earlier\"}\n");
+  CHECK(read(stats) == "{}\n");
+  CHECK_FALSE(fs::exists(in_results));
+  CHECK_FALSE(fs::exists(marker));
+}
+
+TEST_CASE("-o /dev/stdout alone is the result stream on stdout") {
+  auto r =
+      sweep({"run", "-p", "x=1,2", "-o", "/dev/stdout", "--", "echo", "<x>"});
+  CHECK(r.exit == 0);
+  CHECK(e2e::records(r.out).size() == 4);
 }
