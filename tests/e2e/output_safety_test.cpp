@@ -1,6 +1,6 @@
 // Nothing lost, nothing written where it must not be: --keep-order holds
-// output in bounded memory, and outputs that are one file are refused
-// before anything runs.
+// output in bounded memory, outputs that are one file are refused before
+// anything runs, and --results never writes through a link.
 #include <doctest/doctest.h>
 #include <fcntl.h>
 #include <sys/resource.h>
@@ -135,4 +135,29 @@ TEST_CASE("-o /dev/stdout alone is the result stream on stdout") {
       sweep({"run", "-p", "x=1,2", "-o", "/dev/stdout", "--", "echo", "<x>"});
   CHECK(r.exit == 0);
   CHECK(e2e::records(r.out).size() == 4);
+}
+
+TEST_CASE("--results refuses a planted link and writes nothing outside DIR") {
+  e2e::TempDir dir;
+  fs::path res = dir.path() / "res", elsewhere = dir.path() / "elsewhere";
+  fs::create_directories(res / "1");
+  fs::create_directories(elsewhere);
+  auto victim = dir.write("victim", "precious\n");
+  fs::create_directory_symlink(elsewhere, res / "0");
+  fs::create_symlink(victim, res / "1" / "stdout");
+  e2e::check_usage_error(
+      {"run", "-p", "x=0,1", "--results", res, "--", "echo", "<x>"},
+      res.string() + "/0: is a symbolic link");
+  CHECK(fs::is_empty(elsewhere));
+  // With job 0's directory real, job 0 runs and job 1 meets the second link.
+  fs::remove(res / "0");
+  auto r = sweep(
+      {"run", "-j", "1", "-p", "x=0,1", "--results", res, "--", "echo", "<x>"});
+  CHECK(r.exit == 2);
+  CHECK(lines(r.err).size() == 1);
+  CHECK(r.err.find(res.string() + "/1/stdout: is a symbolic link") !=
+        std::string::npos);
+  CHECK(read(res / "0" / "stdout") == "0\n");
+  CHECK(read(victim) == "precious\n");
+  CHECK(fs::is_empty(elsewhere));
 }
