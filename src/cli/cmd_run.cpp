@@ -12,6 +12,7 @@
 #include "exec/runner.hpp"
 #include "exec/scheduler.hpp"
 #include "exec/signals.hpp"
+#include "output/distinct_outputs.hpp"
 #include "output/journal.hpp"
 #include "output/ordered_sink.hpp"
 #include "output/output_stream.hpp"
@@ -302,13 +303,22 @@ void check_run_options(const RunOptions& o) {
 // Every output of a local run, opened before the first job so that a bad
 // path costs no work.
 struct RunOutputs {
-  explicit RunOutputs(const RunOptions& o)
-      : out(o.output.empty() ? OutputStream(STDOUT_FILENO)
-                             : OutputStream::open_file(o.output)) {
+  explicit RunOutputs(const RunOptions& o) : out(open_stream(o)) {
     if (!o.stats_json.empty())
       stats_out.emplace(OutputStream::open_file(o.stats_json));
     if (!o.journal.empty()) journal.emplace(o.journal);
     if (!o.results.empty()) results.emplace(o.results);
+  }
+  // The result stream, opened first; before it, outputs that are one file
+  // are refused, so that a refusal truncates nothing (-o onto the journal).
+  static OutputStream open_stream(const RunOptions& o) {
+    std::vector<NamedOutput> named;
+    if (!o.output.empty()) named.push_back({"-o", o.output});
+    if (!o.journal.empty()) named.push_back({"--journal", o.journal});
+    if (!o.stats_json.empty()) named.push_back({"--stats-json", o.stats_json});
+    check_distinct_outputs(named, o.results);
+    return o.output.empty() ? OutputStream(STDOUT_FILENO)
+                            : OutputStream::open_file(o.output);
   }
   OutputStream out;
   std::optional<OutputStream> stats_out;

@@ -3,7 +3,11 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
 #include <functional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -12,6 +16,7 @@
 #include "output/ordered_sink.hpp"
 #include "output/output_stream.hpp"
 #include "output/result_writer.hpp"
+#include "sweep/error.hpp"
 #include "test_files.hpp"
 
 using namespace sweep;
@@ -416,4 +421,176 @@ TEST_CASE("OrderedSink in front of a JsonlWriter writes records in job order") {
   CHECK(lines[5] == R"({"job":1,"params":{"x":1},"attempt":2,"line":"b3"})");
   CHECK(lines[6].rfind(R"({"job":1,"params":{"x":1},"attempt":2,"exit":0,)",
                        0) == 0);
+}
+
+namespace {
+
+// Every event whole: a block of lines as one entry, an end with its figures,
+// so two runs compare equal only if they passed on exactly the same calls.
+struct BlockTrace : EventSink {
+  Strings events;
+  void on_start(const Job& j) override {
+    events.push_back("start " + Trace::id(j) + " " + j.params_json);
+  }
+  void on_line(const Job& j, Stream s, std::string_view line) override {
+    events.push_back("line " + Trace::id(j) + " " +
+                     std::to_string(static_cast<int>(s)) + " " +
+                     std::string(line));
+  }
+  void on_lines(const Job& j, Stream s, std::string_view lines) override {
+    events.push_back("lines " + Trace::id(j) + " " +
+                     std::to_string(static_cast<int>(s)) + " " +
+                     std::string(lines));
+  }
+  void on_finish(const Job& j, const JobResult& r) override {
+    events.push_back("finish " + Trace::id(j) + " " +
+                     std::to_string(r.exit_code) + " " +
+                     std::to_string(r.duration_s) + " " + r.error +
+                     (r.will_retry ? " retry" : ""));
+  }
+};
+
+// Feeds the same events to two sinks, checking after each that `small`
+// keeps no more than `bound` bytes in memory.
+struct Both {
+  OrderedSink& big;
+  OrderedSink& small;
+  std::size_t bound;
+  std::uint64_t most_on_disk = 0;
+  template <class F>
+  void operator()(F f) {
+    f(big);
+    f(small);
+    CHECK(small.held_in_memory() <= bound);
+    most_on_disk = std::max(most_on_disk, small.held_on_disk());
+  }
+};
+
+// A block of n lines of random lengths (some empty), joined by '\n'.
+std::string random_block(std::mt19937& rng, std::size_t longest) {
+  std::string block;
+  int n = 1 + static_cast<int>(rng() % 4);
+  for (int i = 0; i < n; ++i) {
+    if (i) block += '\n';
+    block += std::string(rng() % (longest + 1), static_cast<char>('a' + i));
+  }
+  return block;
+}
+
+}  // namespace
+
+TEST_CASE("OrderedSink spills held output past its bound and replays it all") {
+  constexpr std::size_t kBound = 200;
+  BlockTrace in_memory, spilled;
+  OrderedSink big(in_memory), small(spilled, kBound);
+  Both both{big, small, kBound};
+  std::mt19937 rng(12);
+  // Eight jobs at once; job 0 runs longest, so the others are held. Some
+  // attempts fail and are retried; some blocks alone exceed the bound.
+  std::vector<Job> running;
+  for (std::uint64_t i = 0; i < 8; ++i) {
+    running.push_back(make_job(i, "{\"x\":" + std::to_string(i) + "}"));
+    running.back().retrying = true;
+    both([&](OrderedSink& s) { s.on_start(running.back()); });
+  }
+  for (int step = 0; step < 5000 && running.size() > 1; ++step) {
+    std::size_t k = 1 + rng() % (running.size() - 1);  // never job 0
+    Job& j = running[k];
+    unsigned what = rng() % 300;
+    if (what == 0 && j.attempt < 3) {
+      JobResult r = retrying();
+      r.duration_s = step;
+      both([&](OrderedSink& s) { s.on_finish(j, r); });
+      j = attempt(j, j.attempt + 1);
+      both([&](OrderedSink& s) { s.on_start(j); });
+    } else if (what == 1) {
+      JobResult r = exited(static_cast<int>(k));
+      both([&](OrderedSink& s) { s.on_finish(j, r); });
+      running.erase(running.begin() + static_cast<long>(k));
+    } else {
+      std::string block = random_block(rng, what % 25 == 2 ? 400 : 30);
+      Stream st = what % 3 == 0 ? Stream::kStderr : Stream::kStdout;
+      both([&](OrderedSink& s) { s.on_lines(j, st, block); });
+    }
+  }
+  for (std::size_t k = running.size(); k-- > 1;) {
+    both([&](OrderedSink& s) { s.on_finish(running[k], exited(0)); });
+    running.pop_back();
+  }
+  CHECK(small.held_on_disk() > 0);
+  CHECK(in_memory.events.size() == 1);  // job 0's start: the rest waits
+  both([&](OrderedSink& s) { s.on_line(running[0], Stream::kStdout, "last"); });
+  both([&](OrderedSink& s) { s.on_finish(running[0], exited(0)); });
+  CHECK(both.most_on_disk > 10 * kBound);
+  CHECK(in_memory.events.size() > 1000);
+  CHECK(show(spilled.events) == show(in_memory.events));
+  CHECK(small.held_in_memory() == 0);
+  CHECK(small.held_on_disk() == 0);
+  CHECK(big.held_in_memory() == 0);
+}
+
+TEST_CASE("OrderedSink streams again after replaying from disk") {
+  Trace trace;
+  OrderedSink sink(trace, 0);  // everything held goes to disk
+  Job j0 = make_job(0), j1 = make_job(1), j2 = make_job(2);
+  sink.on_start(j0);
+  sink.on_start(j1);
+  sink.on_line(j1, Stream::kStdout, "held");
+  sink.on_start(j2);
+  sink.on_line(j2, Stream::kStderr, "");
+  CHECK(sink.held_in_memory() == 0);
+  CHECK(sink.held_on_disk() > 0);
+  sink.on_finish(j0, exited(0));
+  sink.on_line(j1, Stream::kStdout, "live");
+  CHECK(trace.events.back() == "out 1.1 live");
+  sink.on_finish(j1, exited(0));
+  sink.on_finish(j2, exited(0));
+  CHECK(show(trace.events) ==
+        show({"start 0.1", "finish 0.1 ok", "start 1.1", "out 1.1 held",
+              "out 1.1 live", "finish 1.1 ok", "start 2.1", "err 2.1 ",
+              "finish 2.1 ok"}));
+  CHECK(sink.held_on_disk() == 0);
+}
+
+TEST_CASE("OrderedSink's temporary file is in TMPDIR and has no name") {
+  test::TempDir tmp;
+  std::string dir = tmp.file("spill");
+  std::filesystem::create_directory(dir);
+  const char* old = std::getenv("TMPDIR");
+  std::string saved = old ? old : "";
+  setenv("TMPDIR", dir.c_str(), 1);
+  {
+    Trace trace;
+    OrderedSink sink(trace, 8);
+    Job j0 = make_job(0), j1 = make_job(1);
+    sink.on_start(j0);
+    sink.on_start(j1);
+    sink.on_line(j1, Stream::kStdout, std::string(100, 'x'));
+    CHECK(sink.held_on_disk() > 100);
+    CHECK(std::filesystem::is_empty(dir));
+    sink.on_finish(j1, exited(0));
+    sink.on_finish(j0, exited(0));
+    CHECK(trace.events.size() == 5);
+  }
+  if (old)
+    setenv("TMPDIR", saved.c_str(), 1);
+  else
+    unsetenv("TMPDIR");
+  CHECK(std::filesystem::is_empty(dir));
+}
+
+TEST_CASE("OrderedSink reports a TMPDIR it cannot write to") {
+  const char* old = std::getenv("TMPDIR");
+  std::string saved = old ? old : "";
+  setenv("TMPDIR", "/no/such/dir", 1);
+  Trace trace;
+  OrderedSink sink(trace, 0);
+  Job j0 = make_job(0), j1 = make_job(1);
+  sink.on_start(j0);
+  CHECK_THROWS_WITH_AS(sink.on_start(j1),
+                       doctest::Contains("/no/such/dir: cannot create"), Error);
+  if (old)
+    setenv("TMPDIR", saved.c_str(), 1);
+  else
+    unsetenv("TMPDIR");
 }
