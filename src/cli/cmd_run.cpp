@@ -273,6 +273,7 @@ SchedulerOptions scheduler_options(const RunOptions& o, size_t threads,
   s.max_failures = o.halt_on_failure ? 1 : o.max_failures;
   s.halt_now = o.halt_now;
   if (progress) s.tick = std::chrono::milliseconds(100);
+  s.warn = [](const std::string& w) { spdlog::warn("{}", w); };
   return s;
 }
 

@@ -17,9 +17,12 @@ namespace sweep {
 class Runner {
  public:
   virtual ~Runner() = default;
-  /// Starts a job. A job that cannot be started is reported as finished (with
-  /// JobResult::error) by the next wait().
-  virtual void start(Job job, EventSink& sink) = 0;
+  /// Starts a job. A job whose program cannot be started is reported as
+  /// finished (with JobResult::error) by the next wait(). When sweep itself
+  /// lacks the means (file descriptors, processes, memory), throws
+  /// ResourceError with `job` left as it was and no event sent: the job can
+  /// be started later.
+  virtual void start(Job&& job, EventSink& sink) = 0;
   /// Jobs started and not yet reported finished.
   virtual size_t running() const = 0;
   /// Blocks until at least one thing happened (output, a finished job, a
@@ -37,7 +40,7 @@ class Runner {
 class LocalRunner : public Runner {
  public:
   LocalRunner();
-  void start(Job job, EventSink& sink) override;
+  void start(Job&& job, EventSink& sink) override;
   size_t running() const override {
     return jobs_.size() + failed_to_start_.size();
   }

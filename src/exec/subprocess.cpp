@@ -42,7 +42,7 @@ struct SpawnSetup {
 };
 
 void check(int err, const char* call) {
-  if (err) throw SystemError(call, err);
+  if (err) throw_system_error(call, err);
 }
 
 // The mask children start with: the one sweep's CLI had before it blocked
@@ -57,16 +57,28 @@ const sigset_t& child_mask() {
 
 }  // namespace
 
+bool is_resource_errno(int err) {
+  // Descriptors, processes (RLIMIT_NPROC, threads-max) or memory: sweep's to
+  // run short of, whatever the job. A child that fails before its exec has
+  // sweep's descriptor table, so its EMFILE is sweep's too.
+  return err == EMFILE || err == ENFILE || err == EAGAIN || err == ENOMEM;
+}
+
+void throw_system_error(const char* call, int err) {
+  if (is_resource_errno(err)) throw ResourceError(call, err);
+  throw SystemError(call, err);
+}
+
 Subprocess::Subprocess(std::uint64_t id, const std::vector<std::string>& argv,
                        char* const* envp)
     : id_(id) {
   int out[2], err[2];
-  if (pipe2(out, O_CLOEXEC) != 0) throw SystemError("pipe2", errno);
+  if (pipe2(out, O_CLOEXEC) != 0) throw_system_error("pipe2", errno);
   if (pipe2(err, O_CLOEXEC) != 0) {
     int e = errno;
     close(out[0]);
     close(out[1]);
-    throw SystemError("pipe2", e);
+    throw_system_error("pipe2", e);
   }
   fds_[0] = out[0];
   fds_[1] = err[0];
@@ -114,6 +126,9 @@ Subprocess::Subprocess(std::uint64_t id, const std::vector<std::string>& argv,
   if (spawn_error) {
     close_stream(0);
     close_stream(1);
+    // ENOENT, EACCES, ENOEXEC and the like are the program's.
+    if (is_resource_errno(spawn_error))
+      throw ResourceError("posix_spawn", spawn_error);
     throw Error("cannot execute " + argv[0] + ": " + std::strerror(spawn_error),
                 kExitCommandNotFound);
   }

@@ -16,8 +16,22 @@
 
 #include "core/clock.hpp"
 #include "core/job.hpp"
+#include "sweep/error.hpp"
 
 namespace sweep {
+
+/// Starting a child failed because sweep itself ran short of file
+/// descriptors, processes or memory (EMFILE, ENFILE, EAGAIN, ENOMEM): no
+/// verdict on the job, which can start once something is freed.
+class ResourceError : public SystemError {
+ public:
+  using SystemError::SystemError;
+};
+
+/// True for the errno values that mean sweep ran short of something.
+bool is_resource_errno(int err);
+/// Throws ResourceError for those values, SystemError for any other.
+[[noreturn]] void throw_system_error(const char* call, int err);
 
 /// Raises the soft limit on open files to the hard limit: each running job
 /// holds three fds. Process-wide, so only the CLI calls it.
@@ -29,8 +43,9 @@ void raise_fd_limit();
 class Subprocess {
  public:
   /// Spawns argv (PATH lookup, no shell) with the given environment, stdin on
-  /// /dev/null, in its own process group. Throws SystemError naming the
-  /// program if it cannot be spawned.
+  /// /dev/null, in its own process group. Throws ResourceError when sweep
+  /// lacks the means to start it now, and Error naming the program (exit 127)
+  /// when the program itself cannot be executed.
   Subprocess(std::uint64_t id, const std::vector<std::string>& argv,
              char* const* envp);
   ~Subprocess();

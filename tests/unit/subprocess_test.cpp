@@ -59,7 +59,7 @@ TEST_CASE("stdin is /dev/null, so `cat` ends at once") {
   Collect sink;
   Job j;
   j.argv = {"cat", "-"};
-  runner.start(j, sink);
+  runner.start(std::move(j), sink);
   drain(runner, sink);
   CHECK(sink.results[0].ok());
   CHECK(sink.out[0].empty());
@@ -72,7 +72,7 @@ TEST_CASE("a job's environment carries its variables over inherited ones") {
   Collect sink;
   Job j = sh(0, "echo \"$SWEEP_X $SWEEP_Y\"");
   j.env = {"SWEEP_X=mine"};
-  runner.start(j, sink);
+  runner.start(std::move(j), sink);
   drain(runner, sink);
   unsetenv("SWEEP_X");
   CHECK(sink.out[0] == std::vector<std::string>{"mine "});
@@ -84,7 +84,7 @@ TEST_CASE("a program that does not exist is reported as a failed job") {
   Collect sink;
   Job j;
   j.argv = {"no-such-program-xyz"};
-  runner.start(j, sink);
+  runner.start(std::move(j), sink);
   drain(runner, sink);
   CHECK(sink.results[0].exit_code == 127);
   CHECK(sink.results[0].error.find("cannot execute no-such-program-xyz") !=
@@ -125,7 +125,7 @@ TEST_CASE("more than 1024 children at once") {
     Job j;
     j.index = i;
     j.argv = {"/bin/sleep", "0.5"};
-    runner.start(j, sink);
+    runner.start(std::move(j), sink);
   }
   CHECK(runner.running() == n);
   drain(runner, sink);

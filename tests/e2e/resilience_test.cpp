@@ -1,0 +1,49 @@
+// sweep under strain: short of descriptors, jobs that leave processes behind.
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "harness.hpp"
+
+using e2e::end_records;
+using e2e::lines;
+
+namespace {
+
+// Runs sweep ARGS under `sh -c`, after the shell ran `setup` (e.g. a ulimit).
+e2e::Result sweep_after(const std::string& setup,
+                        const std::vector<std::string>& args) {
+  std::vector<std::string> argv{"sh", "-c", setup + " && exec \"$0\" \"$@\"",
+                                e2e::sweep_bin()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return e2e::run(argv);
+}
+
+int count_lines_with(const std::string& text, const std::string& needle) {
+  int n = 0;
+  for (const auto& l : lines(text)) n += l.find(needle) != std::string::npos;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("short of descriptors, sweep lowers -j and every job succeeds") {
+  // 128 descriptors (soft and hard, so sweep cannot raise them) leave room
+  // for about 40 jobs of the 200 asked for at once.
+  auto r = sweep_after("ulimit -n 128", {"run", "-j", "200", "-p", "x=1..200",
+                                         "--", "sleep", "0.2"});
+  CHECK(r.exit == 0);
+  auto ends = end_records(r.out);
+  CHECK(ends.size() == 200);
+  int ok = 0;
+  for (const auto& e : ends) ok += e["exit"] == 0 && !e.contains("error");
+  CHECK(ok == 200);
+  CAPTURE(r.err);
+  CHECK(count_lines_with(r.err, "warning") == 1);
+  CHECK(count_lines_with(r.err,
+                         "sweep: warning: pipe2: Too many open files: "
+                         "running at most ") == 1);
+  CHECK(count_lines_with(r.err, "at once instead of 200") == 1);
+  CHECK(r.err.find("200 succeeded, 0 failed") != std::string::npos);
+}
