@@ -58,6 +58,7 @@ JobResult result_of(const Subprocess& proc) {
     r.exit_code = WEXITSTATUS(status);
   }
   r.duration_s = proc.duration_s();
+  r.leftover_killed = proc.leftover_killed();
   const struct rusage& ru = proc.usage();
   r.cpu_user_s = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6;
   r.cpu_sys_s = ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;

@@ -215,7 +215,9 @@ class Run : public EventSink {
   void on_finish(const Job& job, const JobResult& result) override {
     busy_[job.slot] = false;
     JobResult r = result;
-    r.timeout = timeouts_.finished(job);
+    // A job that exited before its deadline did not time out, whatever it
+    // left running until then (stopped by the deadline: leftover_killed).
+    r.timeout = timeouts_.finished(job) && !r.leftover_killed;
     r.stopped = terminating_ && !r.ok();
     if (!stopping_ && retries_.should_retry(job, r)) {
       r.will_retry = true;

@@ -112,6 +112,8 @@ Subprocess::Subprocess(std::uint64_t id, const std::vector<std::string>& argv,
     cargv.reserve(argv.size() + 1);
     for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
     cargv.push_back(nullptr);
+    // A job's time includes its own exec, which can be most of a short one.
+    start_ = Clock::now();
     spawn_error =
         posix_spawnp(&pid_, cargv[0], &s.actions, &s.attr, cargv.data(), envp);
   } catch (...) {
@@ -132,7 +134,6 @@ Subprocess::Subprocess(std::uint64_t id, const std::vector<std::string>& argv,
     throw Error("cannot execute " + argv[0] + ": " + std::strerror(spawn_error),
                 kExitCommandNotFound);
   }
-  start_ = Clock::now();
   // A pidfd tells of this child's exit without a SIGCHLD handler (Linux 5.3
   // and later); without one, the set asks the child itself after each wake.
   pidfd_ = static_cast<int>(syscall(SYS_pidfd_open, pid_, 0));
@@ -216,9 +217,18 @@ void Subprocess::set_reaped(int status, const struct rusage& usage) {
   usage_ = usage;
 }
 
-void Subprocess::kill_group(int sig) const {
-  // The group outlives a reaped leader while grandchildren hold its pipes.
-  if (!reaped_ || fds_[0] >= 0 || fds_[1] >= 0) ::kill(-pid_, sig);
+void Subprocess::kill_group(int sig) {
+  // A child that has exited is reaped first: its own status stands, and
+  // what the signal reaches are only the processes it left behind.
+  if (!reaped_ && !try_reap()) {
+    ::kill(-pid_, sig);
+    killed_running_ = true;
+    return;
+  }
+  // The group outlives a reaped leader while processes it left hold its
+  // pipes; once they are closed the group may be gone and its id reused.
+  if (fds_[0] < 0 && fds_[1] < 0) return;
+  if (::kill(-pid_, sig) == 0 && !killed_running_) leftover_killed_ = true;
 }
 
 void raise_fd_limit() {
@@ -233,10 +243,11 @@ void raise_fd_limit() {
 SubprocessSet::SubprocessSet() : buf_(kReadBufferSize) {}
 
 SubprocessSet::~SubprocessSet() {
-  // Never leave children behind: kill what remains and reap it.
+  // Never leave children behind: kill what remains, the leftovers of exited
+  // children included, and reap it.
   for (auto& p : procs_) {
+    if (!p->done()) p->kill_group(SIGKILL);
     if (!p->reaped()) {
-      p->kill_group(SIGKILL);
       int status;
       while (waitpid(p->pid(), &status, 0) < 0 && errno == EINTR) {
       }

@@ -64,8 +64,11 @@ class Subprocess {
   bool reaped() const { return reaped_; }
   /// Raw wait status, valid once reaped.
   int wait_status() const { return wait_status_; }
-  /// Seconds from spawn to reaping.
+  /// Seconds from spawn to reaping: the child's own run, whatever it left.
   double duration_s() const;
+  /// True if sweep signalled the group only after the child had exited:
+  /// processes it left behind held its pipes until then.
+  bool leftover_killed() const { return leftover_killed_; }
   /// Resource usage from wait4, valid once reaped.
   const struct rusage& usage() const { return usage_; }
 
@@ -82,7 +85,7 @@ class Subprocess {
   /// A pidfd that becomes readable when the child exits, or -1.
   int pidfd() const { return pidfd_; }
   /// Sends sig to the child's whole process group, if it may still exist.
-  void kill_group(int sig) const;
+  void kill_group(int sig);
 
  private:
   void close_stream(int i);
@@ -93,6 +96,8 @@ class Subprocess {
   int pidfd_ = -1;
   std::string partial_[2];  ///< Bytes after the last newline seen, per stream.
   bool reaped_ = false;
+  bool killed_running_ = false;   ///< Signalled while the child ran.
+  bool leftover_killed_ = false;  ///< First signalled after its exit.
   int wait_status_ = 0;
   struct rusage usage_ {};
   Clock::time_point start_, end_;

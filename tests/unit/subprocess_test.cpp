@@ -134,3 +134,33 @@ TEST_CASE("more than 1024 children at once") {
   for (auto& [i, r] : sink.results) ok += r.ok();
   CHECK(ok == n);
 }
+
+TEST_CASE("a child that exits and leaves a process holding its pipes") {
+  SignalGuard guard;
+  LocalRunner runner;
+  Collect sink;
+  runner.start(sh(0, "sleep 30 & echo hi; exit 3"), sink);
+  // Its output is not over while the sleep holds the pipes.
+  for (int i = 0; i < 3; ++i) runner.wait(sink, std::chrono::milliseconds(100));
+  REQUIRE(runner.running() == 1);
+  runner.signal_job(0, SIGTERM);
+  drain(runner, sink);
+  const JobResult& r = sink.results[0];
+  CHECK(r.exit_code == 3);  // its own status, not the sleep's SIGTERM
+  CHECK(r.signal == 0);
+  CHECK(r.leftover_killed);
+  CHECK(r.duration_s < 0.2);  // to its own exit, not to the pipes' close
+  CHECK(sink.out[0] == std::vector<std::string>{"hi"});
+}
+
+TEST_CASE("a child signalled while it runs did not leave anything behind") {
+  SignalGuard guard;
+  LocalRunner runner;
+  Collect sink;
+  runner.start(sh(0, "sleep 30 & sleep 30"), sink);
+  runner.wait(sink, std::chrono::milliseconds(50));
+  runner.signal_job(0, SIGTERM);
+  drain(runner, sink);
+  CHECK(sink.results[0].signal == SIGTERM);
+  CHECK_FALSE(sink.results[0].leftover_killed);
+}
