@@ -398,8 +398,9 @@ int run_locally(const RunOptions& o, const Grid& grid, const Plan& plan,
   RunSinks sinks(o, outs, status, stats, jobs, progress);
   GridJobSource source(grid, plan, command);
   if (done) {
+    // By value: the predicate is called long after this block has ended.
     bool rerun_failed = o.resume_failed;
-    source.set_skip([&](const JobKey& key) {
+    source.set_skip([&done, rerun_failed](const JobKey& key) {
       return done->succeeded(key) || (!rerun_failed && done->failed(key));
     });
     // The progress line counts only the jobs left to run.
