@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include "exec/runner.hpp"
+#include "exec/supervisor.hpp"
 #include "sweep/error.hpp"
 
 extern char** environ;
@@ -46,6 +47,10 @@ void LocalRunner::start(Job&& job, EventSink& sink) {
   }
   sink.on_start(job);
   jobs_.emplace(job.index, std::move(job));
+}
+
+void LocalRunner::set_kill_after(std::chrono::milliseconds grace) {
+  Supervisor::set_kill_after(grace);
 }
 
 JobResult result_of(const Subprocess& proc) {

@@ -34,6 +34,9 @@ class Runner {
   virtual void signal_all(int sig) = 0;
   /// Sends sig to one running job's process group.
   virtual void signal_job(std::uint64_t index, int sig) = 0;
+  /// How long a job gets between SIGTERM and SIGKILL when the runner stops
+  /// jobs on its own (LocalRunner: its supervisor, if sweep dies).
+  virtual void set_kill_after(std::chrono::milliseconds) {}
 };
 
 /// Runs jobs as local child processes (one ppoll loop, see SubprocessSet).
@@ -50,6 +53,7 @@ class LocalRunner : public Runner {
   void signal_job(std::uint64_t index, int sig) override {
     procs_.kill(index, sig);
   }
+  void set_kill_after(std::chrono::milliseconds grace) override;
 
  private:
   SubprocessSet procs_;

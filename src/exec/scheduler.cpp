@@ -175,6 +175,7 @@ class Run : public EventSink {
     // grace period ends or a second interrupt arrives.
     auto begin = Clock::now();
     next_tick_ = begin;
+    runner_.set_kill_after(o_.kill_after);
     while (true) {
       start_jobs();
       if (runner_.running() == 0 && !(deferred_ && !stopping_)) break;

@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -13,6 +12,8 @@
 #include <cstring>
 
 #include "exec/signals.hpp"
+#include "exec/spawn.hpp"
+#include "exec/supervisor.hpp"
 #include "sweep/error.hpp"
 
 namespace sweep {
@@ -22,28 +23,6 @@ namespace {
 // so one huge line does not pin memory for the rest of a job.
 constexpr size_t kKeepLineCapacity = 1 << 20;
 constexpr size_t kReadBufferSize = 1 << 16;
-
-// Owns a posix_spawn attribute/file-action object for the spawn call.
-struct SpawnSetup {
-  posix_spawnattr_t attr;
-  posix_spawn_file_actions_t actions;
-  SpawnSetup() {
-    if (int e = posix_spawnattr_init(&attr))
-      throw SystemError("posix_spawnattr_init", e);
-    if (int e = posix_spawn_file_actions_init(&actions)) {
-      posix_spawnattr_destroy(&attr);
-      throw SystemError("posix_spawn_file_actions_init", e);
-    }
-  }
-  ~SpawnSetup() {
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attr);
-  }
-};
-
-void check(int err, const char* call) {
-  if (err) throw_system_error(call, err);
-}
 
 // The mask children start with: the one sweep's CLI had before it blocked
 // signals, or, in a host program that installed no SignalGuard, the calling
@@ -82,40 +61,17 @@ Subprocess::Subprocess(std::uint64_t id, const std::vector<std::string>& argv,
   }
   fds_[0] = out[0];
   fds_[1] = err[0];
-  int spawn_error = 0;
+  SpawnRequest request;
+  request.argv = &argv;
+  request.envp = envp;
+  request.stdout_fd = out[1];
+  request.stderr_fd = err[1];
+  request.mask = &child_mask();
   try {
-    SpawnSetup s;
-    // The child gets the signal mask sweep started with and default
-    // dispositions (sweep ignores SIGPIPE; exec would keep that).
-    sigset_t defaults;
-    sigemptyset(&defaults);
-    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGPIPE})
-      sigaddset(&defaults, sig);
-    check(posix_spawnattr_setsigmask(&s.attr, &child_mask()),
-          "posix_spawnattr_setsigmask");
-    check(posix_spawnattr_setsigdefault(&s.attr, &defaults),
-          "posix_spawnattr_setsigdefault");
-    // Its own process group, so a timeout or Ctrl-C reaches grandchildren.
-    check(posix_spawnattr_setpgroup(&s.attr, 0), "posix_spawnattr_setpgroup");
-    check(posix_spawnattr_setflags(&s.attr, POSIX_SPAWN_SETSIGMASK |
-                                                POSIX_SPAWN_SETSIGDEF |
-                                                POSIX_SPAWN_SETPGROUP),
-          "posix_spawnattr_setflags");
-    check(posix_spawn_file_actions_addopen(&s.actions, 0, "/dev/null", O_RDONLY,
-                                           0),
-          "posix_spawn_file_actions_addopen");
-    check(posix_spawn_file_actions_adddup2(&s.actions, out[1], 1),
-          "posix_spawn_file_actions_adddup2");
-    check(posix_spawn_file_actions_adddup2(&s.actions, err[1], 2),
-          "posix_spawn_file_actions_adddup2");
-    std::vector<char*> cargv;
-    cargv.reserve(argv.size() + 1);
-    for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
-    cargv.push_back(nullptr);
+    request.watch_fd = Supervisor::watch_fd();
     // A job's time includes its own exec, which can be most of a short one.
     start_ = Clock::now();
-    spawn_error =
-        posix_spawnp(&pid_, cargv[0], &s.actions, &s.attr, cargv.data(), envp);
+    pid_ = spawn(request);
   } catch (...) {
     close(out[1]);
     close(err[1]);
@@ -125,15 +81,7 @@ Subprocess::Subprocess(std::uint64_t id, const std::vector<std::string>& argv,
   }
   close(out[1]);
   close(err[1]);
-  if (spawn_error) {
-    close_stream(0);
-    close_stream(1);
-    // ENOENT, EACCES, ENOEXEC and the like are the program's.
-    if (is_resource_errno(spawn_error))
-      throw ResourceError("posix_spawn", spawn_error);
-    throw Error("cannot execute " + argv[0] + ": " + std::strerror(spawn_error),
-                kExitCommandNotFound);
-  }
+  watched_ = request.watch_fd >= 0;
   // A pidfd tells of this child's exit without a SIGCHLD handler (Linux 5.3
   // and later); without one, the set asks the child itself after each wake.
   pidfd_ = static_cast<int>(syscall(SYS_pidfd_open, pid_, 0));
@@ -143,6 +91,9 @@ Subprocess::~Subprocess() {
   close_stream(0);
   close_stream(1);
   if (pidfd_ >= 0) close(pidfd_);
+  // Done or killed and reaped: the group is no longer the supervisor's to
+  // stop, and its number may be reused.
+  if (watched_) Supervisor::forget(pid_);
 }
 
 bool Subprocess::try_reap() {

@@ -43,9 +43,10 @@ void raise_fd_limit();
 class Subprocess {
  public:
   /// Spawns argv (PATH lookup, no shell) with the given environment, stdin on
-  /// /dev/null, in its own process group. Throws ResourceError when sweep
-  /// lacks the means to start it now, and Error naming the program (exit 127)
-  /// when the program itself cannot be executed.
+  /// /dev/null, in its own process group, which the supervisor (if the CLI
+  /// enabled it) learns before the program runs. Throws ResourceError when
+  /// sweep lacks the means to start it now, and Error naming the program (exit
+  /// 127) when the program itself cannot be executed.
   Subprocess(std::uint64_t id, const std::vector<std::string>& argv,
              char* const* envp);
   ~Subprocess();
@@ -96,6 +97,7 @@ class Subprocess {
   int pidfd_ = -1;
   std::string partial_[2];  ///< Bytes after the last newline seen, per stream.
   bool reaped_ = false;
+  bool watched_ = false;          ///< The supervisor knows its group.
   bool killed_running_ = false;   ///< Signalled while the child ran.
   bool leftover_killed_ = false;  ///< First signalled after its exit.
   int wait_status_ = 0;
