@@ -33,10 +33,14 @@ enum class Stream { kStdout = 0, kStderr = 1 };
 struct JobResult {
   int exit_code = 0;      ///< Meaningful when signal == 0.
   int signal = 0;         ///< The signal that ended the job, or 0.
-  double duration_s = 0;  ///< From spawn to exit.
+  double duration_s = 0;  ///< From spawn to the job's own exit.
   std::string error;      ///< Set when the job could not be started.
   bool timeout = false;   ///< Killed for running past --timeout.
   bool stopped = false;   ///< Killed by sweep (interrupt or halt), not failed.
+  /// The job had exited, but processes it left in its group held its output
+  /// open until sweep stopped them (at --timeout or a stop). Its own exit
+  /// decides its outcome.
+  bool leftover_killed = false;
   bool will_retry = false;  ///< A failed attempt that will be run again.
   double cpu_user_s = 0;    ///< User CPU time of the job and its children.
   double cpu_sys_s = 0;     ///< System CPU time, likewise.

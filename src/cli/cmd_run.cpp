@@ -274,6 +274,7 @@ SchedulerOptions scheduler_options(const RunOptions& o, size_t threads,
   s.max_failures = o.halt_on_failure ? 1 : o.max_failures;
   s.halt_now = o.halt_now;
   if (progress) s.tick = std::chrono::milliseconds(100);
+  s.warn = [](const std::string& w) { spdlog::warn("{}", w); };
   return s;
 }
 
@@ -407,8 +408,9 @@ int run_locally(const RunOptions& o, const Grid& grid, const Plan& plan,
   RunSinks sinks(o, outs, status, stats, jobs, progress);
   GridJobSource source(grid, plan, command);
   if (done) {
+    // By value: the predicate is called long after this block has ended.
     bool rerun_failed = o.resume_failed;
-    source.set_skip([&](const JobKey& key) {
+    source.set_skip([&done, rerun_failed](const JobKey& key) {
       return done->succeeded(key) || (!rerun_failed && done->failed(key));
     });
     // The progress line counts only the jobs left to run.

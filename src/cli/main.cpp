@@ -4,10 +4,12 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 #include <cstring>
 
 #include "commands.hpp"
 #include "exec/subprocess.hpp"
+#include "exec/supervisor.hpp"
 #include "sweep/error.hpp"
 #include "validators.hpp"
 
@@ -83,6 +85,13 @@ int dispatch(Cli& c, std::vector<std::string> command, bool has_command) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // `sweep __supervise 3`: the helper that stops sweep's jobs if sweep dies
+  // (exec/supervisor.hpp), started by sweep itself, never by a user.
+  if (argc == 3 && std::strcmp(argv[1], "__supervise") == 0)
+    return sweep::Supervisor::serve(std::atoi(argv[2]));
+  // Jobs of the CLI die with it, even by kill -9: the first job starts the
+  // supervisor. Only here, never in the library.
+  sweep::Supervisor::enable("/proc/self/exe");
   // A closed stdout is seen as EPIPE by the writers, never as a signal.
   signal(SIGPIPE, SIG_IGN);
   // Process-wide, so the CLI's choice, never the library's.

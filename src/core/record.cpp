@@ -141,6 +141,8 @@ bool read_result_field(std::string_view k, dom::element v, JobResult& r) {
     return get(v, r.timeout);
   } else if (k == "stopped") {
     return get(v, r.stopped);
+  } else if (k == "leftover_killed") {
+    return get(v, r.leftover_killed);
   } else if (k == "retrying") {
     return get(v, r.will_retry);
   } else if (k == "duration_s") {
@@ -161,8 +163,9 @@ bool read_result_field(std::string_view k, dom::element v, JobResult& r) {
 
 bool is_result_field(std::string_view k) {
   return k == "exit" || k == "signal" || k == "timeout" || k == "stopped" ||
-         k == "retrying" || k == "duration_s" || k == "cpu_user_s" ||
-         k == "cpu_sys_s" || k == "max_rss_kb" || k == "error";
+         k == "leftover_killed" || k == "retrying" || k == "duration_s" ||
+         k == "cpu_user_s" || k == "cpu_sys_s" || k == "max_rss_kb" ||
+         k == "error";
 }
 
 // One field into out; false (with why) if it has the wrong type.

@@ -87,6 +87,7 @@ void append_end_fields(std::string& b, const JobResult& result) {
   }
   if (result.timeout) b += ",\"timeout\":true";
   if (result.stopped) b += ",\"stopped\":true";
+  if (result.leftover_killed) b += ",\"leftover_killed\":true";
   if (result.will_retry) b += ",\"retrying\":true";
   b += ",\"duration_s\":";
   append_seconds(b, result.duration_s);

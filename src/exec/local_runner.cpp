@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include "exec/runner.hpp"
+#include "exec/supervisor.hpp"
 #include "sweep/error.hpp"
 
 extern char** environ;
@@ -19,7 +20,7 @@ LocalRunner::LocalRunner() {
   for (char** e = environ; e && *e; ++e) base_env_.emplace_back(*e);
 }
 
-void LocalRunner::start(Job job, EventSink& sink) {
+void LocalRunner::start(Job&& job, EventSink& sink) {
   // The job's own variables come first and replace inherited ones.
   std::vector<char*> envp;
   envp.reserve(job.env.size() + base_env_.size() + 1);
@@ -32,16 +33,24 @@ void LocalRunner::start(Job job, EventSink& sink) {
     if (!overridden) envp.push_back(e.data());
   }
   envp.push_back(nullptr);
-  sink.on_start(job);
   try {
     procs_.add(job.index, job.argv, envp.data());
-    jobs_.emplace(job.index, std::move(job));
+  } catch (const ResourceError&) {
+    throw;  // sweep's shortage, not the job's: no event, the job is intact
   } catch (const Error& e) {
+    sink.on_start(job);
     JobResult r;
     r.exit_code = kExitCommandNotFound;
     r.error = e.what();
     failed_to_start_.emplace_back(std::move(job), std::move(r));
+    return;
   }
+  sink.on_start(job);
+  jobs_.emplace(job.index, std::move(job));
+}
+
+void LocalRunner::set_kill_after(std::chrono::milliseconds grace) {
+  Supervisor::set_kill_after(grace);
 }
 
 JobResult result_of(const Subprocess& proc) {
@@ -54,6 +63,7 @@ JobResult result_of(const Subprocess& proc) {
     r.exit_code = WEXITSTATUS(status);
   }
   r.duration_s = proc.duration_s();
+  r.leftover_killed = proc.leftover_killed();
   const struct rusage& ru = proc.usage();
   r.cpu_user_s = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6;
   r.cpu_sys_s = ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;

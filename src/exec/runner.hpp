@@ -17,9 +17,12 @@ namespace sweep {
 class Runner {
  public:
   virtual ~Runner() = default;
-  /// Starts a job. A job that cannot be started is reported as finished (with
-  /// JobResult::error) by the next wait().
-  virtual void start(Job job, EventSink& sink) = 0;
+  /// Starts a job. A job whose program cannot be started is reported as
+  /// finished (with JobResult::error) by the next wait(). When sweep itself
+  /// lacks the means (file descriptors, processes, memory), throws
+  /// ResourceError with `job` left as it was and no event sent: the job can
+  /// be started later.
+  virtual void start(Job&& job, EventSink& sink) = 0;
   /// Jobs started and not yet reported finished.
   virtual size_t running() const = 0;
   /// Blocks until at least one thing happened (output, a finished job, a
@@ -31,13 +34,16 @@ class Runner {
   virtual void signal_all(int sig) = 0;
   /// Sends sig to one running job's process group.
   virtual void signal_job(std::uint64_t index, int sig) = 0;
+  /// How long a job gets between SIGTERM and SIGKILL when the runner stops
+  /// jobs on its own (LocalRunner: its supervisor, if sweep dies).
+  virtual void set_kill_after(std::chrono::milliseconds) {}
 };
 
 /// Runs jobs as local child processes (one ppoll loop, see SubprocessSet).
 class LocalRunner : public Runner {
  public:
   LocalRunner();
-  void start(Job job, EventSink& sink) override;
+  void start(Job&& job, EventSink& sink) override;
   size_t running() const override {
     return jobs_.size() + failed_to_start_.size();
   }
@@ -47,6 +53,7 @@ class LocalRunner : public Runner {
   void signal_job(std::uint64_t index, int sig) override {
     procs_.kill(index, sig);
   }
+  void set_kill_after(std::chrono::milliseconds grace) override;
 
  private:
   SubprocessSet procs_;

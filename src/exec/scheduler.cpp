@@ -83,6 +83,64 @@ class HaltPolicy {
   std::uint64_t failures_ = 0;
 };
 
+// Lowers the number of jobs at once when the runner cannot start one for want
+// of sweep's own resources (a ResourceError: descriptors, processes, memory).
+// Such a start is no verdict on the job: it is tried again when a job ends or,
+// with none running, after a back-off; the run gives up only when nothing of
+// its own has held anything for `patience`. The limit is never raised again:
+// what ran out (RLIMIT_NOFILE, RLIMIT_NPROC, memory) seldom comes back by
+// itself, and probing for it would cost a refused start every time.
+class ResourcePolicy {
+ public:
+  ResourcePolicy(size_t threads, milliseconds patience)
+      : limit_(threads), patience_(patience) {}
+  /// Jobs that may run at once.
+  size_t limit() const { return limit_; }
+  /// False while a back-off is pending.
+  bool may_start(Clock::time_point now) const {
+    return !retry_at_ || now >= *retry_at_;
+  }
+  /// When the pending back-off ends, if one is.
+  std::optional<Clock::time_point> next() const { return retry_at_; }
+  /// A start was refused with `running` jobs running. Returns the warning to
+  /// give, the first time only; rethrows once patience has run out.
+  std::optional<std::string> refused(const ResourceError& e, size_t running,
+                                     Clock::time_point now) {
+    size_t was = limit_;
+    limit_ = std::max<size_t>(1, std::min(limit_, running));
+    if (running == 0) back_off(e, now);
+    if (warned_) return std::nullopt;
+    warned_ = true;
+    return std::string(e.what()) + ": running at most " +
+           std::to_string(limit_) + (limit_ == 1 ? " job" : " jobs") +
+           " at once instead of " + std::to_string(was);
+  }
+  /// A job started: a back-off, if any, is over.
+  void started() {
+    if (!retry_at_) return;
+    retry_at_.reset();
+    idle_since_.reset();
+    backoff_ = kFirstBackoff;
+  }
+
+ private:
+  static constexpr milliseconds kFirstBackoff{10}, kMaxBackoff{1000};
+  void back_off(const ResourceError& e, Clock::time_point now) {
+    if (!idle_since_) idle_since_ = now;
+    if (now - *idle_since_ >= patience_) throw e;
+    retry_at_ = now + backoff_;
+    backoff_ = std::min(backoff_ * 2, kMaxBackoff);
+  }
+
+  size_t limit_;
+  milliseconds patience_;
+  milliseconds backoff_ = kFirstBackoff;
+  std::optional<Clock::time_point> retry_at_;  ///< The back-off's end.
+  /// The first refusal with no job running, if none started since.
+  std::optional<Clock::time_point> idle_since_;
+  bool warned_ = false;
+};
+
 }  // namespace
 
 Scheduler::Scheduler(JobSource& source, Runner& runner, EventSink& sink,
@@ -106,7 +164,8 @@ class Run : public EventSink {
         busy_(o.threads, false),
         timeouts_(o.timeout, o.kill_after),
         retries_(o.retries),
-        halt_(o.max_failures) {}
+        halt_(o.max_failures),
+        resources_(o.threads, o.resource_patience) {}
 
   RunOutcome run() {
     // Start jobs while slots are free (retries first), then wait for the next
@@ -116,9 +175,10 @@ class Run : public EventSink {
     // grace period ends or a second interrupt arrives.
     auto begin = Clock::now();
     next_tick_ = begin;
+    runner_.set_kill_after(o_.kill_after);
     while (true) {
       start_jobs();
-      if (runner_.running() == 0) break;
+      if (runner_.running() == 0 && !(deferred_ && !stopping_)) break;
       sink_.flush();
       int sig = runner_.wait(*this, wait_timeout());
       Clock::time_point now = Clock::now();
@@ -156,7 +216,9 @@ class Run : public EventSink {
   void on_finish(const Job& job, const JobResult& result) override {
     busy_[job.slot] = false;
     JobResult r = result;
-    r.timeout = timeouts_.finished(job);
+    // A job that exited before its deadline did not time out, whatever it
+    // left running until then (stopped by the deadline: leftover_killed).
+    r.timeout = timeouts_.finished(job) && !r.leftover_killed;
     r.stopped = terminating_ && !r.ok();
     if (!stopping_ && retries_.should_retry(job, r)) {
       r.will_retry = true;
@@ -171,23 +233,49 @@ class Run : public EventSink {
 
  private:
   void start_jobs() {
-    while (!stopping_ && runner_.running() < o_.threads) {
+    Clock::time_point now = Clock::now();
+    while (!stopping_ && runner_.running() < resources_.limit() &&
+           resources_.may_start(now)) {
       size_t slot =
           std::find(busy_.begin(), busy_.end(), false) - busy_.begin();
-      std::optional<Job> job;
-      if (!retry_.empty()) {
-        job = source_.again(retry_.front(), slot);
-        retry_.pop_front();
-        job->attempt++;
-      } else {
-        job = source_.next(slot);
-        if (!job) break;
-        job->seq = next_seq_++;
-      }
-      job->retrying = retries_.enabled();
+      std::optional<Job> job = next_job(slot);
+      if (!job) break;
       busy_[slot] = true;
-      runner_.start(std::move(*job), *this);
+      try {
+        runner_.start(std::move(*job), *this);
+      } catch (const ResourceError& e) {
+        // Not started and no event sent: the same job goes first next time.
+        busy_[slot] = false;
+        deferred_ = std::move(job);
+        auto warning = resources_.refused(e, runner_.running(), Clock::now());
+        if (warning && o_.warn) o_.warn(*warning);
+        break;
+      }
+      resources_.started();
     }
+  }
+
+  // The job to start in `slot`: one whose start was refused, then a failed
+  // one's next attempt, then the source's next.
+  std::optional<Job> next_job(size_t slot) {
+    std::optional<Job> job;
+    if (deferred_) {
+      job = deferred_->slot == slot ? std::move(*deferred_)
+                                    : source_.again(*deferred_, slot);
+      deferred_.reset();
+      return job;
+    }
+    if (!retry_.empty()) {
+      job = source_.again(retry_.front(), slot);
+      retry_.pop_front();
+      job->attempt++;
+    } else {
+      job = source_.next(slot);
+      if (!job) return job;
+      job->seq = next_seq_++;
+    }
+    job->retrying = retries_.enabled();
+    return job;
   }
 
   void stop(bool terminate, Clock::time_point now, int sig) {
@@ -209,6 +297,8 @@ class Run : public EventSink {
   std::optional<milliseconds> wait_timeout() const {
     std::optional<Clock::time_point> t = timeouts_.next();
     if (kill_at_ && (!t || *kill_at_ < *t)) t = kill_at_;
+    auto retry_at = resources_.next();
+    if (retry_at && !stopping_ && (!t || *retry_at < *t)) t = retry_at;
     if (o_.tick && (!t || next_tick_ < *t)) t = next_tick_;
     if (!t) return std::nullopt;
     auto left = std::chrono::ceil<milliseconds>(*t - Clock::now());
@@ -224,6 +314,8 @@ class Run : public EventSink {
   TimeoutPolicy timeouts_;
   RetryPolicy retries_;
   HaltPolicy halt_;
+  ResourcePolicy resources_;
+  std::optional<Job> deferred_;  ///< A job whose start was refused.
   RunOutcome outcome_;
   bool stopping_ = false;     ///< Start nothing more.
   bool terminating_ = false;  ///< Running jobs were sent SIGTERM.

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "command/command_template.hpp"
@@ -66,6 +67,11 @@ struct SchedulerOptions {
   bool halt_now = false;  ///< When halting, also terminate running jobs.
   /// How often EventSink::on_tick is called while jobs run, if at all.
   std::optional<std::chrono::milliseconds> tick;
+  /// With no job running, how long a start refused for want of sweep's own
+  /// resources is tried again before the run gives up (ResourceError).
+  std::chrono::milliseconds resource_patience{60000};
+  /// Receives the one warning that sweep ran short and lowered -j.
+  std::function<void(const std::string&)> warn;
 };
 
 /// How a scheduler run ended.

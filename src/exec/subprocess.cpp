@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -13,6 +12,8 @@
 #include <cstring>
 
 #include "exec/signals.hpp"
+#include "exec/spawn.hpp"
+#include "exec/supervisor.hpp"
 #include "sweep/error.hpp"
 
 namespace sweep {
@@ -22,28 +23,6 @@ namespace {
 // so one huge line does not pin memory for the rest of a job.
 constexpr size_t kKeepLineCapacity = 1 << 20;
 constexpr size_t kReadBufferSize = 1 << 16;
-
-// Owns a posix_spawn attribute/file-action object for the spawn call.
-struct SpawnSetup {
-  posix_spawnattr_t attr;
-  posix_spawn_file_actions_t actions;
-  SpawnSetup() {
-    if (int e = posix_spawnattr_init(&attr))
-      throw SystemError("posix_spawnattr_init", e);
-    if (int e = posix_spawn_file_actions_init(&actions)) {
-      posix_spawnattr_destroy(&attr);
-      throw SystemError("posix_spawn_file_actions_init", e);
-    }
-  }
-  ~SpawnSetup() {
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attr);
-  }
-};
-
-void check(int err, const char* call) {
-  if (err) throw SystemError(call, err);
-}
 
 // The mask children start with: the one sweep's CLI had before it blocked
 // signals, or, in a host program that installed no SignalGuard, the calling
@@ -57,51 +36,42 @@ const sigset_t& child_mask() {
 
 }  // namespace
 
+bool is_resource_errno(int err) {
+  // Descriptors, processes (RLIMIT_NPROC, threads-max) or memory: sweep's to
+  // run short of, whatever the job. A child that fails before its exec has
+  // sweep's descriptor table, so its EMFILE is sweep's too.
+  return err == EMFILE || err == ENFILE || err == EAGAIN || err == ENOMEM;
+}
+
+void throw_system_error(const char* call, int err) {
+  if (is_resource_errno(err)) throw ResourceError(call, err);
+  throw SystemError(call, err);
+}
+
 Subprocess::Subprocess(std::uint64_t id, const std::vector<std::string>& argv,
                        char* const* envp)
     : id_(id) {
   int out[2], err[2];
-  if (pipe2(out, O_CLOEXEC) != 0) throw SystemError("pipe2", errno);
+  if (pipe2(out, O_CLOEXEC) != 0) throw_system_error("pipe2", errno);
   if (pipe2(err, O_CLOEXEC) != 0) {
     int e = errno;
     close(out[0]);
     close(out[1]);
-    throw SystemError("pipe2", e);
+    throw_system_error("pipe2", e);
   }
   fds_[0] = out[0];
   fds_[1] = err[0];
-  int spawn_error = 0;
+  SpawnRequest request;
+  request.argv = &argv;
+  request.envp = envp;
+  request.stdout_fd = out[1];
+  request.stderr_fd = err[1];
+  request.mask = &child_mask();
   try {
-    SpawnSetup s;
-    // The child gets the signal mask sweep started with and default
-    // dispositions (sweep ignores SIGPIPE; exec would keep that).
-    sigset_t defaults;
-    sigemptyset(&defaults);
-    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGPIPE})
-      sigaddset(&defaults, sig);
-    check(posix_spawnattr_setsigmask(&s.attr, &child_mask()),
-          "posix_spawnattr_setsigmask");
-    check(posix_spawnattr_setsigdefault(&s.attr, &defaults),
-          "posix_spawnattr_setsigdefault");
-    // Its own process group, so a timeout or Ctrl-C reaches grandchildren.
-    check(posix_spawnattr_setpgroup(&s.attr, 0), "posix_spawnattr_setpgroup");
-    check(posix_spawnattr_setflags(&s.attr, POSIX_SPAWN_SETSIGMASK |
-                                                POSIX_SPAWN_SETSIGDEF |
-                                                POSIX_SPAWN_SETPGROUP),
-          "posix_spawnattr_setflags");
-    check(posix_spawn_file_actions_addopen(&s.actions, 0, "/dev/null", O_RDONLY,
-                                           0),
-          "posix_spawn_file_actions_addopen");
-    check(posix_spawn_file_actions_adddup2(&s.actions, out[1], 1),
-          "posix_spawn_file_actions_adddup2");
-    check(posix_spawn_file_actions_adddup2(&s.actions, err[1], 2),
-          "posix_spawn_file_actions_adddup2");
-    std::vector<char*> cargv;
-    cargv.reserve(argv.size() + 1);
-    for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
-    cargv.push_back(nullptr);
-    spawn_error =
-        posix_spawnp(&pid_, cargv[0], &s.actions, &s.attr, cargv.data(), envp);
+    request.watch_fd = Supervisor::watch_fd();
+    // A job's time includes its own exec, which can be most of a short one.
+    start_ = Clock::now();
+    pid_ = spawn(request);
   } catch (...) {
     close(out[1]);
     close(err[1]);
@@ -111,13 +81,7 @@ Subprocess::Subprocess(std::uint64_t id, const std::vector<std::string>& argv,
   }
   close(out[1]);
   close(err[1]);
-  if (spawn_error) {
-    close_stream(0);
-    close_stream(1);
-    throw Error("cannot execute " + argv[0] + ": " + std::strerror(spawn_error),
-                kExitCommandNotFound);
-  }
-  start_ = Clock::now();
+  watched_ = request.watch_fd >= 0;
   // A pidfd tells of this child's exit without a SIGCHLD handler (Linux 5.3
   // and later); without one, the set asks the child itself after each wake.
   pidfd_ = static_cast<int>(syscall(SYS_pidfd_open, pid_, 0));
@@ -127,6 +91,9 @@ Subprocess::~Subprocess() {
   close_stream(0);
   close_stream(1);
   if (pidfd_ >= 0) close(pidfd_);
+  // Done or killed and reaped: the group is no longer the supervisor's to
+  // stop, and its number may be reused.
+  if (watched_) Supervisor::forget(pid_);
 }
 
 bool Subprocess::try_reap() {
@@ -201,9 +168,18 @@ void Subprocess::set_reaped(int status, const struct rusage& usage) {
   usage_ = usage;
 }
 
-void Subprocess::kill_group(int sig) const {
-  // The group outlives a reaped leader while grandchildren hold its pipes.
-  if (!reaped_ || fds_[0] >= 0 || fds_[1] >= 0) ::kill(-pid_, sig);
+void Subprocess::kill_group(int sig) {
+  // A child that has exited is reaped first: its own status stands, and
+  // what the signal reaches are only the processes it left behind.
+  if (!reaped_ && !try_reap()) {
+    ::kill(-pid_, sig);
+    killed_running_ = true;
+    return;
+  }
+  // The group outlives a reaped leader while processes it left hold its
+  // pipes; once they are closed the group may be gone and its id reused.
+  if (fds_[0] < 0 && fds_[1] < 0) return;
+  if (::kill(-pid_, sig) == 0 && !killed_running_) leftover_killed_ = true;
 }
 
 void raise_fd_limit() {
@@ -218,10 +194,11 @@ void raise_fd_limit() {
 SubprocessSet::SubprocessSet() : buf_(kReadBufferSize) {}
 
 SubprocessSet::~SubprocessSet() {
-  // Never leave children behind: kill what remains and reap it.
+  // Never leave children behind: kill what remains, the leftovers of exited
+  // children included, and reap it.
   for (auto& p : procs_) {
+    if (!p->done()) p->kill_group(SIGKILL);
     if (!p->reaped()) {
-      p->kill_group(SIGKILL);
       int status;
       while (waitpid(p->pid(), &status, 0) < 0 && errno == EINTR) {
       }

@@ -16,8 +16,22 @@
 
 #include "core/clock.hpp"
 #include "core/job.hpp"
+#include "sweep/error.hpp"
 
 namespace sweep {
+
+/// Starting a child failed because sweep itself ran short of file
+/// descriptors, processes or memory (EMFILE, ENFILE, EAGAIN, ENOMEM): no
+/// verdict on the job, which can start once something is freed.
+class ResourceError : public SystemError {
+ public:
+  using SystemError::SystemError;
+};
+
+/// True for the errno values that mean sweep ran short of something.
+bool is_resource_errno(int err);
+/// Throws ResourceError for those values, SystemError for any other.
+[[noreturn]] void throw_system_error(const char* call, int err);
 
 /// Raises the soft limit on open files to the hard limit: each running job
 /// holds three fds. Process-wide, so only the CLI calls it.
@@ -29,8 +43,10 @@ void raise_fd_limit();
 class Subprocess {
  public:
   /// Spawns argv (PATH lookup, no shell) with the given environment, stdin on
-  /// /dev/null, in its own process group. Throws SystemError naming the
-  /// program if it cannot be spawned.
+  /// /dev/null, in its own process group, which the supervisor (if the CLI
+  /// enabled it) learns before the program runs. Throws ResourceError when
+  /// sweep lacks the means to start it now, and Error naming the program (exit
+  /// 127) when the program itself cannot be executed.
   Subprocess(std::uint64_t id, const std::vector<std::string>& argv,
              char* const* envp);
   ~Subprocess();
@@ -49,8 +65,11 @@ class Subprocess {
   bool reaped() const { return reaped_; }
   /// Raw wait status, valid once reaped.
   int wait_status() const { return wait_status_; }
-  /// Seconds from spawn to reaping.
+  /// Seconds from spawn to reaping: the child's own run, whatever it left.
   double duration_s() const;
+  /// True if sweep signalled the group only after the child had exited:
+  /// processes it left behind held its pipes until then.
+  bool leftover_killed() const { return leftover_killed_; }
   /// Resource usage from wait4, valid once reaped.
   const struct rusage& usage() const { return usage_; }
 
@@ -67,7 +86,7 @@ class Subprocess {
   /// A pidfd that becomes readable when the child exits, or -1.
   int pidfd() const { return pidfd_; }
   /// Sends sig to the child's whole process group, if it may still exist.
-  void kill_group(int sig) const;
+  void kill_group(int sig);
 
  private:
   void close_stream(int i);
@@ -78,6 +97,9 @@ class Subprocess {
   int pidfd_ = -1;
   std::string partial_[2];  ///< Bytes after the last newline seen, per stream.
   bool reaped_ = false;
+  bool watched_ = false;          ///< The supervisor knows its group.
+  bool killed_running_ = false;   ///< Signalled while the child ran.
+  bool leftover_killed_ = false;  ///< First signalled after its exit.
   int wait_status_ = 0;
   struct rusage usage_ {};
   Clock::time_point start_, end_;

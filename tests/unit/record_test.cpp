@@ -167,6 +167,7 @@ TEST_CASE("an end record reads back every field of the result") {
   CHECK_FALSE(r.result.final());
   CHECK_FALSE(r.result.timeout);
   CHECK_FALSE(r.result.stopped);
+  CHECK_FALSE(r.result.leftover_killed);
   // Durations to the microsecond.
   CHECK(r.result.duration_s == 1.234568);
   CHECK(r.result.cpu_user_s == 0);
@@ -174,11 +175,12 @@ TEST_CASE("an end record reads back every field of the result") {
   CHECK(r.result.max_rss_kb == 123456);
   CHECK(r.result.error.empty());
 
-  // Signals by name, timeout, stopped.
+  // Signals by name, timeout, stopped, leftovers.
   JobResult sig;
   sig.signal = SIGKILL;
   sig.timeout = true;
   sig.stopped = true;
+  sig.leftover_killed = true;
   sig.duration_s = 12.5;
   text = end_record({6, "{}", 4, {}}, sig);
   CHECK(text.find(R"("signal":"SIGKILL")") != std::string::npos);
@@ -189,6 +191,9 @@ TEST_CASE("an end record reads back every field of the result") {
   CHECK(r.result.signal == SIGKILL);
   CHECK(r.result.timeout);
   CHECK(r.result.stopped);
+  CHECK(r.result.leftover_killed);
+  CHECK(text.find(R"("stopped":true,"leftover_killed":true,)") !=
+        std::string::npos);
   CHECK_FALSE(r.result.will_retry);
   CHECK(r.result.duration_s == 12.5);
   CHECK_FALSE(r.result.ok());

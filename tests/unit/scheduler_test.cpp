@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <set>
+#include <thread>
 
 using namespace sweep;
 
@@ -40,7 +41,15 @@ class FakeRunner : public Runner {
     return r;
   };
 
-  void start(Job job, EventSink& sink) override {
+  // True to refuse a start as sweep's own shortage (EMFILE), given the
+  // number of jobs running.
+  std::function<bool(size_t)> refuse = [](size_t) { return false; };
+
+  void start(Job&& job, EventSink& sink) override {
+    if (refuse(running_.size())) {
+      ++refusals;
+      throw ResourceError("pipe2", EMFILE);
+    }
     sink.on_start(job);
     for (const auto& r : running_) CHECK(r.slot != job.slot);
     CHECK(job.slot < 64);
@@ -48,9 +57,14 @@ class FakeRunner : public Runner {
     max_running = std::max(max_running, running_.size());
   }
   size_t running() const override { return running_.size(); }
-  int wait(EventSink& sink, std::optional<std::chrono::milliseconds>) override {
+  int wait(EventSink& sink,
+           std::optional<std::chrono::milliseconds> timeout) override {
     ++waits;
     if (waits == interrupt_on_wait) return SIGINT;
+    if (running_.empty()) {  // nothing to finish: sleep as ppoll would
+      if (timeout) std::this_thread::sleep_for(*timeout);
+      return 0;
+    }
     if (!signals.empty() && signals.back() == SIGTERM) {
       for (auto& j : running_) {
         JobResult r;
@@ -71,6 +85,7 @@ class FakeRunner : public Runner {
 
   size_t max_running = 0;
   int waits = 0;
+  int refusals = 0;
   int interrupt_on_wait = -1;
   std::vector<int> signals;
 
@@ -222,4 +237,87 @@ TEST_CASE(
     for (const auto& f : sink.finishes) stopped += f.result.stopped;
     CHECK(stopped == 2);
   }
+}
+
+TEST_CASE(
+    "a start refused for sweep's own resources lowers -j and fails no job") {
+  CountingSource src(40);
+  FakeRunner runner;
+  runner.outcome = [](const Job&) { return JobResult{}; };
+  // Descriptors for 5 jobs only, like `ulimit -n` with -j 16.
+  runner.refuse = [](size_t running) { return running >= 5; };
+  RecordingSink sink;
+  std::vector<std::string> warnings;
+  RunOutcome out =
+      Scheduler(src, runner, sink,
+                {.threads = 16,
+                 .warn = [&](const std::string& w) { warnings.push_back(w); }})
+          .run();
+  CHECK(out.interrupted_by == 0);
+  CHECK(runner.max_running == 5);
+  // Refused once at 5; after that -j is 5 and nothing more is refused.
+  CHECK(runner.refusals == 1);
+  CHECK(sink.failed == 0);
+  CHECK(sink.started.size() == 40);
+  std::vector<std::uint64_t> sorted = sink.finished;
+  std::sort(sorted.begin(), sorted.end());
+  CHECK(sorted == [] {
+    std::vector<std::uint64_t> all(40);
+    for (std::uint64_t i = 0; i < 40; ++i) all[i] = i;
+    return all;
+  }());
+  REQUIRE(warnings.size() == 1);
+  CHECK(warnings[0] ==
+        "pipe2: Too many open files: running at most 5 jobs at once instead "
+        "of 16");
+}
+
+TEST_CASE("a refused start with no job running is tried again after a pause") {
+  CountingSource src(3);
+  FakeRunner runner;
+  runner.outcome = [](const Job&) { return JobResult{}; };
+  int refused = 0;
+  // Something else holds the descriptors for the first three tries.
+  runner.refuse = [&](size_t) { return refused++ < 3; };
+  RecordingSink sink;
+  std::vector<std::string> warnings;
+  auto begin = std::chrono::steady_clock::now();
+  Scheduler(src, runner, sink,
+            {.threads = 4,
+             .warn = [&](const std::string& w) { warnings.push_back(w); }})
+      .run();
+  auto took = std::chrono::steady_clock::now() - begin;
+  CHECK(runner.refusals == 3);
+  CHECK(took >= std::chrono::milliseconds(10 + 20));  // the first two pauses
+  CHECK(runner.max_running == 1);
+  CHECK(sink.finished.size() == 3);
+  CHECK(sink.failed == 0);
+  CHECK(warnings.size() == 1);
+}
+
+TEST_CASE("with no job running and every start refused, the run gives up") {
+  CountingSource src(3);
+  FakeRunner runner;
+  runner.refuse = [](size_t) { return true; };
+  RecordingSink sink;
+  CHECK_THROWS_AS(
+      Scheduler(
+          src, runner, sink,
+          {.threads = 2, .resource_patience = std::chrono::milliseconds(100)})
+          .run(),
+      ResourceError);
+  CHECK(sink.started.empty());
+  CHECK(sink.finishes.empty());
+}
+
+TEST_CASE("an interrupt while a refused start waits starts nothing more") {
+  CountingSource src(3);
+  FakeRunner runner;
+  runner.refuse = [](size_t) { return true; };
+  runner.interrupt_on_wait = 2;
+  RecordingSink sink;
+  RunOutcome out = Scheduler(src, runner, sink, {.threads = 2}).run();
+  CHECK(out.interrupted_by == SIGINT);
+  CHECK(sink.started.empty());
+  CHECK(src.handed_out() == 1);
 }

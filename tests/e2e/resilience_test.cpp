@@ -1,0 +1,176 @@
+// sweep under strain: short of descriptors, jobs that leave processes behind,
+// sweep itself killed at a random moment.
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <string>
+#include <thread>
+
+#include "harness.hpp"
+
+using e2e::end_records;
+using e2e::lines;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Starts sweep ARGS in the background in dir, its stdout and stderr in
+// dir/out.jsonl and dir/err.txt; returns its pid.
+pid_t start_sweep(const std::vector<std::string>& args,
+                  const std::filesystem::path& dir) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    int out =
+        open((dir / "out.jsonl").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int err =
+        open((dir / "err.txt").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (out < 0 || err < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0 ||
+        chdir(dir.c_str()) != 0)
+      _exit(126);
+    std::string bin = e2e::sweep_bin();
+    std::vector<char*> argv{bin.data()};
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  REQUIRE(pid > 0);
+  return pid;
+}
+
+// Waits for a child of this test and returns its exit status (128+signal).
+int wait_for(pid_t pid) {
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+template <typename Pred>
+bool wait_until(Pred pred, std::chrono::milliseconds limit) {
+  auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return pred();
+}
+
+// A job for the kill tests: most start a grandchild and run until stopped
+// (some ignoring SIGTERM, so only SIGKILL ends them); every third ends at
+// once, so that sweep keeps starting jobs. The marker is in the command line
+// of the job and of its grandchild.
+std::vector<std::string> busy_job(const std::string& marker) {
+  return {"sh", "-c",
+          "if [ $(($1 % 3)) = 0 ]; then exit 0; fi; "
+          "if [ $(($1 % 3)) = 1 ]; then trap '' TERM; fi; "
+          "sh -c 'sleep 1000; :' \"$0-grandchild\" & sleep 1000; :",
+          marker, "<x>"};
+}
+
+// Runs sweep ARGS under `sh -c`, after the shell ran `setup` (e.g. a ulimit).
+e2e::Result sweep_after(const std::string& setup,
+                        const std::vector<std::string>& args) {
+  std::vector<std::string> argv{"sh", "-c", setup + " && exec \"$0\" \"$@\"",
+                                e2e::sweep_bin()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return e2e::run(argv);
+}
+
+int count_lines_with(const std::string& text, const std::string& needle) {
+  int n = 0;
+  for (const auto& l : lines(text)) n += l.find(needle) != std::string::npos;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("short of descriptors, sweep lowers -j and every job succeeds") {
+  // 128 descriptors (soft and hard, so sweep cannot raise them) leave room
+  // for about 40 jobs of the 200 asked for at once.
+  auto r = sweep_after("ulimit -n 128", {"run", "-j", "200", "-p", "x=1..200",
+                                         "--", "sleep", "0.2"});
+  CHECK(r.exit == 0);
+  auto ends = end_records(r.out);
+  CHECK(ends.size() == 200);
+  int ok = 0;
+  for (const auto& e : ends) ok += e["exit"] == 0 && !e.contains("error");
+  CHECK(ok == 200);
+  CAPTURE(r.err);
+  CHECK(count_lines_with(r.err, "warning") == 1);
+  CHECK(count_lines_with(r.err,
+                         "sweep: warning: pipe2: Too many open files: "
+                         "running at most ") == 1);
+  CHECK(count_lines_with(r.err, "at once instead of 200") == 1);
+  CHECK(r.err.find("200 succeeded, 0 failed") != std::string::npos);
+}
+
+TEST_CASE("a job that exits 0 and leaves a process holding its output") {
+  // The sleep's argument is unique to this test, to find it afterwards.
+  std::string sleep = "sleep 30." + std::to_string(getpid());
+  auto r = e2e::sweep({"run", "--timeout", "1s", "--kill-after", "1s", "--",
+                       "sh", "-c", sleep + " & echo hi; exit 0"});
+  // Its own exit decides: a success, with the leftover stopped at --timeout.
+  CHECK(r.exit == 0);
+  auto records = e2e::records(r.out);
+  REQUIRE(records.size() == 2);
+  CHECK(records[0]["line"] == "hi");
+  const auto& end = records[1];
+  CHECK(end["exit"] == 0);
+  CHECK_FALSE(end.contains("timeout"));
+  CHECK(end["leftover_killed"] == true);
+  // From spawn to the shell's own exit, not to the leftover's end.
+  CHECK(end["duration_s"].get<double>() > 0);
+  CHECK(end["duration_s"].get<double>() < 0.5);
+  CHECK(r.seconds >= 1);  // its output was read until the timeout
+  CHECK(r.err.find("1 succeeded, 0 failed") != std::string::npos);
+  CHECK_FALSE(e2e::process_running_with(sleep));
+}
+
+TEST_CASE("a job still running at --timeout timed out, leftovers or not") {
+  auto r = e2e::sweep({"run", "--timeout", "300ms", "--kill-after", "1s", "--",
+                       "sh", "-c", "sleep 30 & sleep 30; :"});
+  CHECK(r.exit == 1);
+  auto ends = end_records(r.out);
+  REQUIRE(ends.size() == 1);
+  CHECK(ends[0]["timeout"] == true);
+  CHECK(ends[0]["signal"] == "SIGTERM");
+  CHECK_FALSE(ends[0].contains("leftover_killed"));
+}
+
+TEST_CASE(
+    "after kill -9 of sweep, no job or grandchild outlives --kill-after") {
+  std::mt19937 rng(std::random_device{}());
+  std::uniform_int_distribution<int> moment_ms(0, 1200);
+  const int trials = 20;
+  int left_running = 0;
+  for (int trial = 0; trial < trials; ++trial) {
+    std::string marker = "sweep-e2e-kill9-" + std::to_string(getpid()) + "-" +
+                         std::to_string(trial);
+    e2e::TempDir dir;
+    std::vector<std::string> args{
+        "run",   "-j",           "6",     "-p", "x=1..100000", "--timeout",
+        "300ms", "--kill-after", "500ms", "--"};
+    for (auto& a : busy_job(marker)) args.push_back(a);
+    pid_t pid = start_sweep(args, dir.path());
+    int at = moment_ms(rng);
+    std::this_thread::sleep_for(std::chrono::milliseconds(at));
+    REQUIRE(kill(pid, SIGKILL) == 0);
+    CHECK(wait_for(pid) == 128 + SIGKILL);
+    // SIGTERM at once, SIGKILL 500 ms later: 2 s is room for a slow machine.
+    bool gone =
+        wait_until([&] { return !e2e::process_running_with(marker); }, 2000ms);
+    CAPTURE(trial);
+    CAPTURE(at);
+    CHECK(gone);
+    left_running += !gone;
+  }
+  MESSAGE(trials << " kill -9 trials, " << left_running
+                 << " left a process running");
+}
