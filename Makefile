@@ -13,7 +13,18 @@ TRAIN := $(BUILD_DIR)/sweep-example-train
 # What `make bench` adds: the anchors it compares against and GNU time.
 BENCH_DEPS := parallel hyperfine time
 
-.PHONY: all deps bench-deps build run test tsan install bench clean format
+# What `make fuzz` adds: clang, and for clang 14 (Debian 12's) the
+# compiler-rt package that holds libFuzzer and its sanitizer runtimes.
+FUZZ_DEPS := clang libclang-rt-14-dev
+# Seconds each fuzz target runs (CI runs a short pass); FUZZ_TARGETS="a b"
+# runs only those (names as in tests/fuzz/corpus/).
+FUZZ_SECONDS ?= 60
+# `make fuzz` builds the library with AddressSanitizer and
+# UndefinedBehaviorSanitizer (any report fails the run) and libFuzzer's
+# coverage instrumentation.
+FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+.PHONY: all deps bench-deps fuzz-deps build run test tsan fuzz install bench clean format
 
 all: build
 
@@ -22,6 +33,9 @@ deps:
 
 bench-deps:
 	@$(MAKE) --no-print-directory install-packages PACKAGES="$(BENCH_DEPS)"
+
+fuzz-deps:
+	@$(MAKE) --no-print-directory install-packages PACKAGES="$(FUZZ_DEPS)"
 
 .PHONY: install-packages
 install-packages:
@@ -56,6 +70,15 @@ tsan: deps
 	  -DCMAKE_CXX_FLAGS="-fsanitize=thread" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread"
 	cmake --build $(BUILD_DIR)-tsan -j $(JOBS) --target unit_tests
 	TSAN_OPTIONS=halt_on_error=1 $(BUILD_DIR)-tsan/tests/unit_tests --test-suite=library
+
+# The libFuzzer targets of tests/fuzz, built with clang, each run for
+# FUZZ_SECONDS on a copy of its seed corpus; any finding fails.
+fuzz: deps fuzz-deps
+	cmake -S . -B $(BUILD_DIR)-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_CXX_COMPILER=clang++ -DSWEEP_FUZZ=ON -DSWEEP_BUILD_TESTS=OFF \
+	  -DCMAKE_CXX_FLAGS="$(FUZZ_FLAGS)"
+	cmake --build $(BUILD_DIR)-fuzz -j $(JOBS) --target fuzz_targets
+	tests/fuzz/run.sh $(BUILD_DIR)-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # Installs the CLI, the library, its headers, CMake package and pkg-config file.
 PREFIX ?= /usr/local

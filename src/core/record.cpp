@@ -364,6 +364,7 @@ class RecordFileReader {
   // Hands every entry over in order: peeked ones as they are, the others
   // from one parse_many over their text, or one by one after any surprise.
   void deliver() {
+    if (full_.empty()) return;  // only blank lines (the buffer may be null)
     full_buf_.grow(full_.size(), 0);
     std::memcpy(full_buf_.data.get(), full_.data(), full_.size());
     dom::document_stream docs;

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <limits>
 
 #include "sweep/error.hpp"
 
@@ -26,8 +27,14 @@ std::chrono::milliseconds parse_duration(const std::string& text,
     throw Error(flag + " " + text +
                 ": expected a positive duration such as 90, 30s, 500ms, 5m "
                 "or 2h");
-  return std::chrono::milliseconds(
-      static_cast<long long>(std::ceil(value * scale)));
+  // The product is the decimal written up to a rounding error of a few units
+  // in the last place (259.22 * 1000 = 259220.00000000003): a whole number
+  // of milliseconds that close is what was meant; the rest rounds up.
+  double ms = value * scale;
+  if (std::fabs(ms - std::round(ms)) <=
+      4 * std::numeric_limits<double>::epsilon() * ms)
+    ms = std::round(ms);
+  return std::chrono::milliseconds(static_cast<long long>(std::ceil(ms)));
 }
 
 }  // namespace sweep

@@ -83,8 +83,9 @@ bool ProductIndex::build_term(
       t.matches[axis] = seq.indices_of(value);
     } else {
       // A second column of the same zip: keep indices matching both.
-      std::erase_if(t.matches[axis], [&](std::uint64_t i) {
-        return !values_equal(seq.at(i), value);
+      // (`&v = value`: clang before 16 cannot capture a structured binding.)
+      std::erase_if(t.matches[axis], [&seq, &v = value](std::uint64_t i) {
+        return !values_equal(seq.at(i), v);
       });
     }
     t.last_axis = std::max(t.last_axis, axis);
