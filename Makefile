@@ -13,7 +13,7 @@ TRAIN := $(BUILD_DIR)/sweep-example-train
 # What `make bench` adds: the anchors it compares against and GNU time.
 BENCH_DEPS := parallel hyperfine time
 
-.PHONY: all deps bench-deps build run test tsan install bench clean format
+.PHONY: all deps bench-deps build run test tsan install bench soak clean format
 
 all: build
 
@@ -65,6 +65,12 @@ install: build
 # Never part of `make test`: takes a few minutes (BENCH_QUICK=1: seconds).
 bench: build bench-deps
 	BUILD_DIR=$(BUILD_DIR) bench/run.sh
+
+# kill -9 of sweep then --resume, and SIGINT/SIGTERM, at random moments:
+# `make test` runs 10 trials, this 200 (about ten minutes). Prints a summary.
+SOAK_TRIALS ?= 200
+soak: build
+	SWEEP_SOAK_TRIALS=$(SOAK_TRIALS) $(BUILD_DIR)/tests/e2e_tests --test-case='soak:*'
 
 clean:
 	rm -rf $(BUILD_DIR)
