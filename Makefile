@@ -24,7 +24,7 @@ FUZZ_SECONDS ?= 60
 # coverage instrumentation.
 FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-.PHONY: all deps bench-deps fuzz-deps build run test tsan fuzz install bench clean format
+.PHONY: all deps bench-deps fuzz-deps build run test tsan fuzz install bench soak clean format
 
 all: build
 
@@ -88,6 +88,12 @@ install: build
 # Never part of `make test`: takes a few minutes (BENCH_QUICK=1: seconds).
 bench: build bench-deps
 	BUILD_DIR=$(BUILD_DIR) bench/run.sh
+
+# kill -9 of sweep then --resume, and SIGINT/SIGTERM, at random moments:
+# `make test` runs 10 trials, this 200 (about ten minutes). Prints a summary.
+SOAK_TRIALS ?= 200
+soak: build
+	SWEEP_SOAK_TRIALS=$(SOAK_TRIALS) $(BUILD_DIR)/tests/e2e_tests --test-case='soak:*'
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -7,6 +7,9 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <string>
@@ -173,4 +176,140 @@ TEST_CASE(
   }
   MESSAGE(trials << " kill -9 trials, " << left_running
                  << " left a process running");
+}
+
+namespace {
+
+// What the soak trials saw, for the summary line.
+struct SoakCounts {
+  int kills = 0, sigints = 0, sigterms = 0;
+  int finished_first = 0;  ///< The run ended before the signal came.
+  int lost = 0;            ///< Jobs with no successful record in the journal.
+  int duplicated = 0;      ///< Jobs with more than one.
+  int failed = 0;          ///< Failed records (these jobs never fail).
+  int torn = 0;            ///< Torn journal lines (a kill mid-write).
+  int left_running = 0;    ///< Trials that left a job process behind.
+  int wrong_exit = 0;      ///< Interrupts not answered with 128 + signal.
+  int no_statistics = 0;   ///< Interrupts without the statistics report.
+  int resume_failed = 0;   ///< --resume runs that did not exit 0.
+};
+
+constexpr int kSoakJobs = 16;
+
+// Trials from SWEEP_SOAK_TRIALS: 10 unless told (`make soak`: 200).
+int soak_trials() {
+  const char* v = std::getenv("SWEEP_SOAK_TRIALS");
+  return v && std::atoi(v) > 0 ? std::atoi(v) : 10;
+}
+
+// A job that ends after 50 ms, leaving a grandchild that would sleep 30 s
+// and holds its output: --timeout stops it at 250 ms (the job succeeds,
+// leftover_killed), and only sweep or its supervisor can stop it earlier.
+std::vector<std::string> soak_args(const std::string& marker, bool resume) {
+  std::vector<std::string> a{"run",     "-j",           "4",       "-p",
+                             "x=1..16", "--journal",    "j.jsonl", "--timeout",
+                             "250ms",   "--kill-after", "500ms"};
+  if (resume) a.push_back("--resume");
+  for (const char* s : {"--", "sh", "-c",
+                        "sh -c 'sleep 30; :' \"$0-grandchild\" & sleep 0.05; "
+                        "echo \"done $1\""})
+    a.push_back(s);
+  a.push_back(marker);
+  a.push_back("<x>");
+  return a;
+}
+
+// Every job must have exactly one successful record across the journal.
+void check_journal(const std::filesystem::path& journal, SoakCounts& c) {
+  std::map<int, int> ok;
+  for (const auto& l : lines(e2e::read(journal))) {
+    auto j = nlohmann::json::parse(l, nullptr, false);
+    if (j.is_discarded()) {
+      ++c.torn;
+      continue;
+    }
+    if (!j.value("ok", false)) {
+      ++c.failed;
+      continue;
+    }
+    ++ok[j["params"]["x"].get<int>()];
+  }
+  for (int x = 1; x <= kSoakJobs; ++x) {
+    c.lost += ok[x] == 0;
+    c.duplicated += ok[x] > 1;
+  }
+}
+
+// Runs the sweep in the background and stops it `at` ms after its first
+// job started (so that its signal handling is in place): kill -9, SIGINT
+// or SIGTERM. Then checks nothing is left running, resumes and checks the
+// journal.
+void soak_trial(int sig, int at, int trial, SoakCounts& c) {
+  std::string marker = "sweep-e2e-soak-" + std::to_string(getpid()) + "-" +
+                       std::to_string(trial);
+  e2e::TempDir dir;
+  pid_t pid = start_sweep(soak_args(marker, false), dir.path());
+  wait_until([&] { return e2e::process_running_with(marker + "-grandchild"); },
+             10s);
+  std::this_thread::sleep_for(std::chrono::milliseconds(at));
+  REQUIRE(kill(pid, sig) == 0);
+  int status = wait_for(pid);
+  bool finished = status == 0;
+  c.finished_first += finished;
+  if (sig != SIGKILL) {
+    std::string err = e2e::read(dir.path() / "err.txt");
+    c.wrong_exit += !finished && status != 128 + sig;
+    c.no_statistics += err.find("STATISTICS") == std::string::npos;
+  }
+  // kill -9: the supervisor's SIGTERM, SIGKILL 500 ms later. Otherwise
+  // sweep itself waited for its jobs.
+  auto limit = sig == SIGKILL ? 2500ms : 1000ms;
+  c.left_running +=
+      !wait_until([&] { return !e2e::process_running_with(marker); }, limit);
+  auto resumed = e2e::run(
+      [&] {
+        std::vector<std::string> argv{e2e::sweep_bin()};
+        for (auto& a : soak_args(marker, true)) argv.push_back(a);
+        return argv;
+      }(),
+      {.cwd = dir.path()});
+  c.resume_failed += resumed.exit != 0;
+  check_journal(dir.path() / "j.jsonl", c);
+}
+
+}  // namespace
+
+TEST_CASE(
+    "soak: kill -9 then --resume loses and repeats nothing, SIGINT and "
+    "SIGTERM leave nothing") {
+  const int trials = soak_trials();
+  unsigned seed = std::random_device{}();
+  if (const char* s = std::getenv("SWEEP_SOAK_SEED")) seed = std::atoi(s);
+  std::mt19937 rng(seed);
+  // The run lasts about 1 s after its first job starts.
+  std::uniform_int_distribution<int> moment_ms(0, 900);
+  SoakCounts c;
+  for (int trial = 0; trial < trials; ++trial) {
+    // Half kill -9, the rest SIGINT and SIGTERM in turn.
+    int sig = trial % 2 == 0 ? SIGKILL : trial % 4 == 1 ? SIGINT : SIGTERM;
+    (sig == SIGKILL ? c.kills : sig == SIGINT ? c.sigints : c.sigterms)++;
+    soak_trial(sig, moment_ms(rng), trial, c);
+  }
+  std::printf(
+      "soak: %d trials (seed %u): %d kill -9, %d SIGINT, %d SIGTERM, each "
+      "then --resume (%d runs ended before the signal); %d jobs lost, %d "
+      "duplicated, %d "
+      "failed records, %d torn lines, %d trials left a process running, %d "
+      "wrong exit statuses, %d without statistics, %d failed resumes\n",
+      trials, seed, c.kills, c.sigints, c.sigterms, c.finished_first, c.lost,
+      c.duplicated, c.failed, c.torn, c.left_running, c.wrong_exit,
+      c.no_statistics, c.resume_failed);
+  std::fflush(stdout);
+  CHECK(c.lost == 0);
+  CHECK(c.duplicated == 0);
+  CHECK(c.failed == 0);
+  CHECK(c.left_running == 0);
+  CHECK(c.wrong_exit == 0);
+  CHECK(c.no_statistics == 0);
+  CHECK(c.resume_failed == 0);
 }
