@@ -90,7 +90,7 @@ bench: build bench-deps
 	BUILD_DIR=$(BUILD_DIR) bench/run.sh
 
 # kill -9 of sweep then --resume, and SIGINT/SIGTERM, at random moments:
-# `make test` runs 10 trials, this 200 (about ten minutes). Prints a summary.
+# `make test` runs 10 trials, this 200 (about four minutes). Prints a summary.
 SOAK_TRIALS ?= 200
 soak: build
 	SWEEP_SOAK_TRIALS=$(SOAK_TRIALS) $(BUILD_DIR)/tests/e2e_tests --test-case='soak:*'
