@@ -10,6 +10,7 @@
 
 #include "backend/backend.hpp"
 #include "commands.hpp"
+#include "output/distinct_outputs.hpp"
 #include "sweep/error.hpp"
 
 namespace sweep::cli {
@@ -64,10 +65,20 @@ int run_merge(const MergeCommandOptions& o) {
     mo.wall_s = times->wall_s;
     mo.threads = std::max<std::size_t>(times->threads, 1);
   }
-  OutputStream out = o.output.empty() ? OutputStream(STDOUT_FILENO)
-                                      : OutputStream::open_file(o.output);
+  OutputStream out = open_merge_output(o.output, o.stats_json, files);
   MergeResult r = merge_streams(files, out, mo);
   return report_merge(r, o.stats_json, o.log.quiet);
+}
+
+OutputStream open_merge_output(const std::string& output,
+                               const std::string& stats_json,
+                               const std::vector<std::string>& files) {
+  std::vector<NamedOutput> outputs;
+  if (!output.empty()) outputs.push_back({"-o", output});
+  if (!stats_json.empty()) outputs.push_back({"--stats-json", stats_json});
+  check_outputs_not_inputs(outputs, files);
+  return output.empty() ? OutputStream(STDOUT_FILENO)
+                        : OutputStream::open_file(output);
 }
 
 int report_merge(const MergeResult& r, const std::string& stats_json_path,
