@@ -24,7 +24,15 @@ FUZZ_SECONDS ?= 60
 # coverage instrumentation.
 FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-.PHONY: all deps bench-deps fuzz-deps build run test tsan fuzz install bench soak clean format
+# `make asan`: every test, with the library, the CLI and the tests built
+# under AddressSanitizer and UndefinedBehaviorSanitizer; any report fails.
+ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+# halt_on_error: the first report ends the test that made it; the leak
+# check stays on (it runs when a process exits normally).
+ASAN_ENV := ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:abort_on_error=0 \
+  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+
+.PHONY: all deps bench-deps fuzz-deps build run test tsan asan fuzz install bench soak clean format
 
 all: build
 
@@ -70,6 +78,15 @@ tsan: deps
 	  -DCMAKE_CXX_FLAGS="-fsanitize=thread" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread"
 	cmake --build $(BUILD_DIR)-tsan -j $(JOBS) --target unit_tests
 	TSAN_OPTIONS=halt_on_error=1 $(BUILD_DIR)-tsan/tests/unit_tests --test-suite=library
+
+# Every ctest test under AddressSanitizer + UndefinedBehaviorSanitizer.
+asan: deps
+	cmake -S . -B $(BUILD_DIR)-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_CXX_FLAGS="$(ASAN_FLAGS)" -DCMAKE_C_FLAGS="$(ASAN_FLAGS)" \
+	  -DCMAKE_EXE_LINKER_FLAGS="$(ASAN_FLAGS)" \
+	  -DCMAKE_SHARED_LINKER_FLAGS="$(ASAN_FLAGS)"
+	cmake --build $(BUILD_DIR)-asan -j $(JOBS)
+	cd $(BUILD_DIR)-asan && $(ASAN_ENV) ctest --output-on-failure -j $(JOBS)
 
 # The libFuzzer targets of tests/fuzz, built with clang, each run for
 # FUZZ_SECONDS on a copy of its seed corpus; any finding fails.
