@@ -5,7 +5,7 @@ BUILD_DIR ?= build
 BUILD_TYPE ?= Release
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 # Build tools and libraries, all Debian packages.
-DEPS := cmake g++ make libcli11-dev nlohmann-json3-dev libspdlog-dev doctest-dev pkg-config libsimdjson-dev
+DEPS := cmake g++ make libcli11-dev nlohmann-json3-dev libspdlog-dev doctest-dev pkg-config libsimdjson-dev python3
 
 SWEEP := $(BUILD_DIR)/sweep
 TRAIN := $(BUILD_DIR)/sweep-example-train
@@ -66,8 +66,13 @@ $(BUILD_DIR)/CMakeCache.txt: | deps
 build: deps $(BUILD_DIR)/CMakeCache.txt
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
+# `make run`: the example sweep as a first run should look (its records on
+# stdout, the statistics), then where the results went and what to try next.
+RUN_DIR := $(BUILD_DIR)/example-run
 run: build
-	$(SWEEP) run -j 4 configs/example.json -- $(TRAIN) --depth=\<depth\> --impurity=\<impurity\>
+	$(SWEEP) run -j 4 --results $(RUN_DIR) configs/example.json -- $(TRAIN) --depth='<depth>' --impurity='<impurity>'
+	@echo "make run: each job's params.json, stdout, stderr and status.json are in $(RUN_DIR)/<job>/;"
+	@echo "next: $(SWEEP) grid configs/example.json --describe, then $(SWEEP) run --help"
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)

@@ -22,6 +22,7 @@ CLI::App* setup_merge(CLI::App& app, MergeCommandOptions& o) {
                                  "Merge the result streams of shards (a Slurm "
                                  "run directory or CI artifacts)");
   sub->add_option("INPUT", o.inputs, "Run directories or .jsonl streams")
+      ->type_name("DIR|FILE")
       ->required();
   sub->add_option("-o,--output", o.output, "Write the merged stream to FILE")
       ->type_name("FILE");
@@ -102,7 +103,9 @@ int report_merge(const MergeResult& r, const std::string& stats_json_path,
 CLI::App* setup_status(CLI::App& app, StatusCommandOptions& o) {
   auto* sub = app.add_subcommand(
       "status", "Show what a Slurm run directory holds, per shard");
-  sub->add_option("DIR", o.run_dir, "The --run-dir of a sweep")->required();
+  sub->add_option("DIR", o.run_dir, "The --run-dir of a sweep")
+      ->type_name("")  // the name says it, CLI11's "TEXT" would not
+      ->required();
   add_log_options(*sub, o.log);
   return sub;
 }

@@ -20,7 +20,9 @@ using namespace sweep::cli;
 
 // Every subcommand's options, declared on one app.
 struct Cli {
-  CLI::App app{"sweep: run a command over a grid of parameters, in parallel"};
+  // Named, so that --help shows `sweep`, not the path sweep was started as.
+  CLI::App app{"sweep: run a command over a grid of parameters, in parallel",
+               "sweep"};
   RunOptions run;
   GridCommandOptions grid;
   BatchifyCommandOptions batchify;
