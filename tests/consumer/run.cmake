@@ -1,6 +1,8 @@
 # Installs the built tree into a scratch prefix, then builds and runs
 # tests/consumer against it with find_package(sweep), and the same source
-# with the flags pkg-config gives.
+# with the flags pkg-config gives. CONSUMER_FLAGS: the build's own compiler
+# flags (a sanitizer build's library links only into a program built with
+# the same sanitizers).
 file(REMOVE_RECURSE ${WORK_DIR})
 function(run)
   execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
@@ -20,7 +22,8 @@ if(NOT installed STREQUAL public)
   message(FATAL_ERROR "installed headers: ${installed}; expected ${public}")
 endif()
 run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/consumer -B ${WORK_DIR}/build
-    -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix -DCMAKE_BUILD_TYPE=Release)
+    -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix -DCMAKE_BUILD_TYPE=Release
+    "-DCMAKE_CXX_FLAGS=${CONSUMER_FLAGS}" "-DCMAKE_EXE_LINKER_FLAGS=${CONSUMER_FLAGS}")
 run(${CMAKE_COMMAND} --build ${WORK_DIR}/build)
 run(${WORK_DIR}/build/consumer)
 if(NOT last_output MATCHES "consumer ok: 12 results, sum 60; commands: 12 lines, 12 ends, sum 60, 12 succeeded")
@@ -31,7 +34,8 @@ set(ENV{PKG_CONFIG_PATH} ${WORK_DIR}/prefix/lib/pkgconfig)
 run(pkg-config --cflags --libs sweep)
 string(STRIP "${last_output}" flags)
 separate_arguments(flags UNIX_COMMAND "${flags}")
-run(c++ ${SOURCE_DIR}/tests/consumer/main.cpp -o ${WORK_DIR}/consumer-pc ${flags})
+separate_arguments(own UNIX_COMMAND "${CONSUMER_FLAGS}")
+run(c++ ${own} ${SOURCE_DIR}/tests/consumer/main.cpp -o ${WORK_DIR}/consumer-pc ${flags})
 run(${WORK_DIR}/consumer-pc)
 if(NOT last_output MATCHES "consumer ok")
   message(FATAL_ERROR "pkg-config build: unexpected output: ${last_output}")
