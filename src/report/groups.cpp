@@ -1,0 +1,79 @@
+// Groups ranked by the primary metric, and which of them are within noise
+// of the best: Welch's t-test, since replicates of different points need
+// not share a variance.
+#include <algorithm>
+#include <cmath>
+
+#include "report/report.hpp"
+#include "report/student_t.hpp"
+
+namespace sweep::report {
+
+bool better(double a, double b, Goal goal) {
+  if (std::isnan(a)) return false;
+  if (std::isnan(b)) return true;
+  return goal == Goal::kMin ? a < b : a > b;
+}
+
+namespace {
+
+bool kept(const Group& g, const std::vector<Condition>& where) {
+  for (const Condition& c : where) {
+    auto it = std::find_if(g.params.begin(), g.params.end(),
+                           [&](const auto& p) { return p.first == c.name; });
+    if (it == g.params.end() || !c.holds(it->second)) return false;
+  }
+  return true;
+}
+
+SampleMoments moments(const Summary& s) {
+  return SampleMoments{s.n, s.mean, s.sd * s.sd};
+}
+
+// Marks each row against the first (the best): rows[0] must be ranked.
+void mark_ties(std::vector<GroupRow>& rows, double alpha) {
+  const Summary& best = rows[0].metrics[0];
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const Summary& s = rows[i].metrics[0];
+    if (s.n == 0) {
+      rows[i].tie = Tie::kUnknown;
+    } else if (i == 0) {
+      rows[i].tie = Tie::kBest;
+    } else if (s.n < 2 || best.n < 2) {
+      rows[i].tie = Tie::kUnknown;
+    } else {
+      rows[i].p = welch_test(moments(best), moments(s)).p;
+      rows[i].tie = rows[i].p >= alpha ? Tie::kTie : Tie::kWorse;
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<GroupRow> rank_groups(const Dataset& data,
+                                  const ReportOptions& options) {
+  std::vector<GroupRow> rows;
+  std::vector<double> scratch;
+  for (const Group& g : data.groups) {
+    if (!kept(g, options.where)) continue;
+    GroupRow row;
+    row.group = &g;
+    for (const auto& values : g.values) {
+      scratch = values;
+      row.metrics.push_back(summarize(scratch, options.ci));
+    }
+    rows.push_back(std::move(row));
+  }
+  if (data.metrics.empty() || data.metrics[0].goal == Goal::kNone ||
+      rows.empty())
+    return rows;
+  Goal goal = data.metrics[0].goal;
+  std::stable_sort(rows.begin(), rows.end(),
+                   [goal](const GroupRow& a, const GroupRow& b) {
+                     return better(a.metrics[0].mean, b.metrics[0].mean, goal);
+                   });
+  if (rows[0].metrics[0].n > 0) mark_ties(rows, options.alpha);
+  return rows;
+}
+
+}  // namespace sweep::report
