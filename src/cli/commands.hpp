@@ -7,6 +7,7 @@
 
 #include "backend/backend.hpp"
 #include "common.hpp"
+#include "report/format.hpp"
 
 namespace sweep::cli {
 
@@ -112,5 +113,44 @@ struct StatusCommandOptions {
 };
 CLI::App* setup_status(CLI::App& app, StatusCommandOptions& o);
 int run_status(const StatusCommandOptions& o);
+
+/// What a report computes and how it is written: the options of `sweep
+/// report`, also on `sweep run --report`.
+struct ReportFlags {
+  std::vector<std::string> metrics;               ///< --metric NAME[:max|:min]
+  report::Reduce reduce = report::Reduce::kLast;  ///< --reduce
+  std::vector<std::string> over;                  ///< --over P,Q
+  std::string metric_regex;                       ///< --metric-regex RE
+  double ci = 0.95;                               ///< --ci LEVEL
+  double alpha = 0.05;                            ///< --alpha LEVEL
+  std::uint64_t top = 0;                          ///< --top N (0: all)
+  std::vector<std::string> where;        ///< --where CONDS (repeatable)
+  std::string pivot;                     ///< --pivot ROW,COL
+  std::optional<report::Format> format;  ///< --format (else from -o)
+  std::string output;                    ///< -o FILE (empty: stdout)
+  std::vector<std::string> asserts;      ///< --assert COND (repeatable)
+};
+
+/// Declares the report's options on a subcommand; on `run`, --format and
+/// -o are spelled --report-format and --report-output, and --metric is
+/// declared by the caller.
+void add_report_options(CLI::App& app, ReportFlags& o, bool on_run);
+
+/// Options of `sweep report`.
+struct ReportCommandOptions {
+  std::vector<std::string> inputs;  ///< Streams, run directories, "-".
+  std::vector<std::string> labels;  ///< --label NAME, one per input.
+  ReportFlags report;
+  LogOptions log;
+};
+CLI::App* setup_report(CLI::App& app, ReportCommandOptions& o);
+int run_report(const ReportCommandOptions& o);
+
+/// Reads result streams (files, "-", run directories; several are merged as
+/// `sweep merge` merges them) and writes their report as the flags ask to
+/// `out_fd` unless -o is given. An --assert that fails throws Error with
+/// exit status 1, after the report is written.
+void report_streams(const std::vector<std::string>& inputs,
+                    const ReportFlags& flags, int out_fd);
 
 }  // namespace sweep::cli

@@ -1,5 +1,6 @@
 // What each section of a report says, decided once for every text format.
 #include <cmath>
+#include <cstdio>
 
 #include "report/report.hpp"
 #include "report/text_table.hpp"
@@ -16,10 +17,18 @@ std::string goal_text(const MetricSpec& m) {
                                 : m.name;
 }
 
+// Two significant digits: an interval's width is itself uncertain.
+std::string human2(double x) {
+  if (std::isnan(x)) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2g", x);
+  return buf;
+}
+
 std::string mean_ci(const Summary& s) {
   if (s.n == 0) return "-";
   if (s.n < 2) return human(s.mean);
-  return human(s.mean) + " ± " + human(s.ci_half());
+  return human(s.mean) + " ± " + human2(s.ci_half());
 }
 
 std::string tie_text(const GroupRow& row) {
@@ -109,7 +118,7 @@ TextTable marginals_table(const Report& r, bool bars) {
       auto& cells = t.rows.emplace_back();
       cells = {first ? m.param : "",  first ? human(m.eta2) : "",
                to_text(v.value),      std::to_string(v.summary.n),
-               human(v.summary.mean), human(v.summary.ci_half()),
+               human(v.summary.mean), human2(v.summary.ci_half()),
                human(v.gap)};
       if (bars)
         cells.push_back(
