@@ -47,6 +47,15 @@ std::string tie_text(const GroupRow& row) {
   return "";
 }
 
+std::string ties_note(const Report& r) {
+  for (const GroupRow& row : r.rows)
+    if (row.tie == Tie::kTie || row.tie == Tie::kWorse)
+      return "vs best: tie = not significantly different from the best "
+             "(Welch's t-test), worse = significantly worse";
+  return "vs best: testing needs 2 or more values per group (--repeat, "
+         "--over)";
+}
+
 TextTable groups_table(const Report& r) {
   const Dataset& d = *r.data;
   TextTable t;
@@ -83,10 +92,7 @@ TextTable groups_table(const Report& r) {
     }
     if (r.goal() != Goal::kNone) cells.push_back(tie_text(row));
   }
-  if (r.goal() != Goal::kNone)
-    t.notes.push_back(
-        "vs best: tie = not significantly different from the best "
-        "(Welch's t-test), worse = significantly worse");
+  if (r.goal() != Goal::kNone) t.notes.push_back(ties_note(r));
   return t;
 }
 
