@@ -53,6 +53,7 @@ namespace {
 // What the fields of one object said, before it is known which kind it is.
 struct Seen {
   bool job = false, line = false, end = false, key = false;
+  bool params_b64 = false, data = false;  ///< Rare: looked up only if seen.
 };
 
 bool blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
@@ -179,6 +180,8 @@ bool read_field(std::string_view k, dom::element v, unsigned fields,
       ok = get(v, hex) && JobKey::from_hex(hex, out.key);
   } else if (k == "params" || k == "data" || k == "params_b64") {
     ok = v.is_object();
+    seen.params_b64 |= k == "params_b64";
+    seen.data |= k == "data";
   } else if (k == "rep") {
     ok = get(v, out.rep);
   } else if (k == "attempt" || k == "attempts") {
@@ -261,12 +264,12 @@ bool fill(dom::object obj, std::string_view text, unsigned fields, Record& out,
   }
   if (fields & kFieldParams) {
     out.params_json = raw_member(text, "params");
-    out.params_b64_json = raw_member(text, "params_b64");
+    if (seen.params_b64) out.params_b64_json = raw_member(text, "params_b64");
   }
-  if ((fields & kFieldLine) && seen.line)
+  if ((fields & kFieldLine) && seen.line && seen.data)
     out.data_json = raw_member(text, "data");
   dom::object d;
-  if ((fields & kFieldData) && seen.line && !out.data_json.empty() &&
+  if ((fields & kFieldData) && seen.line && seen.data &&
       obj["data"].get(d) == simdjson::SUCCESS)
     out.data_numbers = data.read(d);
   out.has_key = seen.key;

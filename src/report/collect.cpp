@@ -10,6 +10,7 @@
 #include <unordered_set>
 
 #include "core/json_text.hpp"
+#include "report/string_index.hpp"
 #include "sweep/error.hpp"
 
 namespace sweep::report {
@@ -64,12 +65,17 @@ struct Collector::State {
     std::int32_t id;  ///< In data.metrics, or kNotCollected.
     bool seen;        ///< In data.found.
   };
-  StringMap<MetricId> ids;              ///< Every metric name known.
-  StringMap<std::uint32_t> points;      ///< params JSON -> group.
-  StringMap<std::uint32_t> group_keys;  ///< Grouping values -> group.
+  StringMap<MetricId> ids;  ///< Every metric name known.
+  /// The groups by params JSON, or with --over by their values.
+  StringIndex groups;
   /// Every parameter seen: never a metric.
   std::unordered_set<std::string, StringHash, std::equal_to<>> param_names;
-  std::unordered_map<std::uint64_t, JobState> jobs;
+  /// Jobs whose end has not come yet: job -> slot in `states`.
+  std::unordered_map<std::uint64_t, std::uint32_t> jobs;
+  std::vector<JobState> states;         ///< Reused, so their buffers are too.
+  std::vector<std::uint32_t> free;      ///< Slots of states not in use.
+  std::uint64_t last_job = UINT64_MAX;  ///< The job of the last record...
+  std::uint32_t last_slot = 0;          ///< ...and its slot.
   std::vector<std::pair<std::string_view, double>> pairs;  ///< One line's.
 
   explicit State(const CollectOptions& o)
@@ -100,52 +106,89 @@ struct Collector::State {
 
   std::uint32_t group_of(std::string_view params_json, std::uint64_t job);
   JobState& job_for(const Record& r);
+  std::uint32_t start_job(const Record& r);
+  void end_job(std::uint64_t job);
   void add_line(const Record& r);
   void add_end(const Record& r);
   void add_builtins(const JobResult& r, Group& g);
   void note_failure(const Record& r, const JobState& j);
 };
 
-// A point's group, from its params as written (parsed once per point).
+// A job's group, from its params as written. Without --over a point is
+// its own group, found by its text (parsed once per point); with --over,
+// points whose other parameters are equal share one, found by those
+// values (parsed once per job), so memory grows with groups, not points.
 std::uint32_t Collector::State::group_of(std::string_view params_json,
                                          std::uint64_t job) {
-  if (auto it = points.find(params_json); it != points.end()) return it->second;
+  const auto& over = options.over;
+  if (over.empty())
+    if (const std::uint32_t* g = groups.find(params_json)) return *g;
   auto j = nlohmann::ordered_json::parse(
       params_json.empty() ? "{}" : params_json, nullptr, false);
   std::string key;
   std::vector<std::pair<std::string, Value>> params;
   if (j.is_object())
     for (const auto& [name, v] : j.items()) {
-      param_names.insert(name);
-      const auto& over = options.over;
+      if (!param_names.contains(name)) param_names.insert(name);
       if (std::find(over.begin(), over.end(), name) != over.end()) continue;
-      std::string text = v.dump();
-      key.append(name).append("\x1f").append(text).append("\x1e");
-      params.emplace_back(name, value_from_json(v).value_or(Value(text)));
+      auto value = value_from_json(v);
+      if (!value || !over.empty()) {
+        std::string text = v.dump();
+        key.append(name).append("\x1f").append(text).append("\x1e");
+        if (!value) value = Value(std::move(text));
+      }
+      params.emplace_back(name, std::move(*value));
       if (std::find(data.params.begin(), data.params.end(), name) ==
           data.params.end())
         data.params.push_back(name);
     }
-  auto [it, fresh] = group_keys.try_emplace(
-      key, static_cast<std::uint32_t>(data.groups.size()));
-  if (fresh) data.groups.push_back(Group{std::move(params), job, 0, 0, {}});
-  points.emplace(std::string(params_json), it->second);
-  return it->second;
+  auto g = static_cast<std::uint32_t>(data.groups.size());
+  g = groups.insert(over.empty() ? params_json : key, g);
+  if (g == data.groups.size())
+    data.groups.push_back(Group{std::move(params), job, 0, 0, {}});
+  return g;
 }
 
 JobState& Collector::State::job_for(const Record& r) {
-  auto [it, fresh] = jobs.try_emplace(r.job);
-  if (fresh) {
-    it->second.group = group_of(r.params_json, r.job);
-    Group& g = data.groups[it->second.group];
-    g.first_job = std::min(g.first_job, r.job);
-    it->second.attempt = r.attempt;
+  if (r.job != last_job) {  // records of one job mostly come together
+    auto [it, fresh] = jobs.try_emplace(r.job, 0);
+    if (fresh) it->second = start_job(r);
+    last_job = r.job;
+    last_slot = it->second;
   }
-  if (r.attempt > it->second.attempt) {  // a retry: the earlier one failed
-    it->second.metrics.clear();
-    it->second.attempt = r.attempt;
+  JobState& j = states[last_slot];
+  if (r.attempt > j.attempt) {  // a retry: the earlier one failed
+    j.metrics.clear();
+    j.attempt = r.attempt;
   }
-  return it->second;
+  return j;
+}
+
+std::uint32_t Collector::State::start_job(const Record& r) {
+  std::uint32_t slot;
+  if (free.empty()) {
+    slot = static_cast<std::uint32_t>(states.size());
+    states.emplace_back();
+  } else {
+    slot = free.back();
+    free.pop_back();
+  }
+  JobState& j = states[slot];
+  j.group = group_of(r.params_json, r.job);
+  j.attempt = r.attempt;
+  j.metrics.clear();
+  j.last_out.clear();
+  j.last_err.clear();
+  Group& g = data.groups[j.group];
+  g.first_job = std::min(g.first_job, r.job);
+  return slot;
+}
+
+void Collector::State::end_job(std::uint64_t job) {
+  auto it = jobs.find(job);
+  free.push_back(it->second);
+  jobs.erase(it);
+  last_job = UINT64_MAX;
 }
 
 void Collector::State::add_line(const Record& r) {
@@ -203,7 +246,7 @@ void Collector::State::add_end(const Record& r) {
   }
   if (r.result.stopped) {
     ++data.failures.stopped;
-    jobs.erase(r.job);
+    end_job(r.job);
     return;
   }
   ++data.jobs;
@@ -219,7 +262,7 @@ void Collector::State::add_end(const Record& r) {
           values.reduce(options.reduce, data.metrics[id].goal));
   }
   add_builtins(r.result, g);
-  jobs.erase(r.job);
+  end_job(r.job);
 }
 
 Collector::Collector(const CollectOptions& options)
@@ -252,9 +295,11 @@ Dataset Collector::finish() {
                   "; built in: " + join(b) + ")");
   }
   for (Group& g : d.groups) g.values.resize(d.metrics.size());
-  std::stable_sort(
-      d.groups.begin(), d.groups.end(),
-      [](const Group& a, const Group& b) { return a.first_job < b.first_job; });
+  auto by_job = [](const Group& a, const Group& b) {
+    return a.first_job < b.first_job;
+  };
+  if (!std::is_sorted(d.groups.begin(), d.groups.end(), by_job))
+    std::stable_sort(d.groups.begin(), d.groups.end(), by_job);
   return std::move(d);
 }
 

@@ -26,6 +26,19 @@ bool kept(const Group& g, const std::vector<Condition>& where) {
   return true;
 }
 
+// Best first, ties in grid order: sorts indices, then moves each row once.
+void rank(std::vector<GroupRow>& rows, Goal goal) {
+  std::vector<size_t> order(rows.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return better(rows[a].metrics[0].mean, rows[b].metrics[0].mean, goal);
+  });
+  std::vector<GroupRow> ranked;
+  ranked.reserve(rows.size());
+  for (size_t i : order) ranked.push_back(std::move(rows[i]));
+  rows = std::move(ranked);
+}
+
 SampleMoments moments(const Summary& s) {
   return SampleMoments{s.n, s.mean, s.sd * s.sd};
 }
@@ -67,11 +80,7 @@ std::vector<GroupRow> rank_groups(const Dataset& data,
   if (data.metrics.empty() || data.metrics[0].goal == Goal::kNone ||
       rows.empty())
     return rows;
-  Goal goal = data.metrics[0].goal;
-  std::stable_sort(rows.begin(), rows.end(),
-                   [goal](const GroupRow& a, const GroupRow& b) {
-                     return better(a.metrics[0].mean, b.metrics[0].mean, goal);
-                   });
+  rank(rows, data.metrics[0].goal);
   if (rows[0].metrics[0].n > 0) mark_ties(rows, options.alpha);
   return rows;
 }

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 
 #include "report/report.hpp"
 #include "sweep/error.hpp"
@@ -18,24 +19,27 @@ const Value* param_value(const Group& g, const std::string& name) {
   return nullptr;
 }
 
-// Values of one parameter in first-seen order, each with its samples.
+// Values of one parameter in first-seen order, each with its samples; an
+// index keeps a lookup logarithmic when a parameter has many values.
 template <class T>
 struct ByValue {
   std::vector<std::pair<Value, T>> items;
+  std::map<Value, size_t> index;
   T& at(const Value& v) {
-    for (auto& [value, t] : items)
-      if (value == v) return t;
-    return items.emplace_back(v, T{}).second;
+    auto [it, fresh] = index.try_emplace(v, items.size());
+    if (fresh) items.emplace_back(v, T{});
+    return items[it->second].second;
   }
 };
 
-std::vector<const GroupRow*> in_grid_order(const std::vector<GroupRow>& rows) {
-  std::vector<const GroupRow*> ordered;
-  for (const GroupRow& r : rows) ordered.push_back(&r);
-  std::stable_sort(ordered.begin(), ordered.end(), [](auto* a, auto* b) {
-    return a->group->first_job < b->group->first_job;
-  });
-  return ordered;
+// The rows in grid order: data.groups is, and rows point into it.
+std::vector<const GroupRow*> in_grid_order(const Dataset& data,
+                                           const std::vector<GroupRow>& rows) {
+  std::vector<const GroupRow*> by_group(data.groups.size(), nullptr);
+  for (const GroupRow& r : rows)
+    by_group[static_cast<size_t>(r.group - data.groups.data())] = &r;
+  std::erase(by_group, nullptr);
+  return by_group;
 }
 
 double eta_squared(
@@ -81,7 +85,7 @@ std::vector<Marginal> marginals(const Dataset& data,
                                 const std::vector<GroupRow>& rows, double ci) {
   std::vector<Marginal> out;
   if (data.metrics.empty()) return out;
-  std::vector<const GroupRow*> ordered = in_grid_order(rows);
+  std::vector<const GroupRow*> ordered = in_grid_order(data, rows);
   for (const std::string& param : data.params) {
     ByValue<std::vector<double>> by;  // values in grid order
     for (const GroupRow* row : ordered) {
@@ -120,7 +124,7 @@ std::vector<FailureRate> failure_rates(const Dataset& data) {
 
 Pivot pivot(const Dataset& data, const std::vector<GroupRow>& rows,
             const std::string& row, const std::string& col, double ci) {
-  std::vector<const GroupRow*> ordered = in_grid_order(rows);
+  std::vector<const GroupRow*> ordered = in_grid_order(data, rows);
   ByValue<ByValue<std::vector<double>>> cells;
   ByValue<bool> cols;
   for (const GroupRow* r : ordered) {

@@ -13,6 +13,7 @@
 #include "report/condition.hpp"
 #include "report/format.hpp"
 #include "report/metrics.hpp"
+#include "report/string_index.hpp"
 #include "report/student_t.hpp"
 #include "report/summary.hpp"
 #include "sweep/error.hpp"
@@ -375,4 +376,17 @@ TEST_CASE("CSV has the columns the issue names, and a pivot its table") {
   CHECK(format_for_path("x/best.md") == Format::kMd);
   CHECK(format_for_path("out.tex") == Format::kLatex);
   CHECK(!format_for_path("out"));
+}
+
+TEST_CASE("StringIndex maps strings to numbers through growth") {
+  StringIndex index;
+  for (std::uint32_t i = 0; i < 10000; ++i)
+    CHECK(index.insert("{\"x\":" + std::to_string(i) + "}", i) == i);
+  CHECK(index.size() == 10000);
+  CHECK(index.insert("{\"x\":7}", 99) == 7);  // present: keeps its value
+  REQUIRE(index.find("{\"x\":9999}"));
+  CHECK(*index.find("{\"x\":9999}") == 9999);
+  CHECK(!index.find("{\"x\":10000}"));
+  CHECK(index.insert("", 5) == 5);
+  CHECK(*index.find("") == 5);
 }
