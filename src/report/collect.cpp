@@ -77,13 +77,20 @@ struct Collector::State {
   std::uint64_t last_job = UINT64_MAX;  ///< The job of the last record...
   std::uint32_t last_slot = 0;          ///< ...and its slot.
   std::vector<std::pair<std::string_view, double>> pairs;  ///< One line's.
+  /// The built-in metrics asked for: (index in builtin_metrics(), id).
+  std::vector<std::pair<size_t, std::int32_t>> builtins;
 
   explicit State(const CollectOptions& o)
       : options(o), scanner(o.metric_regex) {
     data.metrics = o.metrics;
-    for (size_t i = 0; i < o.metrics.size(); ++i)
+    for (size_t i = 0; i < o.metrics.size(); ++i) {
       ids.emplace(o.metrics[i].name,
                   MetricId{static_cast<std::int32_t>(i), false});
+      const auto& names = builtin_metrics();
+      auto b = std::find(names.begin(), names.end(), o.metrics[i].name);
+      if (b != names.end())
+        builtins.emplace_back(b - names.begin(), static_cast<std::int32_t>(i));
+    }
   }
 
   // The metric's id, or kNotCollected; notes the name as found.
@@ -220,12 +227,8 @@ void Collector::State::add_builtins(const JobResult& r, Group& g) {
   const double exit = r.signal ? 128 + r.signal : r.exit_code;
   const double figures[] = {r.duration_s, r.cpu_user_s, r.cpu_sys_s,
                             static_cast<double>(r.max_rss_kb), exit};
-  const auto& names = builtin_metrics();
-  for (size_t i = 0; i < names.size(); ++i) {
-    auto it = ids.find(names[i]);
-    if (it == ids.end() || it->second.id == kNotCollected) continue;
-    g.values[static_cast<size_t>(it->second.id)].push_back(figures[i]);
-  }
+  for (const auto& [i, id] : builtins)
+    g.values[static_cast<size_t>(id)].push_back(figures[i]);
 }
 
 void Collector::State::note_failure(const Record& r, const JobState& j) {
