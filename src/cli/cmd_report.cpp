@@ -11,6 +11,7 @@
 #include "commands.hpp"
 #include "output/output_stream.hpp"
 #include "report/collect.hpp"
+#include "report/compare.hpp"
 #include "report/text_table.hpp"
 #include "sweep/error.hpp"
 #include "validators.hpp"
@@ -175,6 +176,35 @@ void report_streams(const std::vector<std::string>& inputs,
   check_asserts(r, flags.asserts);
 }
 
+namespace {
+
+// --label: each input reported on its own, then matched group by group.
+void compare_streams(const std::vector<std::string>& inputs,
+                     const std::vector<std::string>& labels,
+                     const ReportFlags& flags) {
+  report::CollectOptions collect = collect_options(flags);
+  report::ReportOptions options = report_options(flags);
+  options.top = 0;  // --top applies to the comparison, after matching
+  OutputStream out = open_output(flags, STDOUT_FILENO);
+  std::vector<report::Dataset> data;
+  data.reserve(inputs.size());
+  for (const auto& in : inputs) data.push_back(read_dataset({in}, collect));
+  std::vector<report::Report> reports;
+  reports.reserve(inputs.size());
+  std::vector<report::Labelled> runs;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    reports.push_back(report::build_report(data[i], options));
+    runs.push_back(report::Labelled{labels[i], &reports.back()});
+  }
+  report::Comparison c = report::compare(runs);
+  if (flags.top && c.rows.size() > flags.top) c.rows.resize(flags.top);
+  out.write(report::render_comparison(c, format_of(flags)));
+  out.flush();
+  check_asserts(reports.back(), flags.asserts);
+}
+
+}  // namespace
+
 void add_report_options(CLI::App& sub, ReportFlags& o, bool on_run) {
   auto* g = "Report";
   using report::Reduce;
@@ -276,8 +306,10 @@ int run_report(const ReportCommandOptions& o) {
     throw Error("--label: " + std::to_string(o.labels.size()) + " labels for " +
                 std::to_string(o.inputs.size()) +
                 " inputs (give one per input)");
-  if (!o.labels.empty())
-    throw Error("--label: comparing labelled runs is not implemented yet");
+  if (!o.labels.empty()) {
+    compare_streams(o.inputs, o.labels, o.report);
+    return kExitOk;
+  }
   report_streams(o.inputs, o.report, STDOUT_FILENO);
   return kExitOk;
 }

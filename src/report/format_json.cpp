@@ -2,6 +2,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "report/compare.hpp"
 #include "report/format.hpp"
 
 namespace sweep::report {
@@ -107,6 +108,28 @@ Json pivot_json(const Pivot& p) {
 }
 
 }  // namespace
+
+std::string comparison_json(const Comparison& c) {
+  Json j{{"labels", c.labels}, {"metric", c.metric.name}, {"ci", c.ci}};
+  j["rows"] = Json::array();
+  for (const ComparisonRow& row : c.rows) {
+    Json params = Json::object();
+    for (const auto& [name, value] : row.params)
+      params[name] = value_json(value);
+    Json runs = Json::object();
+    for (size_t i = 0; i < row.runs.size(); ++i)
+      runs[c.labels[i]] = summary_json(row.runs[i]);
+    Json diff = nullptr;
+    if (row.diff)
+      diff = Json{{"mean", number(row.diff->mean)},
+                  {"ci_low", number(row.diff->ci_low)},
+                  {"ci_high", number(row.diff->ci_high)},
+                  {"p", number(row.diff->p)}};
+    j["rows"].push_back(
+        Json{{"params", params}, {"runs", runs}, {"diff", diff}});
+  }
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
+}
 
 std::string write_json(const Report& r) {
   Json j;

@@ -243,3 +243,36 @@ TEST_CASE("report: user errors are one line and exit 2") {
       {"report", (dir.path() / "none").string()},
       (dir.path() / "none").string() + ": no such file or directory");
 }
+
+TEST_CASE("report: --label compares a baseline and a new run, with the diff") {
+  e2e::TempDir dir;
+  // base: acc 0.5, 0.7, 0.9 per point; new: 0.7, 0.8, 0.9 (and one more x).
+  auto base = sweep({"run", "-q", "-p", "x=1,2", "--repeat", "3", "--", "sh",
+                     "-c", "echo acc=0.$((5 + 2 * $1))", "sh", "<@rep>"});
+  auto next = sweep({"run", "-q", "-p", "x=1,2,3", "--repeat", "3", "--", "sh",
+                     "-c", "echo acc=0.$((7 + $1))", "sh", "<@rep>"});
+  auto a = dir.write("base.jsonl", base.out);
+  auto b = dir.write("new.jsonl", next.out);
+  auto r = sweep({"report", a, b, "--label", "base", "--label", "new",
+                  "--metric", "acc:max", "--format", "json"});
+  REQUIRE(r.exit == 0);
+  Json j = Json::parse(r.out);
+  CHECK(j["labels"] == Json::array({"base", "new"}));
+  REQUIRE(j["rows"].size() == 3);
+  // scipy: ttest_ind([.7,.8,.9], [.5,.7,.9], equal_var=False).pvalue
+  // = 0.49605537445852116; Welch df = 2.9411764705882346, and the interval
+  // 0.1 -/+ t.ppf(0.975, df) * sqrt(0.04/3 + 0.01/3) =
+  // (-0.31553995031834725, 0.5155399503183472).
+  const Json& d = j["rows"][0]["diff"];
+  CHECK(d["mean"].get<double>() == doctest::Approx(0.1));
+  CHECK(d["p"].get<double>() == doctest::Approx(0.49605537445852116));
+  CHECK(d["ci_low"].get<double>() == doctest::Approx(-0.31553995031834725));
+  CHECK(d["ci_high"].get<double>() == doctest::Approx(0.5155399503183472));
+  CHECK(j["rows"][2]["runs"]["base"]["n"] == 0);
+  CHECK(j["rows"][2]["diff"].is_null());
+  auto table = sweep({"report", a, b, "--label", "base", "--label", "new",
+                      "--metric", "acc:max"});
+  CHECK(has(table.out, "COMPARISON of acc: new - base"));
+  e2e::check_usage_error({"report", a, b, "--label", "base"},
+                         "--label: 1 labels for 2 inputs (give one per input)");
+}

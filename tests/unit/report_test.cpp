@@ -221,7 +221,7 @@ std::string end(int job, const std::string& params, int exit = 0, int rep = 0) {
 
 }  // namespace
 
-TEST_CASE("replicates group by params; metrics of JSON and plain lines") {
+TEST_CASE("replicates group by params, metrics come from JSON and plain lines") {
   std::string a = R"({"lr":0.1,"seed":1})", b = R"({"lr":0.1,"seed":2})",
               c = R"({"lr":0.2,"seed":1})";
   CollectOptions o;
@@ -294,7 +294,7 @@ Dataset grid_dataset() {
 
 }  // namespace
 
-TEST_CASE("groups rank by the primary goal; ties to the best by Welch") {
+TEST_CASE("groups rank by the primary goal, ties to the best by Welch") {
   Dataset d = grid_dataset();
   ReportOptions o;
   Report r = build_report(d, o);
