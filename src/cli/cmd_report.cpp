@@ -76,24 +76,6 @@ void collect_files(const std::vector<std::string>& files,
                report::Collector::kFields, add);
 }
 
-report::CollectOptions collect_options(const ReportFlags& f) {
-  report::CollectOptions o;
-  for (const auto& m : f.metrics)
-    o.metrics.push_back(report::MetricSpec::parse(m, "--metric"));
-  o.reduce = f.reduce;
-  o.over = f.over;
-  o.metric_regex = f.metric_regex;
-  if (o.reduce == report::Reduce::kBest) {
-    bool goals = !o.metrics.empty();
-    for (const auto& m : o.metrics)
-      goals = goals && m.goal != report::Goal::kNone;
-    if (!goals)
-      throw Error(
-          "--reduce best: every --metric needs a goal (NAME:max or NAME:min)");
-  }
-  return o;
-}
-
 report::ReportOptions report_options(const ReportFlags& f) {
   report::ReportOptions o;
   o.ci = f.ci;
@@ -163,11 +145,45 @@ void check_asserts(const report::Report& r,
 
 }  // namespace
 
+report::CollectOptions collect_options(const ReportFlags& f) {
+  report::CollectOptions o;
+  for (const auto& m : f.metrics)
+    o.metrics.push_back(report::MetricSpec::parse(m, "--metric"));
+  o.reduce = f.reduce;
+  o.over = f.over;
+  o.metric_regex = f.metric_regex;
+  if (o.reduce == report::Reduce::kBest) {
+    bool goals = !o.metrics.empty();
+    for (const auto& m : o.metrics)
+      goals = goals && m.goal != report::Goal::kNone;
+    if (!goals)
+      throw Error(
+          "--reduce best: every --metric needs a goal (NAME:max or NAME:min)");
+  }
+  return o;
+}
+
+void check_report_flags(const ReportFlags& flags) {
+  report_options(flags);
+  for (const auto& a : flags.asserts) report::parse_conditions(a, "--assert");
+}
+
+void report_collected(report::Collector& collector, const ReportFlags& flags,
+                      int out_fd) {
+  OutputStream out = open_output(flags, out_fd);
+  report::Dataset data = collector.finish();
+  if (data.jobs == 0) throw Error("--report: no job finished");
+  report::Report r = report::build_report(data, report_options(flags));
+  out.write(report::render(r, format_of(flags)));
+  out.flush();
+  check_asserts(r, flags.asserts);
+}
+
 void report_streams(const std::vector<std::string>& inputs,
                     const ReportFlags& flags, int out_fd) {
   report::CollectOptions collect = collect_options(flags);
   report::ReportOptions options = report_options(flags);
-  for (const auto& a : flags.asserts) report::parse_conditions(a, "--assert");
+  check_report_flags(flags);
   OutputStream out = open_output(flags, out_fd);  // a bad path fails first
   report::Dataset data = read_dataset(inputs, collect);
   report::Report r = report::build_report(data, options);
@@ -270,6 +286,23 @@ void add_report_options(CLI::App& sub, ReportFlags& o, bool on_run) {
                  "format)")
       ->type_name("FILE")
       ->group(g);
+}
+
+void add_run_report_options(CLI::App& sub, RunOptions& o) {
+  auto* report = sub.add_flag("--report", o.report,
+                              "After the statistics, print the report of the "
+                              "results to stderr (as sweep report)")
+                     ->group("Report");
+  sub.add_option("--metric", o.report_flags.metrics,
+                 "The objective, NAME[:max|:min] (repeatable; the first "
+                 "orders the report's rows)")
+      ->type_name("NAME[:GOAL]")
+      ->group("Report");
+  add_report_options(sub, o.report_flags, true);
+  for (const char* name :
+       {"--reduce", "--over", "--metric-regex", "--ci", "--alpha", "--top",
+        "--where", "--pivot", "--assert", "--report-format", "--report-output"})
+    sub.get_option(name)->needs(report);
 }
 
 CLI::App* setup_report(CLI::App& app, ReportCommandOptions& o) {

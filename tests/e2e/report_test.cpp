@@ -276,3 +276,31 @@ TEST_CASE("report: --label compares a baseline and a new run, with the diff") {
   e2e::check_usage_error({"report", a, b, "--label", "base"},
                          "--label: 1 labels for 2 inputs (give one per input)");
 }
+
+TEST_CASE("run --report: the report follows the statistics on stderr") {
+  std::vector<std::string> args = {
+      "run",      "-p",       "x=1..3",          "--repeat", "3", "--metric",
+      "loss:min", "--report", "--report-format", "csv",      "--"};
+  args.insert(args.end(), kTrain.begin(), kTrain.end());
+  auto r = sweep(args);
+  REQUIRE(r.exit == 0);
+  size_t stats = r.err.find("STATISTICS");
+  size_t report = r.err.find("x,runs,failed,loss_n,loss_mean");
+  REQUIRE(stats != std::string::npos);
+  REQUIRE(report != std::string::npos);
+  CHECK(stats < report);
+  CHECK(has(r.err, "\n1,3,0,3,3,1,"));
+  CHECK(e2e::records(r.out).size() == 27);  // the stream is untouched
+  args[6] = "loss:down";
+  e2e::check_usage_error(args,
+                         "--metric loss:down: goal 'down' is not max or min");
+  e2e::check_usage_error({"run", "-p", "x=1", "--top", "2", "--", "true"},
+                         "--top requires --report (see sweep --help)");
+  auto gate = sweep({"run", "-q", "-p", "x=1..3", "--metric", "loss:min",
+                     "--report", "--assert", "loss<1", "--", "sh", "-c",
+                     "echo loss=$1", "sh", "<x>"});
+  CHECK(gate.exit == 1);
+  CHECK(has(gate.err,
+            "sweep: error: --assert 'loss<1' failed: the best "
+            "group's mean loss is 1\n"));
+}
