@@ -455,6 +455,10 @@ int run_run(const RunOptions& o) {
   if (o.dry_run) return dry_run(grid, plan, command);
   collect_options(o.report_flags);  // a bad --metric fails before any job
   if (o.report) check_report_flags(o.report_flags);
+  if (o.report && o.backend == Backend::kSlurm)
+    throw Error(
+        "--report: not with --backend slurm (report the run directory when "
+        "it is done: sweep report DIR)");
   if (o.backend == Backend::kSlurm) return run_on_slurm(o, grid, plan);
   if (!command.program_has_placeholder()) resolve_executable(o.command[0]);
   return run_locally(o, grid, plan, command);
