@@ -221,7 +221,10 @@ void compare_streams(const std::vector<std::string>& inputs,
 
 }  // namespace
 
-void add_report_options(CLI::App& sub, ReportFlags& o, bool on_run) {
+namespace {
+
+// What is collected and how it is summarised.
+void add_statistics_options(CLI::App& sub, ReportFlags& o) {
   auto* g = "Report";
   using report::Reduce;
   add_choice<Reduce>(sub, "--reduce", o.reduce,
@@ -254,6 +257,13 @@ void add_report_options(CLI::App& sub, ReportFlags& o, bool on_run) {
       ->check(open_unit_interval())
       ->type_name("LEVEL")
       ->group(g);
+}
+
+}  // namespace
+
+void add_report_options(CLI::App& sub, ReportFlags& o, bool on_run) {
+  add_statistics_options(sub, o);
+  auto* g = "Report";
   sub.add_option("--top", o.top, "Show only the N best groups")
       ->transform(at_least(1))
       ->type_name("N")

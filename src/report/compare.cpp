@@ -90,9 +90,8 @@ namespace sweep::report {
 namespace {
 
 std::string param_text(const ComparisonRow& row, const std::string& name) {
-  for (const auto& [n, v] : row.params)
-    if (n == name) return to_text(v);
-  return "";
+  const Value* v = find_param(row.params, name);
+  return v ? to_text(*v) : "";
 }
 
 std::string short_num(double x, const char* fmt) {

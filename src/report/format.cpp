@@ -81,15 +81,7 @@ std::string write_delimited(const Report& r, char sep) {
     out += (i ? std::string(1, sep) : "") + field(head[i], sep);
   out += '\n';
   for (const GroupRow& row : r.rows) {
-    std::vector<std::string> cells;
-    for (const auto& p : d.params) {
-      std::string v;
-      for (const auto& [name, value] : row.group->params)
-        if (name == p) v = to_text(value);
-      cells.push_back(v);
-    }
-    cells.push_back(std::to_string(row.group->runs));
-    cells.push_back(std::to_string(row.group->failed));
+    std::vector<std::string> cells = group_cells(d.params, *row.group);
     for (const Summary& s : row.metrics)
       for (double x : {static_cast<double>(s.n), s.mean, s.sd, s.sem, s.ci_low,
                        s.ci_high, s.median, s.min, s.max})

@@ -15,13 +15,32 @@ bool better(double a, double b, Goal goal) {
   return goal == Goal::kMin ? a < b : a > b;
 }
 
+const Value* find_param(
+    const std::vector<std::pair<std::string, Value>>& params,
+    const std::string& name) {
+  for (const auto& [n, v] : params)
+    if (n == name) return &v;
+  return nullptr;
+}
+
+std::vector<std::string> group_cells(const std::vector<std::string>& names,
+                                     const Group& group) {
+  std::vector<std::string> cells;
+  for (const auto& name : names) {
+    const Value* v = find_param(group.params, name);
+    cells.push_back(v ? to_text(*v) : "");
+  }
+  cells.push_back(std::to_string(group.runs));
+  cells.push_back(std::to_string(group.failed));
+  return cells;
+}
+
 namespace {
 
 bool kept(const Group& g, const std::vector<Condition>& where) {
   for (const Condition& c : where) {
-    auto it = std::find_if(g.params.begin(), g.params.end(),
-                           [&](const auto& p) { return p.first == c.name; });
-    if (it == g.params.end() || !c.holds(it->second)) return false;
+    const Value* v = find_param(g.params, c.name);
+    if (!v || !c.holds(*v)) return false;
   }
   return true;
 }

@@ -13,12 +13,6 @@ namespace sweep::report {
 
 namespace {
 
-const Value* param_value(const Group& g, const std::string& name) {
-  for (const auto& [n, v] : g.params)
-    if (n == name) return &v;
-  return nullptr;
-}
-
 // Values of one parameter in first-seen order, each with its samples; an
 // index keeps a lookup logarithmic when a parameter has many values.
 template <class T>
@@ -89,7 +83,7 @@ std::vector<Marginal> marginals(const Dataset& data,
   for (const std::string& param : data.params) {
     ByValue<std::vector<double>> by;  // values in grid order
     for (const GroupRow* row : ordered) {
-      const Value* v = param_value(*row->group, param);
+      const Value* v = find_param(row->group->params, param);
       if (v && row->metrics[0].n > 0) by.at(*v).push_back(row->metrics[0].mean);
     }
     if (by.items.size() < 2) continue;  // a constant says nothing
@@ -106,7 +100,7 @@ std::vector<FailureRate> failure_rates(const Dataset& data) {
   for (const std::string& param : data.params) {
     ByValue<std::pair<std::uint64_t, std::uint64_t>> by;  // runs, failed
     for (const Group& g : data.groups)
-      if (const Value* v = param_value(g, param)) {
+      if (const Value* v = find_param(g.params, param)) {
         auto& [runs, failed] = by.at(*v);
         runs += g.runs;
         failed += g.failed;
@@ -128,8 +122,8 @@ Pivot pivot(const Dataset& data, const std::vector<GroupRow>& rows,
   ByValue<ByValue<std::vector<double>>> cells;
   ByValue<bool> cols;
   for (const GroupRow* r : ordered) {
-    const Value* rv = param_value(*r->group, row);
-    const Value* cv = param_value(*r->group, col);
+    const Value* rv = find_param(r->group->params, row);
+    const Value* cv = find_param(r->group->params, col);
     if (!rv || !cv || data.metrics.empty()) continue;
     cols.at(*cv);
     auto& values = cells.at(*rv).at(*cv);

@@ -103,6 +103,16 @@ std::vector<FailureRate> failure_rates(const Dataset& data);
 Pivot pivot(const Dataset& data, const std::vector<GroupRow>& rows,
             const std::string& row, const std::string& col, double ci);
 
+/// A parameter's value among a group's params, or nullptr.
+const Value* find_param(
+    const std::vector<std::pair<std::string, Value>>& params,
+    const std::string& name);
+
+/// A group's first cells in a table: each of `names`' value as text (""
+/// where the group has none), then runs and failed.
+std::vector<std::string> group_cells(const std::vector<std::string>& names,
+                                     const Group& group);
+
 /// True if a is better than b for the goal (greater for kMax, smaller for
 /// kMin); NaN is never better.
 bool better(double a, double b, Goal goal);

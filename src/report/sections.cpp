@@ -76,15 +76,7 @@ TextTable groups_table(const Report& r) {
     t.right.push_back(false);
   }
   for (const GroupRow& row : r.rows) {
-    auto& cells = t.rows.emplace_back();
-    for (const auto& p : d.params) {
-      std::string v;
-      for (const auto& [name, value] : row.group->params)
-        if (name == p) v = to_text(value);
-      cells.push_back(v);
-    }
-    cells.push_back(std::to_string(row.group->runs));
-    cells.push_back(std::to_string(row.group->failed));
+    auto& cells = t.rows.emplace_back(group_cells(d.params, *row.group));
     for (const Summary& s : row.metrics) {
       cells.push_back(mean_ci(s));
       cells.push_back(human(s.sd));
