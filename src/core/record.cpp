@@ -47,7 +47,6 @@ int signal_number(std::string_view name) {
   return 0;
 }
 
-
 namespace {
 
 // What the fields of one object said, before it is known which kind it is.

@@ -221,7 +221,8 @@ std::string end(int job, const std::string& params, int exit = 0, int rep = 0) {
 
 }  // namespace
 
-TEST_CASE("replicates group by params, metrics come from JSON and plain lines") {
+TEST_CASE(
+    "replicates group by params, metrics come from JSON and plain lines") {
   std::string a = R"({"lr":0.1,"seed":1})", b = R"({"lr":0.1,"seed":2})",
               c = R"({"lr":0.2,"seed":1})";
   CollectOptions o;
