@@ -132,27 +132,29 @@ std::uint32_t Collector::State::group_of(std::string_view params_json,
     if (const std::uint32_t* g = groups.find(params_json)) return *g;
   auto j = nlohmann::ordered_json::parse(
       params_json.empty() ? "{}" : params_json, nullptr, false);
-  std::string key;
-  std::vector<std::pair<std::string, Value>> params;
-  if (j.is_object())
-    for (const auto& [name, v] : j.items()) {
-      if (!param_names.contains(name)) param_names.insert(name);
-      if (std::find(over.begin(), over.end(), name) != over.end()) continue;
-      auto value = value_from_json(v);
-      if (!value || !over.empty()) {
-        std::string text = v.dump();
-        key.append(name).append("\x1f").append(text).append("\x1e");
-        if (!value) value = Value(std::move(text));
-      }
-      params.emplace_back(name, std::move(*value));
-      if (std::find(data.params.begin(), data.params.end(), name) ==
-          data.params.end())
-        data.params.push_back(name);
-    }
+  if (!j.is_object()) j = nlohmann::ordered_json::object();
+  auto is_over = [&](const std::string& name) {
+    return std::find(over.begin(), over.end(), name) != over.end();
+  };
+  std::string key;  // with --over: the grouping parameters' JSON
+  if (!over.empty()) {
+    for (const auto& [name, v] : j.items())
+      if (!is_over(name))
+        key.append(name).append("\x1f").append(v.dump()).append("\x1e");
+    if (const std::uint32_t* g = groups.find(key)) return *g;
+  }
   auto g = static_cast<std::uint32_t>(data.groups.size());
-  g = groups.insert(over.empty() ? params_json : key, g);
-  if (g == data.groups.size())
-    data.groups.push_back(Group{std::move(params), job, 0, 0, {}});
+  groups.insert(over.empty() ? params_json : key, g);
+  data.groups.push_back(Group{{}, job, 0, 0, {}});
+  for (const auto& [name, v] : j.items()) {  // a new group: note its params
+    param_names.insert(name);
+    if (is_over(name)) continue;
+    data.groups.back().params.emplace_back(
+        name, value_from_json(v).value_or(Value(v.dump())));
+    if (std::find(data.params.begin(), data.params.end(), name) ==
+        data.params.end())
+      data.params.push_back(name);
+  }
   return g;
 }
 
