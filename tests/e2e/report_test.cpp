@@ -118,6 +118,12 @@ TEST_CASE("report: the table, JSON, Markdown from -o, pivot, where, top") {
   auto pivot = sweep({"report", stream, "--metric", "loss:min", "--pivot",
                       "x,x", "--format", "csv"});
   CHECK(pivot.out == "x,1,2,3\n1,3,,\n2,,5,\n3,,,7\n");
+  auto tex = sweep({"report", stream, "--metric", "loss:min", "-o",
+                    (dir.path() / "t.tex").string()});
+  CHECK(tex.exit == 0);
+  std::string latex = e2e::read(dir.path() / "t.tex");
+  CHECK(has(latex, "\\begin{tabular}{lrrrrrl}"));
+  CHECK(has(latex, "1 & 3 & 0 & 3 $\\pm$ 2.5 & 1 & 3 & best \\\\"));
 }
 
 TEST_CASE("report: --over averages over a parameter, - reads stdin") {
@@ -227,6 +233,10 @@ TEST_CASE("report: user errors are one line and exit 2") {
   e2e::check_usage_error(
       {"report", stream, "--where", "depth>2"},
       "--where 'depth>2': no parameter 'depth' (parameters: x)");
+  e2e::check_usage_error({"report", stream, "--pivot", "x"},
+                         "--pivot 'x': write ROW,COL (two parameters)");
+  e2e::check_usage_error({"report", stream, "--pivot", "x,y"},
+                         "--pivot 'x,y': no parameter 'y' (parameters: x)");
   e2e::check_usage_error({"report", stream, "--over", "seed"},
                          "--over seed: no such parameter (parameters: x)");
   auto empty = dir.write("empty.jsonl", "");
