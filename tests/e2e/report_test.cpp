@@ -306,6 +306,11 @@ TEST_CASE("run --report: the report follows the statistics on stderr") {
                          "--metric loss:down: goal 'down' is not max or min");
   e2e::check_usage_error({"run", "-p", "x=1", "--top", "2", "--", "true"},
                          "--top requires --report (see sweep --help)");
+  // A report that cannot be made does not hide the run's own status.
+  auto none = sweep({"run", "-q", "-p", "x=1", "--metric", "loss:min",
+                     "--report", "--", "sh", "-c", "exit 4"});
+  CHECK(none.exit == 1);
+  CHECK(has(none.err, "sweep: error: --report: --metric loss: no such metric"));
   auto gate = sweep({"run", "-q", "-p", "x=1..3", "--metric", "loss:min",
                      "--report", "--assert", "loss<1", "--", "sh", "-c",
                      "echo loss=$1", "sh", "<x>"});
