@@ -5,7 +5,7 @@ BUILD_DIR ?= build
 BUILD_TYPE ?= Release
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 # Build tools and libraries, all Debian packages.
-DEPS := cmake g++ make libcli11-dev nlohmann-json3-dev libspdlog-dev doctest-dev pkg-config libsimdjson-dev
+DEPS := cmake g++ make libcli11-dev nlohmann-json3-dev libspdlog-dev doctest-dev pkg-config libsimdjson-dev python3 zsh
 
 SWEEP := $(BUILD_DIR)/sweep
 TRAIN := $(BUILD_DIR)/sweep-example-train
@@ -24,7 +24,15 @@ FUZZ_SECONDS ?= 60
 # coverage instrumentation.
 FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-.PHONY: all deps bench-deps fuzz-deps build run test tsan fuzz install bench soak clean format
+# `make asan`: every test, with the library, the CLI and the tests built
+# under AddressSanitizer and UndefinedBehaviorSanitizer; any report fails.
+ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+# halt_on_error: the first report ends the test that made it; the leak
+# check stays on (it runs when a process exits normally).
+ASAN_ENV := ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:abort_on_error=0 \
+  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+
+.PHONY: all deps bench-deps fuzz-deps build run test tsan asan fuzz install bench soak clean format
 
 all: build
 
@@ -58,8 +66,13 @@ $(BUILD_DIR)/CMakeCache.txt: | deps
 build: deps $(BUILD_DIR)/CMakeCache.txt
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
+# `make run`: the example sweep as a first run should look (its records on
+# stdout, the statistics), then where the results went and what to try next.
+RUN_DIR := $(BUILD_DIR)/example-run
 run: build
-	$(SWEEP) run -j 4 configs/example.json -- $(TRAIN) --depth=\<depth\> --impurity=\<impurity\>
+	$(SWEEP) run -j 4 --results $(RUN_DIR) configs/example.json -- $(TRAIN) --depth='<depth>' --impurity='<impurity>'
+	@echo "make run: each job's params.json, stdout, stderr and status.json are in $(RUN_DIR)/<job>/;"
+	@echo "next: $(SWEEP) grid configs/example.json --describe, then $(SWEEP) run --help"
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
@@ -70,6 +83,15 @@ tsan: deps
 	  -DCMAKE_CXX_FLAGS="-fsanitize=thread" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread"
 	cmake --build $(BUILD_DIR)-tsan -j $(JOBS) --target unit_tests
 	TSAN_OPTIONS=halt_on_error=1 $(BUILD_DIR)-tsan/tests/unit_tests --test-suite=library
+
+# Every ctest test under AddressSanitizer + UndefinedBehaviorSanitizer.
+asan: deps
+	cmake -S . -B $(BUILD_DIR)-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_CXX_FLAGS="$(ASAN_FLAGS)" -DCMAKE_C_FLAGS="$(ASAN_FLAGS)" \
+	  -DCMAKE_EXE_LINKER_FLAGS="$(ASAN_FLAGS)" \
+	  -DCMAKE_SHARED_LINKER_FLAGS="$(ASAN_FLAGS)"
+	cmake --build $(BUILD_DIR)-asan -j $(JOBS)
+	cd $(BUILD_DIR)-asan && $(ASAN_ENV) ctest --output-on-failure -j $(JOBS)
 
 # The libFuzzer targets of tests/fuzz, built with clang, each run for
 # FUZZ_SECONDS on a copy of its seed corpus; any finding fails.

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -70,8 +71,12 @@ class Stats {
   std::uint64_t skipped_ = 0, started_ = 0, succeeded_ = 0, failed_ = 0,
                 timed_out_ = 0, stopped_ = 0, retries_ = 0;
   double cpu_user_s_ = 0, cpu_sys_s_ = 0;
+  double total_job_s_ = 0, min_s_ = 0, max_s_ = 0;
   long max_rss_kb_ = 0;
-  mutable std::vector<double> durations_;  ///< Reordered by summary().
+  /// Each attempt's duration, for the median and p95 only (reordered by
+  /// summary()). Floats in blocks: a merge of 10^6 jobs keeps 4 bytes a job
+  /// and never copies them to grow; sums, min and max are kept in doubles.
+  mutable std::deque<float> durations_;
 };
 
 /// Linear-interpolated quantile (numpy's default) of unsorted values; q in

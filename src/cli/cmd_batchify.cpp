@@ -21,7 +21,7 @@ CLI::App* setup_batchify(CLI::App& app, BatchifyCommandOptions& o) {
   sub->add_option(
          "FILE", o.input,
          "Input: .json (dict or array), .jsonl, .csv, .tsv, text; - for stdin")
-      ->type_name("FILE");
+      ->type_name("");  // the name says it: no "FILE FILE"
   sub->add_option("-n,--parts", o.parts, "Split into N parts")
       ->type_name("N")
       ->transform(at_least(1));
@@ -59,7 +59,7 @@ CLI::App* setup_batchify(CLI::App& app, BatchifyCommandOptions& o) {
       "  sweep batchify --size 1000 -o parts/ log.jsonl\n"
       "  sweep batchify -n 8 --by bytes big.txt -o parts/ --manifest "
       "parts.txt\n"
-      "  sweep run -p part=@parts.txt -- ./process <part>");
+      "  sweep run -p part=@parts.txt -- ./process '<part>'");
   return sub;
 }
 

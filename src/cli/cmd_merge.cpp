@@ -10,6 +10,7 @@
 
 #include "backend/backend.hpp"
 #include "commands.hpp"
+#include "output/distinct_outputs.hpp"
 #include "sweep/error.hpp"
 
 namespace sweep::cli {
@@ -21,6 +22,7 @@ CLI::App* setup_merge(CLI::App& app, MergeCommandOptions& o) {
                                  "Merge the result streams of shards (a Slurm "
                                  "run directory or CI artifacts)");
   sub->add_option("INPUT", o.inputs, "Run directories or .jsonl streams")
+      ->type_name("DIR|FILE")
       ->required();
   sub->add_option("-o,--output", o.output, "Write the merged stream to FILE")
       ->type_name("FILE");
@@ -64,10 +66,20 @@ int run_merge(const MergeCommandOptions& o) {
     mo.wall_s = times->wall_s;
     mo.threads = std::max<std::size_t>(times->threads, 1);
   }
-  OutputStream out = o.output.empty() ? OutputStream(STDOUT_FILENO)
-                                      : OutputStream::open_file(o.output);
+  OutputStream out = open_merge_output(o.output, o.stats_json, files);
   MergeResult r = merge_streams(files, out, mo);
   return report_merge(r, o.stats_json, o.log.quiet);
+}
+
+OutputStream open_merge_output(const std::string& output,
+                               const std::string& stats_json,
+                               const std::vector<std::string>& files) {
+  std::vector<NamedOutput> outputs;
+  if (!output.empty()) outputs.push_back({"-o", output});
+  if (!stats_json.empty()) outputs.push_back({"--stats-json", stats_json});
+  check_outputs_not_inputs(outputs, files);
+  return output.empty() ? OutputStream(STDOUT_FILENO)
+                        : OutputStream::open_file(output);
 }
 
 int report_merge(const MergeResult& r, const std::string& stats_json_path,
@@ -91,7 +103,9 @@ int report_merge(const MergeResult& r, const std::string& stats_json_path,
 CLI::App* setup_status(CLI::App& app, StatusCommandOptions& o) {
   auto* sub = app.add_subcommand(
       "status", "Show what a Slurm run directory holds, per shard");
-  sub->add_option("DIR", o.run_dir, "The --run-dir of a sweep")->required();
+  sub->add_option("DIR", o.run_dir, "The --run-dir of a sweep")
+      ->type_name("")  // the name says it, CLI11's "TEXT" would not
+      ->required();
   add_log_options(*sub, o.log);
   return sub;
 }

@@ -12,6 +12,7 @@
 #include "exec/runner.hpp"
 #include "exec/scheduler.hpp"
 #include "exec/signals.hpp"
+#include "help_format.hpp"
 #include "output/distinct_outputs.hpp"
 #include "output/journal.hpp"
 #include "output/ordered_sink.hpp"
@@ -151,7 +152,7 @@ void add_batch_options(CLI::App& sub, RunOptions& o) {
          "Split FILE into N batches first and run one job per batch per point, "
          "the batch's path in <batch>")
       ->expected(2)
-      ->type_name("N FILE")
+      ->option_text("N FILE")  // CLI11's own would add "x 2"
       ->allow_extra_args(false);
   sub.add_option("--batch-dir", o.batch_dir,
                  "Keep --batchify's parts in DIR (default: a temporary "
@@ -184,19 +185,20 @@ CLI::App* setup_run(CLI::App& app, RunOptions& o) {
   add_cluster_options(*sub, o);
   add_log_options(*sub, o.log);
   add_run_report_options(*sub, o);
+  set_usage_tail(*sub, "-- COMMAND [ARG]...");
   sub->footer(
-      "Full form: sweep run [OPTIONS] [GRID] [-p NAME=SPEC]... -- COMMAND "
-      "[ARG]...\n\n"
       "COMMAND and ARGs may contain <name> placeholders, replaced by the\n"
-      "point's values; the command runs directly, never through a shell.\n\n"
+      "point's values; the command runs directly, never through a shell.\n"
+      "Quote placeholders ('<name>') so that the shell passes them on\n"
+      "instead of reading < and > as redirections.\n\n"
       "Examples:\n"
-      "  sweep run -j 4 grid.json -- ./train --depth=<depth> <impurity>\n"
-      "  sweep run -p depth=2..30 -p impurity=gini,entropy -- ./train <depth> "
-      "<impurity>\n"
-      "  sweep run -p lr=0.1,0.01 --dry-run -- python train.py --lr <lr>\n"
+      "  sweep run -j 4 grid.json -- ./train --depth='<depth>' "
+      "--impurity='<impurity>'\n"
+      "  sweep run -p depth=2..30 -p impurity=gini,entropy -- ./train "
+      "'<depth>' '<impurity>'\n"
+      "  sweep run -p lr=0.1,0.01 --dry-run -- python3 train.py --lr '<lr>'\n"
       "  sweep run grid.json --journal runs.jsonl --resume --timeout 2h "
-      "--retries 1 -- ./train "
-      "<lr>");
+      "--retries 1 -- ./train --depth='<depth>'");
   return sub;
 }
 
@@ -289,7 +291,7 @@ void check_run_options(const RunOptions& o) {
   if (o.command.empty())
     throw Error(
         "missing command: write it after '--', e.g. sweep run -p x=1,2 -- echo "
-        "<x>");
+        "'<x>'");
   if ((o.resume || o.resume_failed) && o.journal.empty() &&
       o.backend != Backend::kSlurm)
     throw Error("--resume needs --journal FILE to know what is done");

@@ -202,14 +202,14 @@ int collect_results(const RunOptions& o, const SlurmRun& run,
                     t, run.run_dir, job_id, t);
       ++missing;
     }
-  OutputStream out = o.output.empty() ? OutputStream(STDOUT_FILENO)
-                                      : OutputStream::open_file(o.output);
+  std::vector<std::string> files = stream_files(run.run_dir);
+  OutputStream out = open_merge_output(o.output, o.stats_json, files);
   MergeOptions mo;
   mo.points = run.points;
   mo.jobs = run.jobs;
   mo.threads = run.tasks.empty() ? 1 : run.tasks.size();
   mo.wall_s = std::chrono::duration<double>(Clock::now() - begin).count();
-  MergeResult merged = merge_streams(stream_files(run.run_dir), out, mo);
+  MergeResult merged = merge_streams(files, out, mo);
   int exit_status = report_merge(merged, o.stats_json, o.log.quiet);
   return missing ? kExitJobFailed : exit_status;
 }

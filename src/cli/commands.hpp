@@ -128,6 +128,11 @@ CLI::App* setup_merge(CLI::App& app, MergeCommandOptions& o);
 /// status a local run with these results would have.
 int report_merge(const MergeResult& r, const std::string& stats_json_path,
                  bool quiet);
+/// The merged stream's destination (stdout if output is empty), after
+/// refusing an -o or --stats-json that is one of the streams read.
+OutputStream open_merge_output(const std::string& output,
+                               const std::string& stats_json,
+                               const std::vector<std::string>& files);
 int run_merge(const MergeCommandOptions& o);
 
 /// Options of `sweep status`.

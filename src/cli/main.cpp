@@ -2,6 +2,7 @@
 // any user error once, here.
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdlib>
@@ -19,7 +20,9 @@ using namespace sweep::cli;
 
 // Every subcommand's options, declared on one app.
 struct Cli {
-  CLI::App app{"sweep: run a command over a grid of parameters, in parallel"};
+  // Named, so that --help shows `sweep`, not the path sweep was started as.
+  CLI::App app{"sweep: run a command over a grid of parameters, in parallel",
+               "sweep"};
   RunOptions run;
   GridCommandOptions grid;
   BatchifyCommandOptions batchify;
@@ -98,8 +101,9 @@ int main(int argc, char** argv) {
   if (argc == 3 && std::strcmp(argv[1], "__supervise") == 0)
     return sweep::Supervisor::serve(std::atoi(argv[2]));
   // Jobs of the CLI die with it, even by kill -9: the first job starts the
-  // supervisor. Only here, never in the library.
-  sweep::Supervisor::enable("/proc/self/exe");
+  // supervisor. Only here, never in the library; and not without /proc.
+  if (access("/proc/self/exe", X_OK) == 0)
+    sweep::Supervisor::enable("/proc/self/exe");
   // A closed stdout is seen as EPIPE by the writers, never as a signal.
   signal(SIGPIPE, SIG_IGN);
   // Process-wide, so the CLI's choice, never the library's.

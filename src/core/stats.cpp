@@ -4,12 +4,15 @@
 #include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
-#include <numeric>
 
 namespace sweep {
 
 void Stats::finished(const JobResult& result) {
-  durations_.push_back(result.duration_s);
+  double d = result.duration_s;
+  min_s_ = durations_.empty() ? d : std::min(min_s_, d);
+  max_s_ = std::max(max_s_, d);
+  total_job_s_ += d;
+  durations_.push_back(static_cast<float>(d));
   cpu_user_s_ += result.cpu_user_s;
   cpu_sys_s_ += result.cpu_sys_s;
   max_rss_kb_ = std::max(max_rss_kb_, result.max_rss_kb);
@@ -25,11 +28,11 @@ void Stats::finished(const JobResult& result) {
   }
 }
 
-double quantile(std::vector<double> values, double q) {
-  return quantile_in_place(values, q);
-}
+namespace {
 
-double quantile_in_place(std::vector<double>& values, double q) {
+// numpy's default quantile of any random-access container, reordering it.
+template <class Values>
+double quantile_of(Values& values, double q) {
   if (values.empty()) return 0;
   double pos = q * static_cast<double>(values.size() - 1);
   size_t lo = static_cast<size_t>(std::floor(pos));
@@ -38,6 +41,16 @@ double quantile_in_place(std::vector<double>& values, double q) {
   if (lo + 1 >= values.size()) return a;
   double b = *std::min_element(values.begin() + lo + 1, values.end());
   return a + (b - a) * (pos - static_cast<double>(lo));
+}
+
+}  // namespace
+
+double quantile(std::vector<double> values, double q) {
+  return quantile_of(values, q);
+}
+
+double quantile_in_place(std::vector<double>& values, double q) {
+  return quantile_of(values, q);
 }
 
 StatsSummary Stats::summary(double wall_s, int interrupted_by,
@@ -60,13 +73,12 @@ StatsSummary Stats::summary(double wall_s, int interrupted_by,
   s.threads = threads_;
   s.interrupted_by = interrupted_by;
   if (!durations_.empty()) {
-    auto [mn, mx] = std::minmax_element(durations_.begin(), durations_.end());
-    s.min_s = *mn;
-    s.max_s = *mx;
+    s.min_s = min_s_;
+    s.max_s = max_s_;
     // In place: a copy per quantile would double a large merge's memory.
-    s.median_s = quantile_in_place(durations_, 0.5);
-    s.p95_s = quantile_in_place(durations_, 0.95);
-    s.total_job_s = std::accumulate(durations_.begin(), durations_.end(), 0.0);
+    s.median_s = quantile_of(durations_, 0.5);
+    s.p95_s = quantile_of(durations_, 0.95);
+    s.total_job_s = total_job_s_;
     s.mean_s = s.total_job_s / static_cast<double>(durations_.size());
   }
   if (wall_s > 0) {

@@ -35,8 +35,11 @@ void LocalRunner::start(Job&& job, EventSink& sink) {
   envp.push_back(nullptr);
   try {
     procs_.add(job.index, job.argv, envp.data());
-  } catch (const ResourceError&) {
-    throw;  // sweep's shortage, not the job's: no event, the job is intact
+  } catch (const SystemError&) {
+    // sweep's own, not the job's: a shortage (ResourceError: the scheduler
+    // starts the job later) or a failure it cannot recover from (say, its
+    // supervisor cannot start). No event; the job is intact.
+    throw;
   } catch (const Error& e) {
     sink.on_start(job);
     JobResult r;

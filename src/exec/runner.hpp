@@ -21,7 +21,7 @@ class Runner {
   /// finished (with JobResult::error) by the next wait(). When sweep itself
   /// lacks the means (file descriptors, processes, memory), throws
   /// ResourceError with `job` left as it was and no event sent: the job can
-  /// be started later.
+  /// be started later. Any other SystemError is sweep's own failure.
   virtual void start(Job&& job, EventSink& sink) = 0;
   /// Jobs started and not yet reported finished.
   virtual size_t running() const = 0;

@@ -28,6 +28,10 @@ int decimals_of(double d) {
 constexpr const char* kTooManyValues =
     "the range has 2^64 values or more, which does not fit in 64 bits";
 
+// At most this many equal values of a float range are listed for an
+// exclusion (each costs 8 bytes while the grid lives).
+constexpr std::uint64_t kMaxEqual = 1 << 16;
+
 }  // namespace
 
 bool values_equal(const Value& a, const Value& b) {
@@ -186,15 +190,47 @@ Value FloatRange::at(std::uint64_t i) const {
 
 std::vector<std::uint64_t> FloatRange::indices_of(const Value& v) const {
   auto d = as_number(v);
-  if (!d) return {};
-  if (log10_ || step_ == 0) return ValueSeq::indices_of(v);
-  // Only the nearest index (and its neighbours, for rounding) can match.
-  double k = std::round((*d - from_) / step_);
+  if (!d || (log10_ && *d <= 0)) return {};
+  // Values are monotonic in i, so the indices holding v are one run. It is
+  // longer than one index where the step is below a double's resolution
+  // (1e16..1e16+8:0.5 holds 1e16 three times), or every index when the
+  // step is 0; a run that long cannot be listed.
+  auto too_many = [&] {
+    return GridError(kind_ + ": more than " + std::to_string(kMaxEqual) +
+                     " of its values equal " + to_text(v) +
+                     " (a step too small for a double to tell them apart)");
+  };
+  if (step_ == 0) {
+    if (!values_equal(at(0), v)) return {};
+    if (size_ > kMaxEqual) throw too_many();
+    std::vector<std::uint64_t> all(size_);
+    for (std::uint64_t i = 0; i < size_; ++i) all[i] = i;
+    return all;
+  }
+  // The run is around the index nearest v (or a neighbour, for rounding).
+  // In integers: past 2^53, k - 1, k and k + 1 are one double.
+  double x = log10_ ? std::log10(*d) : *d;
+  double k = std::round((x - from_) / step_);
+  double last_index = static_cast<double>(size_ - 1);
+  if (!(k >= -1 && k <= last_index + 1)) return {};  // far off, or NaN
+  std::uint64_t near = k <= 0            ? 0
+                       : k >= last_index ? size_ - 1
+                                         : static_cast<std::uint64_t>(k);
+  std::uint64_t hit = size_;
+  for (std::uint64_t c = near > 0 ? near - 1 : 0; c <= near + 1 && c < size_;
+       ++c)
+    if (values_equal(at(c), v)) {
+      hit = c;
+      break;
+    }
+  if (hit == size_) return {};
+  std::uint64_t first = hit, last = hit;
+  while (first > 0 && values_equal(at(first - 1), v))
+    if (hit - --first >= kMaxEqual) throw too_many();
+  while (last + 1 < size_ && values_equal(at(last + 1), v))
+    if (++last - first >= kMaxEqual) throw too_many();
   std::vector<std::uint64_t> out;
-  for (double c = k - 1; c <= k + 1; ++c)
-    if (c >= 0 && c < static_cast<double>(size_) &&
-        values_equal(at(static_cast<std::uint64_t>(c)), v))
-      out.push_back(static_cast<std::uint64_t>(c));
+  for (std::uint64_t i = first; i <= last; ++i) out.push_back(i);
   return out;
 }
 

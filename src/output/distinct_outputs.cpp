@@ -118,4 +118,19 @@ void check_distinct_outputs(const std::vector<NamedOutput>& outputs,
                   " writes a job's files: each output needs its own");
 }
 
+void check_outputs_not_inputs(const std::vector<NamedOutput>& outputs,
+                              const std::vector<std::string>& inputs) {
+  check_distinct_outputs(outputs, "");
+  for (const auto& o : outputs) {
+    std::optional<Target> out = locate(o.path);
+    if (!out || !out->exists) continue;  // a new file is no input
+    for (const auto& in : inputs) {
+      std::optional<Target> t = locate(in);
+      if (t && same_file(*out, *t))
+        throw Error(o.flag + " " + o.path + " is the input " + in +
+                    ": writing it would destroy it before it is read");
+    }
+  }
+}
+
 }  // namespace sweep

@@ -23,4 +23,11 @@ struct NamedOutput {
 void check_distinct_outputs(const std::vector<NamedOutput>& outputs,
                             const std::string& results_dir);
 
+/// Refuses an output that is one of the files a command reads (merging
+/// streams into one of them would truncate it before it is read), and two
+/// outputs that are the same file. Compared as above; throws Error naming
+/// the flag and the input.
+void check_outputs_not_inputs(const std::vector<NamedOutput>& outputs,
+                              const std::vector<std::string>& inputs);
+
 }  // namespace sweep

@@ -372,6 +372,9 @@ TEST_CASE("help and version") {
   auto h = sweep({"run", "--help"});
   CHECK(h.exit == 0);
   CHECK(h.out.find("--threads") != std::string::npos);
+  // The program as users type it, and the command after `--`.
+  CHECK(h.out.find("Usage: sweep run [OPTIONS] [GRID] -- COMMAND [ARG]...\n") !=
+        std::string::npos);
   CHECK(h.out.find("Examples:") != std::string::npos);
   auto v = sweep({"--version"});
   CHECK(v.exit == 0);

@@ -121,3 +121,27 @@ TEST_CASE(
         4);  // job 0's line and end from b, job 1 from b, job 2 from a
   CHECK(m.out.find("SIGTERM") == std::string::npos);
 }
+
+TEST_CASE("sweep merge refuses to write onto a stream it reads") {
+  e2e::TempDir dir;
+  auto r = sweep({"run", "-p", "x=1..3", "--", "echo", "<x>"});
+  REQUIRE(r.exit == 0);
+  std::string shard = dir.write("shard-0.jsonl", r.out);
+  // Onto an input named directly, through its run directory, or by
+  // --stats-json: refused before anything is opened, the stream intact.
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"merge", shard, "-o", shard},
+           {"merge", dir.path().string(), "-o", shard},
+           {"merge", dir.path().string(), "--stats-json", shard}}) {
+    auto m = sweep(args);
+    CHECK(m.exit == 2);
+    CHECK(m.err.find("is the input " + shard) != std::string::npos);
+    CHECK(e2e::run({"cat", shard}).out == r.out);
+  }
+  auto same = sweep({"merge", shard, "-o", (dir.path() / "m").string(),
+                     "--stats-json", (dir.path() / "m").string()});
+  CHECK(same.exit == 2);
+  CHECK(same.err.find("are the same file") != std::string::npos);
+  auto fine = sweep({"merge", shard, "-o", (dir.path() / "all").string()});
+  CHECK(fine.exit == 0);
+}

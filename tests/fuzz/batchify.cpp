@@ -68,7 +68,8 @@ void check_sizes(const std::vector<std::uint64_t>& sizes, std::uint64_t total,
   }
   FUZZ_CHECK(sum == total, sum << " records in parts, " << total << " read");
   if (mode == Mode::kBytes) {
-    FUZZ_CHECK(sizes.size() <= count, sizes.size() << " parts for -n " << count);
+    FUZZ_CHECK(sizes.size() <= count, sizes.size()
+                                          << " parts for -n " << count);
     return;
   }
   if (mode == Mode::kParts) {
@@ -81,9 +82,9 @@ void check_sizes(const std::vector<std::uint64_t>& sizes, std::uint64_t total,
     return;
   }
   for (size_t i = 0; i < sizes.size(); ++i)
-    FUZZ_CHECK(i + 1 == sizes.size() ? sizes[i] <= count : sizes[i] == count,
-               "part " << i << " has " << sizes[i] << " records, --size "
-                       << count);
+    FUZZ_CHECK(
+        i + 1 == sizes.size() ? sizes[i] <= count : sizes[i] == count,
+        "part " << i << " has " << sizes[i] << " records, --size " << count);
 }
 
 void check_lines(const std::string& text, const std::vector<std::string>& parts,
@@ -100,7 +101,8 @@ void check_lines(const std::string& text, const std::vector<std::string>& parts,
   FUZZ_CHECK(joined == text, "parts " << fuzz::show(joined));
   std::uint64_t total = records_of(text, false).size();
   if (mode != Mode::kBytes)
-    FUZZ_CHECK(r.records == total, r.records << " records, " << total << " lines");
+    FUZZ_CHECK(r.records == total,
+               r.records << " records, " << total << " lines");
   check_sizes(sizes, total, mode, count);
 }
 
@@ -139,7 +141,8 @@ void check_json(const std::string& text, const std::vector<std::string>& parts,
   }
   FUZZ_CHECK(joined == doc, "parts " << joined.dump());
   if (mode != Mode::kBytes)
-    FUZZ_CHECK(r.records == doc.size(), r.records << " records, " << doc.size());
+    FUZZ_CHECK(r.records == doc.size(),
+               r.records << " records, " << doc.size());
   check_sizes(sizes, doc.size(), mode, count);
 }
 
@@ -173,8 +176,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
     for ([[maybe_unused]] const auto& e :
          std::filesystem::directory_iterator(o.out_dir))
       ++files;
-  FUZZ_CHECK(files == r.parts.size(), files << " files, " << r.parts.size()
-                                            << " parts");
+  FUZZ_CHECK(files == r.parts.size(),
+             files << " files, " << r.parts.size() << " parts");
 
   switch (f.format) {
     case DataFormat::kText:

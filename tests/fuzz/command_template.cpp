@@ -12,6 +12,8 @@
 // - anything else, other `<` included, is literal; substitution is one
 //   pass, so a value that looks like a placeholder stays as it is.
 // Also: shell_join of a rendered argv reads back as the same words.
+#include "command/command_template.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -19,7 +21,6 @@
 #include <string>
 #include <vector>
 
-#include "command/command_template.hpp"
 #include "fuzz.hpp"
 #include "sweep/grid.hpp"
 
@@ -35,10 +36,13 @@ const Grid& grid() {
     g.axis("a", {std::string("<b>"), std::string("x y"), std::string()});
     g.axis("b", {std::int64_t{7}, 2.5});
     std::size_t m = g.add_member();
-    g.set_axis(m, "a", std::make_shared<ValueList>(std::vector<Value>{std::string("it's")}));
+    g.set_axis(
+        m, "a",
+        std::make_shared<ValueList>(std::vector<Value>{std::string("it's")}));
     g.set_axis(m, "b", std::make_shared<ValueList>(std::vector<Value>{true}));
-    g.set_axis(m, "c.d-e_f", std::make_shared<ValueList>(
-                                 std::vector<Value>{std::string("\\<a>"), std::string("<@job>")}));
+    g.set_axis(m, "c.d-e_f",
+               std::make_shared<ValueList>(std::vector<Value>{
+                   std::string("\\<a>"), std::string("<@job>")}));
     return g;
   }();
   return g;
@@ -154,8 +158,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
   std::optional<CommandTemplate> t;
   std::string error;
   bool parsed = fuzz::accepts([&] { t.emplace(args, grid()); }, &error);
-  FUZZ_CHECK(parsed == valid, (parsed ? "accepted though " + why
-                                      : "rejected: " + error));
+  FUZZ_CHECK(parsed == valid,
+             (parsed ? "accepted though " + why : "rejected: " + error));
   if (!parsed) return 0;
   FUZZ_CHECK(t->size() == args.size());
 
@@ -166,11 +170,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
     FUZZ_CHECK(argv.size() == args.size());
     for (size_t k = 0; k < args.size(); ++k) {
       auto want = expected(args[k], &p, why);
-      FUZZ_CHECK(argv[k] == *want, "argument " << fuzz::show(args[k])
-                                               << " at point " << i
-                                               << " renders "
-                                               << fuzz::show(argv[k])
-                                               << ", not " << fuzz::show(*want));
+      FUZZ_CHECK(argv[k] == *want,
+                 "argument " << fuzz::show(args[k]) << " at point " << i
+                             << " renders " << fuzz::show(argv[k]) << ", not "
+                             << fuzz::show(*want));
     }
     std::string line = shell_join(argv);
     std::vector<std::string> words = shell_words(line);

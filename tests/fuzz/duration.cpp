@@ -3,11 +3,12 @@
 // what it gives reads back the same written in milliseconds; a number means
 // the same with or without `s`; and a decimal number of seconds, minutes or
 // hours is exactly that many milliseconds, rounded up.
+#include "exec/duration.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
-#include "exec/duration.hpp"
 #include "fuzz.hpp"
 
 using sweep::parse_duration;
@@ -52,7 +53,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
   std::chrono::milliseconds ms{};
   std::string why;
   if (!fuzz::accepts([&] { ms = parse_duration(text, kFlag); }, &why)) {
-    FUZZ_CHECK(why.rfind(kFlag, 0) == 0, "error without the flag: " << fuzz::show(why));
+    FUZZ_CHECK(why.rfind(kFlag, 0) == 0,
+               "error without the flag: " << fuzz::show(why));
     return 0;
   }
   FUZZ_CHECK(ms.count() > 0, fuzz::show(text) << " -> " << ms.count());
@@ -66,15 +68,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
   // Seconds are the default unit.
   if (!text.empty() && text.back() >= '0' && text.back() <= '9') {
     std::chrono::milliseconds with_s{};
-    FUZZ_CHECK(fuzz::accepts([&] { with_s = parse_duration(text + "s", kFlag); }),
-               fuzz::show(text) << " accepted, with s rejected");
-    FUZZ_CHECK(with_s == ms, fuzz::show(text) << " -> " << ms.count()
-                                              << ", with s -> "
-                                              << with_s.count());
+    FUZZ_CHECK(
+        fuzz::accepts([&] { with_s = parse_duration(text + "s", kFlag); }),
+        fuzz::show(text) << " accepted, with s rejected");
+    FUZZ_CHECK(with_s == ms, fuzz::show(text)
+                                 << " -> " << ms.count() << ", with s -> "
+                                 << with_s.count());
   }
   // A decimal number is exactly that many units, rounded up to whole ms.
   if (long long exact = exact_ms(text); exact >= 0)
-    FUZZ_CHECK(ms.count() == exact,
-               fuzz::show(text) << " -> " << ms.count() << " ms, not " << exact);
+    FUZZ_CHECK(ms.count() == exact, fuzz::show(text) << " -> " << ms.count()
+                                                     << " ms, not " << exact);
   return 0;
 }

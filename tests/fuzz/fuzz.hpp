@@ -30,13 +30,13 @@ namespace fuzz {
 
 /// Checks a property; the optional second argument (any expression that
 /// streams) says what was seen.
-#define FUZZ_CHECK(cond, ...)                                          \
-  do {                                                                 \
-    if (!(cond)) {                                                     \
-      std::ostringstream fuzz_detail_;                                 \
-      fuzz_detail_ << "" __VA_OPT__(<<) __VA_ARGS__;                   \
-      ::fuzz::fail(__FILE__, __LINE__, #cond, fuzz_detail_.str());     \
-    }                                                                  \
+#define FUZZ_CHECK(cond, ...)                                      \
+  do {                                                             \
+    if (!(cond)) {                                                 \
+      std::ostringstream fuzz_detail_;                             \
+      fuzz_detail_ << "" __VA_OPT__(<<) __VA_ARGS__;               \
+      ::fuzz::fail(__FILE__, __LINE__, #cond, fuzz_detail_.str()); \
+    }                                                              \
   } while (0)
 
 /// Runs fn; true if it returned, false if it threw sweep::Error (a user

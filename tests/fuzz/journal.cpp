@@ -8,6 +8,8 @@
 //   comes from their params), lines that are no record, and maybe a torn
 //   last line. The index then holds exactly the keys that succeeded and
 //   those that failed.
+#include "output/journal.hpp"
+
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include <cmath>
@@ -23,7 +25,6 @@
 #include "core/json_text.hpp"
 #include "core/record_writer.hpp"
 #include "fuzz.hpp"
-#include "output/journal.hpp"
 
 using namespace sweep;
 
@@ -43,13 +44,17 @@ std::vector<std::pair<std::string, Value>> params(FuzzedDataProvider& in) {
     std::string name = "p" + std::to_string(i);
     Value v;
     switch (in.ConsumeIntegralInRange(0, 3)) {
-      case 0: v = in.ConsumeIntegral<std::int64_t>(); break;
+      case 0:
+        v = in.ConsumeIntegral<std::int64_t>();
+        break;
       case 1: {
         double d = in.ConsumeFloatingPoint<double>();
         v = std::isfinite(d) ? d : 0.5;
         break;
       }
-      case 2: v = in.ConsumeBool(); break;
+      case 2:
+        v = in.ConsumeBool();
+        break;
       default: {
         std::string s = in.ConsumeRandomLengthString(12);
         for (char& c : s) c &= 0x7f;
@@ -81,10 +86,10 @@ void arbitrary(std::string_view bytes) {
   FUZZ_CHECK(fuzz::accepts([&] {
     idx = JournalIndex::load(path, [&](const std::string&) { ++warnings; });
   }));
-  auto lines = static_cast<std::uint64_t>(
-      std::count(bytes.begin(), bytes.end(), '\n'));
-  FUZZ_CHECK(idx.records() <= lines, idx.records() << " records, " << lines
-                                                   << " lines");
+  auto lines =
+      static_cast<std::uint64_t>(std::count(bytes.begin(), bytes.end(), '\n'));
+  FUZZ_CHECK(idx.records() <= lines, idx.records()
+                                         << " records, " << lines << " lines");
   FUZZ_CHECK(warnings <= 5, warnings << " warnings");
 }
 
@@ -149,8 +154,8 @@ void written(FuzzedDataProvider& in) {
   if (in.ConsumeBool()) {  // a writer killed mid-record
     std::string out;
     append_journal_record(out, JobKey{1, 2}, RecordHead{}, JobResult{}, "t");
-    append(path, out.substr(0, in.ConsumeIntegralInRange<size_t>(
-                                   1, out.size() - 1)));
+    append(path,
+           out.substr(0, in.ConsumeIntegralInRange<size_t>(1, out.size() - 1)));
   }
   JournalIndex idx;
   FUZZ_CHECK(fuzz::accepts(
@@ -173,8 +178,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
                                       std::size_t size) {
   if (size == 0 || size > 8192) return 0;
   if (data[0] % 2 == 0) {
-    arbitrary(std::string_view(reinterpret_cast<const char*>(data) + 1,
-                               size - 1));
+    arbitrary(
+        std::string_view(reinterpret_cast<const char*>(data) + 1, size - 1));
     return 0;
   }
   FuzzedDataProvider in(data + 1, size - 1);

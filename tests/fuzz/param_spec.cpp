@@ -61,7 +61,8 @@ void check_range(const ValueSeq& seq, const Value& from, const Value& to,
                  const std::string& spec) {
   double a = *as_number(from), b = *as_number(to);
   double lo = std::min(a, b), hi = std::max(a, b);
-  double slack = (hi - lo) * 1e-9 + std::max(std::fabs(lo), std::fabs(hi)) * 1e-12;
+  double slack =
+      (hi - lo) * 1e-9 + std::max(std::fabs(lo), std::fabs(hi)) * 1e-12;
   for (std::uint64_t i : fuzz::sample_indices(seq.size())) {
     double v = *as_number(seq.at(i));
     FUZZ_CHECK(v >= lo - slack && v <= hi + slack,
@@ -88,9 +89,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
   std::shared_ptr<const ValueSeq> seq;
   std::string why;
   if (!fuzz::accepts([&] { seq = parse_param_spec(spec, flag); }, &why)) {
-    FUZZ_CHECK(starts_with(why, flag),
-               "error without the flag " << fuzz::show(flag) << ": "
-                                         << fuzz::show(why));
+    FUZZ_CHECK(starts_with(why, flag), "error without the flag "
+                                           << fuzz::show(flag) << ": "
+                                           << fuzz::show(why));
     return 0;
   }
   FUZZ_CHECK(seq != nullptr);
@@ -110,7 +111,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
     std::string_view prefix = log10 ? "logspace:" : "linspace:";
     if (!starts_with(spec, prefix)) continue;
     bool escaped = false;
-    auto args = list_items(std::string_view(spec).substr(prefix.size()), escaped);
+    auto args =
+        list_items(std::string_view(spec).substr(prefix.size()), escaped);
     FUZZ_CHECK(args.size() == 3, spec);
     double a = *as_number(parse_scalar(args[0]));
     double b = *as_number(parse_scalar(args[1]));
@@ -138,21 +140,24 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
     if (std::holds_alternative<std::int64_t>(from) &&
         std::holds_alternative<std::int64_t>(to) &&
         std::holds_alternative<std::int64_t>(step)) {
-      __int128 f = std::get<std::int64_t>(from), s = std::get<std::int64_t>(step);
+      __int128 f = std::get<std::int64_t>(from),
+               s = std::get<std::int64_t>(step);
       for (std::uint64_t i : fuzz::sample_indices(seq->size()))
-        FUZZ_CHECK(fuzz::same_value(seq->at(i),
-                                    Value(static_cast<std::int64_t>(f + s * i))),
-                   spec << ": value " << i << " is " << fuzz::show_value(seq->at(i)));
+        FUZZ_CHECK(
+            fuzz::same_value(seq->at(i),
+                             Value(static_cast<std::int64_t>(f + s * i))),
+            spec << ": value " << i << " is " << fuzz::show_value(seq->at(i)));
       __int128 next = f + s * static_cast<__int128>(seq->size());
       __int128 t = std::get<std::int64_t>(to);
-      FUZZ_CHECK(s > 0 ? next > t : next < t,
-                 spec << ": " << seq->size() << " values stop short of the end");
+      FUZZ_CHECK(
+          s > 0 ? next > t : next < t,
+          spec << ": " << seq->size() << " values stop short of the end");
     }
     return 0;
   }
-  FUZZ_CHECK(seq->size() == items.size(),
-             spec << ": " << items.size() << " items, " << seq->size()
-                  << " values");
+  FUZZ_CHECK(seq->size() == items.size(), spec << ": " << items.size()
+                                               << " items, " << seq->size()
+                                               << " values");
   for (size_t i = 0; i < items.size(); ++i)
     FUZZ_CHECK(fuzz::same_value(seq->at(i), parse_scalar(items[i])),
                "item " << fuzz::show(items[i]) << " gives "

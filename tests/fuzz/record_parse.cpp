@@ -38,13 +38,29 @@ struct Seen {
 };
 
 Seen seen(const Record& r, std::string_view text) {
-  return Seen{std::string(text), r.kind, r.job, r.rep, r.attempt,
-              std::string(r.params_json), std::string(r.line),
-              std::string(r.data_json), std::string(r.time), r.result.error,
-              r.stream, r.result.exit_code, r.result.signal,
-              r.result.duration_s, r.result.cpu_user_s, r.result.cpu_sys_s,
-              r.result.max_rss_kb, r.result.timeout, r.result.stopped,
-              r.result.will_retry, r.has_key, r.ok, r.key};
+  return Seen{std::string(text),
+              r.kind,
+              r.job,
+              r.rep,
+              r.attempt,
+              std::string(r.params_json),
+              std::string(r.line),
+              std::string(r.data_json),
+              std::string(r.time),
+              r.result.error,
+              r.stream,
+              r.result.exit_code,
+              r.result.signal,
+              r.result.duration_s,
+              r.result.cpu_user_s,
+              r.result.cpu_sys_s,
+              r.result.max_rss_kb,
+              r.result.timeout,
+              r.result.stopped,
+              r.result.will_retry,
+              r.has_key,
+              r.ok,
+              r.key};
 }
 
 // Top-level keys of an object as text, duplicates included.
@@ -63,35 +79,37 @@ std::size_t raw_key_count(const std::string& text) {
 void check_against_nlohmann(std::string_view line, const Record& r) {
   std::string text(line);
   Json j = Json::parse(text, nullptr, false);
-  FUZZ_CHECK(j.is_object(), "accepted, but nlohmann reads "
-                                << fuzz::show(line) << " as "
-                                << (j.is_discarded() ? "invalid" : j.type_name()));
+  FUZZ_CHECK(j.is_object(),
+             "accepted, but nlohmann reads "
+                 << fuzz::show(line) << " as "
+                 << (j.is_discarded() ? "invalid" : j.type_name()));
   FUZZ_CHECK(j.contains("job"), "accepted without a job: " << fuzz::show(line));
   FUZZ_CHECK(j["job"].is_number_unsigned(), fuzz::show(line));
   // A key given twice: which one a reader keeps is not specified.
   if (raw_key_count(text) != j.size()) return;
   FUZZ_CHECK(r.job == j["job"].get<std::uint64_t>(), fuzz::show(line));
   if (j.contains("params"))
-    FUZZ_CHECK(Json::parse(r.params_json, nullptr, false) == j["params"],
-               "params " << fuzz::show(r.params_json) << " in "
-                         << fuzz::show(line));
+    FUZZ_CHECK(
+        Json::parse(r.params_json, nullptr, false) == j["params"],
+        "params " << fuzz::show(r.params_json) << " in " << fuzz::show(line));
   else
     FUZZ_CHECK(r.params_json.empty(), fuzz::show(line));
   if (j.contains("line")) {
     FUZZ_CHECK(j["line"].is_string() && r.line == j["line"].get<std::string>(),
                "line " << fuzz::show(r.line) << " in " << fuzz::show(line));
     if (j.contains("data"))
-      FUZZ_CHECK(Json::parse(r.data_json, nullptr, false) == j["data"],
-                 "data " << fuzz::show(r.data_json) << " in "
-                         << fuzz::show(line));
+      FUZZ_CHECK(
+          Json::parse(r.data_json, nullptr, false) == j["data"],
+          "data " << fuzz::show(r.data_json) << " in " << fuzz::show(line));
     else
       FUZZ_CHECK(r.data_json.empty(), fuzz::show(line));
   }
   FUZZ_CHECK(r.rep == (j.contains("rep") ? j["rep"].get<std::uint64_t>() : 0),
              fuzz::show(line));
-  std::uint64_t attempt = j.contains("attempt")    ? j["attempt"].get<std::uint64_t>()
-                          : j.contains("attempts") ? j["attempts"].get<std::uint64_t>()
-                                                   : 1;
+  std::uint64_t attempt =
+      j.contains("attempt")    ? j["attempt"].get<std::uint64_t>()
+      : j.contains("attempts") ? j["attempts"].get<std::uint64_t>()
+                               : 1;
   if (!(j.contains("attempt") && j.contains("attempts")))
     FUZZ_CHECK(r.attempt == attempt, fuzz::show(line));
   RecordKind kind = j.contains("key")    ? RecordKind::kJournal
@@ -163,8 +181,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
   RecordReader all;
   Record r;
   bool accepted = all.parse(bytes, r);
-  if (accepted) check_against_nlohmann(bytes, r);
-  else FUZZ_CHECK(!all.why().empty());
+  if (accepted)
+    check_against_nlohmann(bytes, r);
+  else
+    FUZZ_CHECK(!all.why().empty());
   for (unsigned fields : {0u, unsigned(kFieldParams), unsigned(kFieldResult),
                           unsigned(kFieldParams | kFieldResult | kFieldJournal),
                           unsigned(kFieldLine)}) {
@@ -172,8 +192,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
     Record s;
     bool ok = some.parse(bytes, s);
     if (accepted) {
-      FUZZ_CHECK(ok, "fields " << fields << " reject what all accept: "
-                               << some.why());
+      FUZZ_CHECK(
+          ok, "fields " << fields << " reject what all accept: " << some.why());
       FUZZ_CHECK(s.job == r.job && s.kind == r.kind, "fields " << fields);
     }
   }

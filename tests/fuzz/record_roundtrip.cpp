@@ -6,8 +6,8 @@
 // U+FFFD in place of each bad byte, so texts are compared as written.
 #include <fuzzer/FuzzedDataProvider.h>
 
-#include <csignal>
 #include <cmath>
+#include <csignal>
 #include <cstddef>
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -50,10 +50,17 @@ std::string params_json(FuzzedDataProvider& in) {
     out += ':';
     Value v;
     switch (in.ConsumeIntegralInRange(0, 3)) {
-      case 0: v = in.ConsumeIntegral<std::int64_t>(); break;
-      case 1: v = in.ConsumeFloatingPoint<double>(); break;
-      case 2: v = in.ConsumeBool(); break;
-      default: v = in.ConsumeRandomLengthString(16);
+      case 0:
+        v = in.ConsumeIntegral<std::int64_t>();
+        break;
+      case 1:
+        v = in.ConsumeFloatingPoint<double>();
+        break;
+      case 2:
+        v = in.ConsumeBool();
+        break;
+      default:
+        v = in.ConsumeRandomLengthString(16);
     }
     append_json(out, v);
   }
@@ -166,9 +173,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
         w.kind = RecordKind::kGrid;
         append_grid_record(out, w.head);
     }
-    FUZZ_CHECK(!out.empty() && out.back() == '\n' &&
-                   out.find('\n') == out.size() - 1,
-               "a record is one line: " << fuzz::show(out));
+    FUZZ_CHECK(
+        !out.empty() && out.back() == '\n' && out.find('\n') == out.size() - 1,
+        "a record is one line: " << fuzz::show(out));
     std::string_view line(out.data(), out.size() - 1);
     RecordReader reader;
     Record r;
