@@ -18,9 +18,11 @@ cc -O2 -Wall -o "$B/gen" bench/gen.c
 if [ "$QUICK" = 1 ]; then
   JOBS=200; RUNS=2; OUT_BYTES=$((10 * 1000 * 1000)); DATA_BYTES=$((50 * 1000 * 1000))
   JOURNAL=100000; BIG_OUT=$((100 * 1000 * 1000)); MERGE_JOBS=1000
+  REPORT_JOBS=100000
 else
   JOBS=2000; RUNS=2; OUT_BYTES=$((200 * 1000 * 1000)); DATA_BYTES=$((1000 * 1000 * 1000))
   JOURNAL=1000000; BIG_OUT=$((2000 * 1000 * 1000)); MERGE_JOBS=10000
+  REPORT_JOBS=500000
 fi
 
 {
@@ -157,6 +159,27 @@ R_ALL=$(rss "$SWEEP" merge -q "$OUT/streams" -o "$OUT/merged.jsonl")
 PER=$(calc "($R_ALL - $R_ONE) * 1024 / (99 * $MERGE_JOBS)" 1)
 row "7 merge" "peak RSS bytes per job (100 streams vs 1)" "$PER" "$R_ALL KiB vs $R_ONE KiB" "-" "<= 24" "$(le "$PER" 24)"
 rm -rf "$OUT/streams" "$OUT/merged.jsonl" "$OUT/cat.jsonl"
+
+echo "== 8. report: $((2 * REPORT_JOBS)) records ($REPORT_JOBS jobs, a line and an end record each)" >&2
+"$B/gen" stream "$REPORT_JOBS" 0 > "$OUT/report.jsonl"
+"$B/gen" stream $((REPORT_JOBS / 2)) 0 > "$OUT/report-half.jsonl"
+MB=$(du -sm "$OUT/report.jsonl" | cut -f1)
+# --over depth: 1000 groups (one per lr) however long the stream.
+RARGS="--metric loss:min --over depth --format csv"
+times T "report=$SWEEP report $OUT/report.jsonl $RARGS -o $OUT/report.csv" \
+  "cat=cat $OUT/report.jsonl > $OUT/cat.jsonl" \
+  "merge=$SWEEP merge -q $OUT/report.jsonl -o $OUT/merged.jsonl"
+row "8 report" "s for $((2 * REPORT_JOBS)) records, $MB MB, vs cat" "$(calc "${T[0]}" 3)" "$(calc "${T[1]}" 3)" "$(calc "${T[0]} / ${T[1]}")x" "<= 3x" "$(le "${T[0]}" "3 * ${T[1]}")"
+row "8 report" "s, vs sweep merge of the same file (the reader's pace)" "$(calc "${T[0]}" 3)" "$(calc "${T[2]}" 3)" "$(calc "${T[0]} / ${T[2]}")x" "-" "-"
+# Memory by groups, not lines: the same 1000 groups from twice the records
+# costs only the one value per job kept for medians (8 bytes, 16 at most
+# while a vector doubles). Both files are larger than the reader's 4 MiB
+# blocks, so its buffers are the same size for both.
+R_HALF=$(rss "$SWEEP" report "$OUT/report-half.jsonl" $RARGS)
+R_ALL=$(rss "$SWEEP" report "$OUT/report.jsonl" $RARGS)
+PER=$(calc "($R_ALL - $R_HALF) * 1024 / ($REPORT_JOBS / 2)" 1)
+row "8 report" "peak RSS bytes per job (2x the records, same 1000 groups)" "$PER" "$R_ALL KiB vs $R_HALF KiB" "-" "<= 24" "$(le "$PER" 24)"
+rm -f "$OUT/report.jsonl" "$OUT/report-half.jsonl" "$OUT/report.csv" "$OUT/cat.jsonl" "$OUT/merged.jsonl"
 
 echo "== 6. memory" >&2
 R1=$(rss "$SWEEP" run -q -j 1 -p i=1 -- sleep 2)

@@ -1,5 +1,7 @@
 // A stand-in for a training program: reads --depth and --impurity, "trains"
 // for a moment and prints one JSON line of metrics, as real programs do.
+// With --seed=N the accuracy gets seed noise (+-0.02, the same for the same
+// arguments), so replicates differ as real runs do (configs/report.json).
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -9,14 +11,25 @@
 
 int main(int argc, char** argv) {
   long depth = 1;
+  long seed = -1;
   std::string impurity = "gini";
   for (int i = 1; i < argc; ++i) {
     if (std::strncmp(argv[i], "--depth=", 8) == 0)
       depth = std::atol(argv[i] + 8);
     if (std::strncmp(argv[i], "--impurity=", 11) == 0) impurity = argv[i] + 11;
+    if (std::strncmp(argv[i], "--seed=", 7) == 0) seed = std::atol(argv[i] + 7);
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(20 * depth));
   double acc = 1.0 - 1.0 / (depth + 1) - (impurity == "entropy" ? 0.01 : 0.0);
+  if (seed >= 0) {  // SplitMix64 of the arguments: noise in [-0.02, 0.02)
+    unsigned long long z =
+        static_cast<unsigned long long>(seed * 1000003 + depth * 131) +
+        impurity.size() + 0x9e3779b97f4a7c15ULL;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    z ^= z >> 31;
+    acc += (static_cast<double>(z >> 11) / 9007199254740992.0 - 0.5) * 0.04;
+  }
   std::printf("training depth=%ld impurity=%s\n", depth, impurity.c_str());
   std::printf("{\"depth\": %ld, \"impurity\": \"%s\", \"accuracy\": %.4f}\n",
               depth, impurity.c_str(), acc);

@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -56,6 +57,13 @@ struct JobResult {
   bool killed_from_outside() const;
 };
 
+/// A number in a line's `data` object; nested objects' keys are joined with
+/// '.' ("a.b"). Arrays, strings and booleans are not numbers.
+struct DataNumber {
+  std::string_view name;
+  double value = 0;
+};
+
 /// The kinds of record, told apart by their fields.
 enum class RecordKind {
   kLine,     ///< A line of output: `{"job":..,"params":..,"line":..}`.
@@ -79,6 +87,8 @@ struct Record {
   Stream stream = Stream::kStdout;
   std::string_view line;       ///< Unescaped text of the line.
   std::string_view data_json;  ///< The line as a JSON object, if it was one.
+  /// Every number in data, in order (kFieldData); points into the reader.
+  std::span<const DataNumber> data_numbers;
   // End and journal records.
   JobResult result;
   // Journal records.
@@ -95,6 +105,7 @@ enum RecordField : unsigned {
   kFieldLine = 1u << 1,     ///< line, data_json, stream
   kFieldResult = 1u << 2,   ///< result (exit, signal, durations, ...)
   kFieldJournal = 1u << 3,  ///< key, ok, time
+  kFieldData = 1u << 4,     ///< data_numbers (with kFieldLine)
   kFieldAll = 0xffu,
 };
 

@@ -21,6 +21,7 @@
 #include "output/results_dir.hpp"
 #include "output/stats_sink.hpp"
 #include "output/status_line.hpp"
+#include "report/collector_sink.hpp"
 #include "sweep/error.hpp"
 #include "sweep/stats.hpp"
 #include "validators.hpp"
@@ -183,6 +184,7 @@ CLI::App* setup_run(CLI::App& app, RunOptions& o) {
   add_batch_options(*sub, o);
   add_cluster_options(*sub, o);
   add_log_options(*sub, o.log);
+  add_run_report_options(*sub, o);
   set_usage_tail(*sub, "-- COMMAND [ARG]...");
   sub->footer(
       "COMMAND and ARGs may contain <name> placeholders, replaced by the\n"
@@ -332,7 +334,7 @@ struct RunOutputs {
 // The sinks of a local run, in the order events reach them.
 struct RunSinks {
   RunSinks(const RunOptions& o, RunOutputs& outs, StatusLine& status,
-           Stats& stats, std::uint64_t jobs, bool progress)
+           Stats& stats, std::uint64_t jobs, bool progress, EventSink* report)
       : jsonl(outs.out, o.stderr_mode == StderrMode::kStream),
         text(outs.out),
         writer(o.format == OutputFormat::kText
@@ -348,6 +350,7 @@ struct RunSinks {
     sinks.push_back(o.keep_order ? static_cast<EventSink*>(&ordered) : &writer);
     if (o.stderr_mode == StderrMode::kPass) sinks.push_back(&relay);
     sinks.push_back(&stats_sink);
+    if (report) sinks.push_back(report);
     if (progress) sinks.push_back(&progress_sink);
     fanout.emplace(std::move(sinks));
   }
@@ -372,13 +375,14 @@ std::optional<JournalIndex> load_done(const RunOptions& o) {
 
 // Prints the statistics and maps the outcome to the exit status.
 int finish_run(const RunOptions& o, const StatsSummary& summary,
-               const RunOutcome& outcome, RunOutputs& outs,
-               StatusLine& status) {
+               const RunOutcome& outcome, RunOutputs& outs, StatusLine& status,
+               report::Collector* report) {
   if (outs.stats_out) {
     outs.stats_out->write(stats_json(summary));
     outs.stats_out->flush();
   }
   if (!o.log.quiet) status.print_above(format_report(summary));
+  if (report) report_collected(*report, o.report_flags, STDERR_FILENO);
   if (outcome.interrupted_by) return 128 + outcome.interrupted_by;
   if (outcome.sink_stopped) {
     spdlog::error(
@@ -407,7 +411,15 @@ int run_locally(const RunOptions& o, const Grid& grid, const Plan& plan,
   Stats stats(plan.points(), jobs,
               static_cast<size_t>(std::min<std::uint64_t>(
                   threads, std::max<std::uint64_t>(jobs, 1))));
-  RunSinks sinks(o, outs, status, stats, jobs, progress);
+  // --report: the records the stream gets, collected as they are written.
+  std::optional<report::Collector> collector;
+  std::optional<report::CollectorSink> collector_sink;
+  if (o.report) {
+    collector.emplace(collect_options(o.report_flags));
+    collector_sink.emplace(*collector);
+  }
+  RunSinks sinks(o, outs, status, stats, jobs, progress,
+                 collector_sink ? &*collector_sink : nullptr);
   GridJobSource source(grid, plan, command);
   if (done) {
     // By value: the predicate is called long after this block has ended.
@@ -429,7 +441,8 @@ int run_locally(const RunOptions& o, const Grid& grid, const Plan& plan,
                  source.skipped(), o.journal);
   StatsSummary summary =
       stats.summary(outcome.wall_s, outcome.interrupted_by, outcome.halted);
-  return finish_run(o, summary, outcome, outs, status);
+  return finish_run(o, summary, outcome, outs, status,
+                    collector ? &*collector : nullptr);
 }
 
 }  // namespace
@@ -442,6 +455,12 @@ int run_run(const RunOptions& o) {
   CommandTemplate command(o.command, grid);
   Plan plan = build_plan(grid, o.grid);
   if (o.dry_run) return dry_run(grid, plan, command);
+  collect_options(o.report_flags);  // a bad --metric fails before any job
+  if (o.report) check_report_flags(o.report_flags);
+  if (o.report && o.backend == Backend::kSlurm)
+    throw Error(
+        "--report: not with --backend slurm (report the run directory when "
+        "it is done: sweep report DIR)");
   if (o.backend == Backend::kSlurm) return run_on_slurm(o, grid, plan);
   if (!command.program_has_placeholder()) resolve_executable(o.command[0]);
   return run_locally(o, grid, plan, command);

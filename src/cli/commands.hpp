@@ -7,6 +7,8 @@
 
 #include "backend/backend.hpp"
 #include "common.hpp"
+#include "report/collect.hpp"
+#include "report/format.hpp"
 
 namespace sweep::cli {
 
@@ -16,6 +18,23 @@ enum class OutputFormat { kJsonl, kText };
 enum class StderrMode { kPass, kStream };
 /// --backend: where jobs run.
 enum class Backend { kLocal, kSlurm };
+
+/// What a report computes and how it is written: the options of `sweep
+/// report`, also on `sweep run --report`.
+struct ReportFlags {
+  std::vector<std::string> metrics;               ///< --metric NAME[:max|:min]
+  report::Reduce reduce = report::Reduce::kLast;  ///< --reduce
+  std::vector<std::string> over;                  ///< --over P,Q
+  std::string metric_regex;                       ///< --metric-regex RE
+  double ci = 0.95;                               ///< --ci LEVEL
+  double alpha = 0.05;                            ///< --alpha LEVEL
+  std::uint64_t top = 0;                          ///< --top N (0: all)
+  std::vector<std::string> where;        ///< --where CONDS (repeatable)
+  std::string pivot;                     ///< --pivot ROW,COL
+  std::optional<report::Format> format;  ///< --format (else from -o)
+  std::string output;                    ///< -o FILE (empty: stdout)
+  std::vector<std::string> asserts;      ///< --assert COND (repeatable)
+};
 
 /// Options of `sweep run`.
 struct RunOptions {
@@ -49,7 +68,13 @@ struct RunOptions {
   std::vector<std::string> batchify;           ///< --batchify N FILE
   std::string batch_dir;                       ///< --batch-dir DIR
   std::vector<std::string> command;            ///< Everything after `--`.
+  bool report = false;                         ///< --report
+  /// --metric and the report's options (--report-format, ...).
+  ReportFlags report_flags;
 };
+
+/// Declares --metric, --report and the report's options on `sweep run`.
+void add_run_report_options(CLI::App& sub, RunOptions& o);
 
 /// Declares `sweep run` on app.
 CLI::App* setup_run(CLI::App& app, RunOptions& o);
@@ -117,5 +142,40 @@ struct StatusCommandOptions {
 };
 CLI::App* setup_status(CLI::App& app, StatusCommandOptions& o);
 int run_status(const StatusCommandOptions& o);
+
+/// Declares the report's options on a subcommand; on `run`, --format and
+/// -o are spelled --report-format and --report-output, and --metric is
+/// declared by the caller.
+void add_report_options(CLI::App& app, ReportFlags& o, bool on_run);
+
+/// Options of `sweep report`.
+struct ReportCommandOptions {
+  std::vector<std::string> inputs;  ///< Streams, run directories, "-".
+  std::vector<std::string> labels;  ///< --label NAME, one per input.
+  ReportFlags report;
+  LogOptions log;
+};
+CLI::App* setup_report(CLI::App& app, ReportCommandOptions& o);
+int run_report(const ReportCommandOptions& o);
+
+/// Reads result streams (files, "-", run directories; several are merged as
+/// `sweep merge` merges them) and writes their report as the flags ask to
+/// `out_fd` unless -o is given. An --assert that fails throws Error with
+/// exit status 1, after the report is written.
+void report_streams(const std::vector<std::string>& inputs,
+                    const ReportFlags& flags, int out_fd);
+
+/// What to collect, from the flags; throws Error for a bad --metric goal,
+/// --metric-regex or --reduce best without a goal.
+report::CollectOptions collect_options(const ReportFlags& flags);
+
+/// Checks the flags that are parsed only when the report is built (--where,
+/// --pivot, --assert), so a run fails on them before any job starts.
+void check_report_flags(const ReportFlags& flags);
+
+/// Writes the report of a finished run's collected records to `out_fd`, or
+/// to --report-output; --assert as in report_streams.
+void report_collected(report::Collector& collector, const ReportFlags& flags,
+                      int out_fd);
 
 }  // namespace sweep::cli

@@ -28,7 +28,9 @@ struct Cli {
   BatchifyCommandOptions batchify;
   MergeCommandOptions merge;
   StatusCommandOptions status;
-  CLI::App *run_app, *grid_app, *batchify_app, *merge_app, *status_app;
+  ReportCommandOptions report;
+  CLI::App *run_app, *grid_app, *batchify_app, *merge_app, *status_app,
+      *report_app;
   Cli() {
     app.set_version_flag("--version", "sweep " SWEEP_VERSION);
     app.require_subcommand(1);
@@ -37,6 +39,7 @@ struct Cli {
     batchify_app = setup_batchify(app, batchify);
     merge_app = setup_merge(app, merge);
     status_app = setup_status(app, status);
+    report_app = setup_report(app, report);
   }
 };
 
@@ -74,6 +77,11 @@ int dispatch(Cli& c, std::vector<std::string> command, bool has_command) {
     init_logging(c.status.log);
     no_command("this subcommand");
     return run_status(c.status);
+  }
+  if (c.report_app->parsed()) {
+    init_logging(c.report.log);
+    no_command("this subcommand");
+    return run_report(c.report);
   }
   if (c.batchify_app->parsed()) {
     init_logging(c.batchify.log);

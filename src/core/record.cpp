@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "sweep/error.hpp"
@@ -46,22 +47,12 @@ int signal_number(std::string_view name) {
   return 0;
 }
 
-struct RecordReader::Impl {
-  dom::parser parser;
-  std::vector<char> buf;  ///< The line, copied with simdjson's padding.
-};
-
-RecordReader::RecordReader(unsigned fields)
-    : impl_(std::make_unique<Impl>()), fields_(fields) {}
-RecordReader::~RecordReader() = default;
-RecordReader::RecordReader(RecordReader&&) noexcept = default;
-RecordReader& RecordReader::operator=(RecordReader&&) noexcept = default;
-
 namespace {
 
 // What the fields of one object said, before it is known which kind it is.
 struct Seen {
   bool job = false, line = false, end = false, key = false;
+  bool params_b64 = false, data = false;  ///< Rare: looked up only if seen.
 };
 
 bool blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
@@ -188,6 +179,8 @@ bool read_field(std::string_view k, dom::element v, unsigned fields,
       ok = get(v, hex) && JobKey::from_hex(hex, out.key);
   } else if (k == "params" || k == "data" || k == "params_b64") {
     ok = v.is_object();
+    seen.params_b64 |= k == "params_b64";
+    seen.data |= k == "data";
   } else if (k == "rep") {
     ok = get(v, out.rep);
   } else if (k == "attempt" || k == "attempts") {
@@ -211,10 +204,54 @@ bool read_field(std::string_view k, dom::element v, unsigned fields,
 
 namespace {
 
+// The numbers of a line's data object, flattened ("a.b"); its storage is
+// reused from record to record, so a reader allocates only while it grows.
+class DataNumbers {
+ public:
+  std::span<const DataNumber> read(dom::object data) {
+    items_.clear();
+    names_.clear();
+    ends_.clear();
+    path_.clear();
+    walk(data);
+    std::string_view all(names_);
+    for (size_t i = 0, from = 0; i < items_.size(); from = ends_[i++])
+      items_[i].name = all.substr(from, ends_[i] - from);
+    return items_;
+  }
+
+ private:
+  void walk(dom::object obj) {
+    size_t prefix = path_.size();
+    for (dom::key_value_pair field : obj) {
+      path_.resize(prefix);
+      if (prefix) path_ += '.';
+      path_ += field.key;
+      dom::object inner;
+      double value = 0;
+      if (field.value.get(inner) == simdjson::SUCCESS) {
+        walk(inner);
+      } else if (field.value.is_number() &&
+                 field.value.get_double().get(value) == simdjson::SUCCESS) {
+        names_ += path_;
+        ends_.push_back(names_.size());
+        items_.push_back(DataNumber{{}, value});
+      }
+    }
+    path_.resize(prefix);
+  }
+
+  std::vector<DataNumber> items_;
+  std::string names_;         ///< Every name, one after the other.
+  std::vector<size_t> ends_;  ///< Where each name ends in names_.
+  std::string path_;          ///< The name being built.
+};
+
 // Fills out from one parsed object whose text is `text` (padded memory that
-// outlives out's views); false with why if it is not a record.
+// outlives out's views); false with why if it is not a record. `data`
+// holds the numbers of data when fields asks for them.
 bool fill(dom::object obj, std::string_view text, unsigned fields, Record& out,
-          std::string& why) {
+          std::string& why, DataNumbers& data) {
   out = Record{};
   Seen seen;
   for (dom::key_value_pair field : obj)
@@ -226,10 +263,14 @@ bool fill(dom::object obj, std::string_view text, unsigned fields, Record& out,
   }
   if (fields & kFieldParams) {
     out.params_json = raw_member(text, "params");
-    out.params_b64_json = raw_member(text, "params_b64");
+    if (seen.params_b64) out.params_b64_json = raw_member(text, "params_b64");
   }
-  if ((fields & kFieldLine) && seen.line)
+  if ((fields & kFieldLine) && seen.line && seen.data)
     out.data_json = raw_member(text, "data");
+  dom::object d;
+  if ((fields & kFieldData) && seen.line && seen.data &&
+      obj["data"].get(d) == simdjson::SUCCESS)
+    out.data_numbers = data.read(d);
   out.has_key = seen.key;
   out.kind = seen.key    ? RecordKind::kJournal
              : seen.line ? RecordKind::kLine
@@ -239,6 +280,18 @@ bool fill(dom::object obj, std::string_view text, unsigned fields, Record& out,
 }
 
 }  // namespace
+
+struct RecordReader::Impl {
+  dom::parser parser;
+  std::vector<char> buf;  ///< The line, copied with simdjson's padding.
+  DataNumbers data;       ///< The numbers of the last line's data.
+};
+
+RecordReader::RecordReader(unsigned fields)
+    : impl_(std::make_unique<Impl>()), fields_(fields) {}
+RecordReader::~RecordReader() = default;
+RecordReader::RecordReader(RecordReader&&) noexcept = default;
+RecordReader& RecordReader::operator=(RecordReader&&) noexcept = default;
 
 bool RecordReader::parse(std::string_view line, Record& out) {
   auto& buf = impl_->buf;
@@ -252,7 +305,7 @@ bool RecordReader::parse(std::string_view line, Record& out) {
     return false;
   }
   return fill(obj, std::string_view(buf.data(), line.size()), fields_, out,
-              why_);
+              why_, impl_->data);
 }
 
 namespace {
@@ -392,7 +445,7 @@ class RecordFileReader {
     if ((*it).get(el) || el.get(obj)) return false;
     std::string_view text = it.source();
     return alone_on_line(all, text) && text.size() <= e.text.size() &&
-           fill(obj, text, fields_, rec_, why_);
+           fill(obj, text, fields_, rec_, why_, data_);
   }
 
   void one(const Entry& e) {
@@ -413,6 +466,7 @@ class RecordFileReader {
   dom::parser many_;
   Record rec_;
   std::string why_;
+  DataNumbers data_;  ///< The numbers of the current record's data.
   std::vector<Entry> entries_;
   std::string full_;        ///< The lines to parse, each with its newline.
   Buffer full_buf_;         ///< The same, padded for simdjson.

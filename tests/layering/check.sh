@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Layers point one way: core <- grid <- command <- exec, output <- backend,
-# batchify <- cli. Private headers ("exec/x.hpp") are already enforced by
+# batchify, report <- cli. Private headers ("exec/x.hpp") are already enforced by
 # the build (each layer's include root holds only its own folder); this
 # checks what the build cannot: the public headers in include/sweep, which
 # every layer can see. A public header belongs to a layer; a source file may
@@ -11,13 +11,18 @@ root=${1:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$root"
 
 declare -A rank=([core]=0 [grid]=1 [command]=2 [exec]=3 [output]=3
-                 [backend]=4 [batchify]=4 [cli]=5)
+                 [backend]=4 [batchify]=4 [report]=4 [cli]=5)
 # Which layer each public header belongs to (sweep.hpp: the umbrella, top).
 declare -A public=([value]=core [error]=core [record]=core [stats]=core
                    [grid]=grid [grid_parse]=grid [value_seq]=grid
                    [evaluate]=exec [command_sweep]=exec [sweep]=cli)
 # Siblings that must not see each other although their ranks allow it.
-forbidden() { [[ ($1 == exec && $2 == output) || ($1 == output && $2 == exec) ]]; }
+# A report reads records, never the backend's run directories: the CLI
+# resolves those and feeds the report.
+forbidden() {
+  [[ ($1 == exec && $2 == output) || ($1 == output && $2 == exec) ||
+     ($1 == report && ($2 == backend || $2 == batchify)) ]]
+}
 
 status=0
 fail() { echo "layering: $*" >&2; status=1; }

@@ -13,6 +13,7 @@ plant() {  # FILE LINE: a copy of the tree with LINE added to FILE
 for case in 'src/core/value.cpp|#include "sweep/evaluate.hpp"' \
             'src/exec/scheduler.cpp|#include "output/journal.hpp"' \
             'src/output/journal.cpp|#include "exec/subprocess.hpp"' \
+            'src/report/collect.cpp|#include "backend/backend.hpp"' \
             'include/sweep/value.hpp|#include "core/job.hpp"'; do
   plant "${case%%|*}" "${case#*|}"
   if "$src/tests/layering/check.sh" "$tmp/tree" 2>/dev/null; then

@@ -378,3 +378,26 @@ TEST_CASE("a line that is not a record gives false and says why") {
   REQUIRE_MESSAGE(reader.parse(R"({"job":1,"params":{}})", r), reader.why());
   CHECK(r.kind == RecordKind::kGrid);
 }
+
+TEST_CASE(
+    "kFieldData gives every number of data, nested names joined by dots") {
+  RecordReader reader(kFieldLine | kFieldData);
+  Record r;
+  std::string text =
+      R"({"job":1,"params":{},"line":"x","data":{"acc":0.9,"m":{"f1":{"macro":2},"s":"t"},"n":-3,"ok":true,"a":[1,2],"big":18446744073709551615}})";
+  REQUIRE_MESSAGE(reader.parse(text, r), reader.why());
+  REQUIRE(r.data_numbers.size() == 4);
+  CHECK(r.data_numbers[0].name == "acc");
+  CHECK(r.data_numbers[0].value == 0.9);
+  CHECK(r.data_numbers[1].name == "m.f1.macro");
+  CHECK(r.data_numbers[1].value == 2);
+  CHECK(r.data_numbers[2].name == "n");
+  CHECK(r.data_numbers[2].value == -3);
+  CHECK(r.data_numbers[3].name == "big");
+  CHECK(r.data_numbers[3].value == 18446744073709551615.0);
+  // Without kFieldData, nothing is decoded.
+  RecordReader plain(kFieldLine);
+  REQUIRE(plain.parse(text, r));
+  CHECK(r.data_numbers.empty());
+  CHECK(!r.data_json.empty());
+}

@@ -1,0 +1,371 @@
+// sweep report: from result streams to answers. The CLI resolves inputs
+// (run directories and shards through backend's merge) and hands every
+// record, through the one reader, to the report library.
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <optional>
+
+#include "commands.hpp"
+#include "output/output_stream.hpp"
+#include "report/collect.hpp"
+#include "report/compare.hpp"
+#include "report/text_table.hpp"
+#include "sweep/error.hpp"
+#include "validators.hpp"
+
+namespace sweep::cli {
+
+namespace {
+
+// A probability strictly between 0 and 1 (--ci, --alpha).
+CLI::Validator open_unit_interval() {
+  return CLI::Validator(
+      [](std::string& s) -> std::string {
+        char* end = nullptr;
+        double v = std::strtod(s.c_str(), &end);
+        if (s.empty() || *end != '\0' || !(v > 0 && v < 1))
+          return "must be a number between 0 and 1, not '" + s + "'";
+        return "";
+      },
+      "", "");
+}
+
+std::string describe(const std::vector<std::string>& inputs) {
+  std::string out;
+  for (const auto& in : inputs) out += (out.empty() ? "" : ", ") + in;
+  return out;
+}
+
+// The streams the inputs name: files as they are, "-" as standard input,
+// directories as `sweep merge` reads them.
+std::vector<std::string> input_files(const std::vector<std::string>& inputs) {
+  std::vector<std::string> files;
+  for (const auto& in : inputs) {
+    if (in == "-") {
+      files.push_back("/dev/stdin");
+      continue;
+    }
+    auto f = stream_files(in);
+    if (f.empty()) throw Error(in + ": no result streams (.jsonl) in it");
+    files.insert(files.end(), f.begin(), f.end());
+  }
+  return files;
+}
+
+// Every record of the files, each job once: several streams (shards, a
+// resumed run) are first merged as `sweep merge` merges them, into an
+// unnamed temporary file.
+void collect_files(const std::vector<std::string>& files,
+                   report::Collector& collector) {
+  auto add = [&](const Record& r, std::string_view) { collector.add(r); };
+  if (files.size() == 1) {
+    read_records(files[0], report::Collector::kFields, add);
+    return;
+  }
+  const char* tmp = std::getenv("TMPDIR");
+  std::string dir = tmp && *tmp ? tmp : "/tmp";
+  int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0) throw SystemError("open " + dir + " (a temporary file)", errno);
+  OutputStream merged(fd, true);
+  merge_streams(files, merged, MergeOptions{});
+  merged.flush();
+  read_records("/proc/self/fd/" + std::to_string(fd),
+               report::Collector::kFields, add);
+}
+
+report::ReportOptions report_options(const ReportFlags& f) {
+  report::ReportOptions o;
+  o.ci = f.ci;
+  o.alpha = f.alpha;
+  o.top = f.top;
+  for (const auto& w : f.where)
+    for (auto& c : report::parse_conditions(w, "--where")) o.where.push_back(c);
+  if (!f.pivot.empty()) {
+    size_t comma = f.pivot.find(',');
+    if (comma == std::string::npos || comma == 0 ||
+        comma + 1 == f.pivot.size() ||
+        f.pivot.find(',', comma + 1) != std::string::npos)
+      throw Error("--pivot '" + f.pivot + "': write ROW,COL (two parameters)");
+    o.pivot.emplace(f.pivot.substr(0, comma), f.pivot.substr(comma + 1));
+  }
+  return o;
+}
+
+report::Dataset read_dataset(const std::vector<std::string>& inputs,
+                             const report::CollectOptions& options) {
+  report::Collector collector(options);
+  collect_files(input_files(inputs), collector);
+  report::Dataset d = collector.finish();
+  if (d.jobs == 0)
+    throw Error(describe(inputs) +
+                ": no finished jobs (an empty result stream?)");
+  return d;
+}
+
+OutputStream open_output(const ReportFlags& f, int out_fd) {
+  return f.output.empty() ? OutputStream(out_fd)
+                          : OutputStream::open_file(f.output);
+}
+
+report::Format format_of(const ReportFlags& f) {
+  if (f.format) return *f.format;
+  return report::format_for_path(f.output).value_or(report::Format::kTable);
+}
+
+// --assert: each condition on the best group's mean of its metric.
+void check_asserts(const report::Report& r,
+                   const std::vector<std::string>& asserts) {
+  const report::Dataset& d = *r.data;
+  for (const auto& text : asserts)
+    for (const report::Condition& c :
+         report::parse_conditions(text, "--assert")) {
+      size_t m = 0;
+      while (m < d.metrics.size() && d.metrics[m].name != c.name) ++m;
+      if (m == d.metrics.size())
+        throw Error("--assert '" + c.written + "': '" + c.name +
+                    "' is not a reported metric (add --metric " + c.name + ")");
+      if (r.goal() == report::Goal::kNone)
+        throw Error(
+            "--assert '" + c.written +
+            "': no best group without a goal (--metric NAME:max or NAME:min)");
+      if (!c.number)
+        throw Error("--assert '" + c.written + "': '" + c.text +
+                    "' is not a number");
+      double mean = r.rows.empty() ? NAN : r.rows[0].metrics[m].mean;
+      if (!c.holds(Value(mean)))
+        throw Error("--assert '" + c.written +
+                        "' failed: the best group's mean " + c.name + " is " +
+                        report::human(mean),
+                    kExitJobFailed);
+    }
+}
+
+}  // namespace
+
+report::CollectOptions collect_options(const ReportFlags& f) {
+  report::CollectOptions o;
+  for (const auto& m : f.metrics)
+    o.metrics.push_back(report::MetricSpec::parse(m, "--metric"));
+  o.reduce = f.reduce;
+  o.over = f.over;
+  o.metric_regex = f.metric_regex;
+  if (o.reduce == report::Reduce::kBest) {
+    bool goals = !o.metrics.empty();
+    for (const auto& m : o.metrics)
+      goals = goals && m.goal != report::Goal::kNone;
+    if (!goals)
+      throw Error(
+          "--reduce best: every --metric needs a goal (NAME:max or NAME:min)");
+  }
+  return o;
+}
+
+void check_report_flags(const ReportFlags& flags) {
+  report_options(flags);
+  for (const auto& a : flags.asserts) report::parse_conditions(a, "--assert");
+}
+
+void report_collected(report::Collector& collector, const ReportFlags& flags,
+                      int out_fd) {
+  OutputStream out = open_output(flags, out_fd);
+  std::optional<report::Dataset> data;
+  std::optional<report::Report> r;
+  try {
+    data.emplace(collector.finish());
+    if (data->jobs == 0) throw Error("no job finished, nothing to report");
+    r.emplace(report::build_report(*data, report_options(flags)));
+  } catch (const Error& e) {
+    // The run's own exit status stands, unless a CI script gates on it.
+    if (!flags.asserts.empty()) throw;
+    spdlog::error("--report: {}", e.what());
+    return;
+  }
+  out.write(report::render(*r, format_of(flags)));
+  out.flush();
+  check_asserts(*r, flags.asserts);
+}
+
+void report_streams(const std::vector<std::string>& inputs,
+                    const ReportFlags& flags, int out_fd) {
+  report::CollectOptions collect = collect_options(flags);
+  report::ReportOptions options = report_options(flags);
+  check_report_flags(flags);
+  OutputStream out = open_output(flags, out_fd);  // a bad path fails first
+  report::Dataset data = read_dataset(inputs, collect);
+  report::Report r = report::build_report(data, options);
+  out.write(report::render(r, format_of(flags)));
+  out.flush();
+  check_asserts(r, flags.asserts);
+}
+
+namespace {
+
+// --label: each input reported on its own, then matched group by group.
+void compare_streams(const std::vector<std::string>& inputs,
+                     const std::vector<std::string>& labels,
+                     const ReportFlags& flags) {
+  report::CollectOptions collect = collect_options(flags);
+  report::ReportOptions options = report_options(flags);
+  options.top = 0;  // --top applies to the comparison, after matching
+  OutputStream out = open_output(flags, STDOUT_FILENO);
+  std::vector<report::Dataset> data;
+  data.reserve(inputs.size());
+  for (const auto& in : inputs) data.push_back(read_dataset({in}, collect));
+  std::vector<report::Report> reports;
+  reports.reserve(inputs.size());
+  std::vector<report::Labelled> runs;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    reports.push_back(report::build_report(data[i], options));
+    runs.push_back(report::Labelled{labels[i], &reports.back()});
+  }
+  report::Comparison c = report::compare(runs);
+  if (flags.top && c.rows.size() > flags.top) c.rows.resize(flags.top);
+  out.write(report::render_comparison(c, format_of(flags)));
+  out.flush();
+  check_asserts(reports.back(), flags.asserts);
+}
+
+}  // namespace
+
+namespace {
+
+// What is collected and how it is summarised.
+void add_statistics_options(CLI::App& sub, ReportFlags& o) {
+  auto* g = "Report";
+  using report::Reduce;
+  add_choice<Reduce>(sub, "--reduce", o.reduce,
+                     {{"last", Reduce::kLast},
+                      {"first", Reduce::kFirst},
+                      {"min", Reduce::kMin},
+                      {"max", Reduce::kMax},
+                      {"mean", Reduce::kMean},
+                      {"best", Reduce::kBest}},
+                     "How a metric reported many times in one job becomes one "
+                     "value: last (default), first, min, max, mean, best")
+      ->type_name("HOW")
+      ->group(g);
+  sub.add_option("--over", o.over,
+                 "Parameters replicates differ by (seed,fold): averaged over")
+      ->delimiter(',')
+      ->type_name("P,Q")
+      ->group(g);
+  sub.add_option("--metric-regex", o.metric_regex,
+                 "Take metrics from plain lines by this regex, with named "
+                 "groups (?<key>...) and (?<value>...)")
+      ->type_name("RE")
+      ->group(g);
+  sub.add_option("--ci", o.ci, "Confidence level of intervals (default 0.95)")
+      ->check(open_unit_interval())
+      ->type_name("LEVEL")
+      ->group(g);
+  sub.add_option("--alpha", o.alpha,
+                 "Level of Welch's test against the best group (default 0.05)")
+      ->check(open_unit_interval())
+      ->type_name("LEVEL")
+      ->group(g);
+}
+
+}  // namespace
+
+void add_report_options(CLI::App& sub, ReportFlags& o, bool on_run) {
+  add_statistics_options(sub, o);
+  auto* g = "Report";
+  sub.add_option("--top", o.top, "Show only the N best groups")
+      ->transform(at_least(1))
+      ->type_name("N")
+      ->group(g);
+  sub.add_option("--where", o.where,
+                 "Keep groups matching all of these: depth>=3,impurity=gini")
+      ->type_name("CONDS")
+      ->group(g);
+  sub.add_option("--pivot", o.pivot,
+                 "Also show the primary metric as a ROW x COL table")
+      ->type_name("ROW,COL")
+      ->group(g);
+  sub.add_option("--assert", o.asserts,
+                 "Exit 1 unless the best group's mean satisfies this "
+                 "(acc>=0.9; repeatable)")
+      ->type_name("COND")
+      ->group(g);
+  using report::Format;
+  std::vector<std::pair<std::string, std::optional<Format>>> formats = {
+      {"table", Format::kTable}, {"md", Format::kMd},
+      {"csv", Format::kCsv},     {"tsv", Format::kTsv},
+      {"json", Format::kJson},   {"latex", Format::kLatex}};
+  add_choice<std::optional<Format>>(
+      sub, on_run ? "--report-format" : "--format", o.format, formats,
+      "table (default), md, csv, tsv, json, latex; else from -o's extension")
+      ->type_name("FORMAT")
+      ->group(g);
+  sub.add_option(on_run ? "--report-output" : "-o,--output", o.output,
+                 "Write the report to FILE (.md .csv .tsv .json .tex set the "
+                 "format)")
+      ->type_name("FILE")
+      ->group(g);
+}
+
+void add_run_report_options(CLI::App& sub, RunOptions& o) {
+  auto* report = sub.add_flag("--report", o.report,
+                              "After the statistics, print the report of the "
+                              "results to stderr (as sweep report)")
+                     ->group("Report");
+  sub.add_option("--metric", o.report_flags.metrics,
+                 "The objective, NAME[:max|:min] (repeatable; the first "
+                 "orders the report's rows)")
+      ->type_name("NAME[:GOAL]")
+      ->group("Report");
+  add_report_options(sub, o.report_flags, true);
+  for (const char* name :
+       {"--reduce", "--over", "--metric-regex", "--ci", "--alpha", "--top",
+        "--where", "--pivot", "--assert", "--report-format", "--report-output"})
+    sub.get_option(name)->needs(report);
+}
+
+CLI::App* setup_report(CLI::App& app, ReportCommandOptions& o) {
+  auto* sub = app.add_subcommand(
+      "report",
+      "Which parameters were best, and by how much: metrics, replicates with "
+      "confidence intervals, marginals, failures");
+  sub->add_option("INPUT", o.inputs,
+                  "Result streams, run directories, or - for standard input")
+      ->required();
+  sub->add_option("--metric", o.report.metrics,
+                  "The objective, NAME[:max|:min] (repeatable; the first "
+                  "orders the rows). Default: every metric found")
+      ->type_name("NAME[:GOAL]")
+      ->group("Report");
+  sub->add_option("--label", o.labels,
+                  "Name each INPUT (one per input) to compare runs")
+      ->type_name("NAME")
+      ->group("Report");
+  add_report_options(*sub, o.report, false);
+  add_log_options(*sub, o.log);
+  sub->footer(
+      "Examples:\n"
+      "  sweep report results.jsonl --metric acc:max\n"
+      "  sweep report runs/exp1 --metric loss:min --over seed --top 10 -o "
+      "best.md\n"
+      "  sweep report base.jsonl new.jsonl --label base --label new "
+      "--metric acc:max");
+  return sub;
+}
+
+int run_report(const ReportCommandOptions& o) {
+  if (!o.labels.empty() && o.labels.size() != o.inputs.size())
+    throw Error("--label: " + std::to_string(o.labels.size()) + " labels for " +
+                std::to_string(o.inputs.size()) +
+                " inputs (give one per input)");
+  if (!o.labels.empty()) {
+    compare_streams(o.inputs, o.labels, o.report);
+    return kExitOk;
+  }
+  report_streams(o.inputs, o.report, STDOUT_FILENO);
+  return kExitOk;
+}
+
+}  // namespace sweep::cli

@@ -1,0 +1,311 @@
+// The collector keeps, per job still running in the stream, only the
+// reduction state of each metric (report/metrics.hpp) and its last lines;
+// when the job's end record arrives, one value per metric moves to the
+// job's group and the job is forgotten.
+#include "report/collect.hpp"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "core/json_text.hpp"
+#include "report/string_index.hpp"
+#include "sweep/error.hpp"
+
+namespace sweep::report {
+
+namespace {
+
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const {
+    return std::hash<std::string_view>{}(s);
+  }
+};
+template <class V>
+using StringMap =
+    std::unordered_map<std::string, V, StringHash, std::equal_to<>>;
+
+constexpr std::int32_t kNotCollected = -1;
+
+// A job whose end record has not arrived yet.
+struct JobState {
+  std::uint32_t group = 0;
+  unsigned attempt = 1;  ///< Lines of earlier attempts are dropped.
+  std::vector<std::pair<std::int32_t, MetricValues>> metrics;  ///< By id.
+  std::string last_out, last_err;
+  MetricValues& values(std::int32_t id) {
+    for (auto& [i, v] : metrics)
+      if (i == id) return v;
+    return metrics.emplace_back(id, MetricValues{}).second;
+  }
+};
+
+std::string join(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out.empty() ? "none" : out;
+}
+
+std::string outcome_of(const JobResult& r) {
+  if (r.timeout) return "timeout";
+  if (!r.error.empty()) return "not started";
+  if (r.signal) return signal_name(r.signal);
+  return "exit " + std::to_string(r.exit_code);
+}
+
+}  // namespace
+
+struct Collector::State {
+  CollectOptions options;
+  LineScanner scanner;
+  Dataset data;
+  struct MetricId {
+    std::int32_t id;  ///< In data.metrics, or kNotCollected.
+    bool seen;        ///< In data.found.
+  };
+  StringMap<MetricId> ids;  ///< Every metric name known.
+  /// The groups by params JSON, or with --over by their values.
+  StringIndex groups;
+  /// Every parameter seen: never a metric.
+  std::unordered_set<std::string, StringHash, std::equal_to<>> param_names;
+  /// Jobs whose end has not come yet: job -> slot in `states`.
+  std::unordered_map<std::uint64_t, std::uint32_t> jobs;
+  std::vector<JobState> states;         ///< Reused, so their buffers are too.
+  std::vector<std::uint32_t> free;      ///< Slots of states not in use.
+  std::uint64_t last_job = UINT64_MAX;  ///< The job of the last record...
+  std::uint32_t last_slot = 0;          ///< ...and its slot.
+  std::vector<std::pair<std::string_view, double>> pairs;  ///< One line's.
+  /// The built-in metrics asked for: (index in builtin_metrics(), id).
+  std::vector<std::pair<size_t, std::int32_t>> builtins;
+
+  explicit State(const CollectOptions& o)
+      : options(o), scanner(o.metric_regex) {
+    data.metrics = o.metrics;
+    for (size_t i = 0; i < o.metrics.size(); ++i) {
+      ids.emplace(o.metrics[i].name,
+                  MetricId{static_cast<std::int32_t>(i), false});
+      const auto& names = builtin_metrics();
+      auto b = std::find(names.begin(), names.end(), o.metrics[i].name);
+      if (b != names.end())
+        builtins.emplace_back(b - names.begin(), static_cast<std::int32_t>(i));
+    }
+  }
+
+  // The metric's id, or kNotCollected; notes the name as found.
+  std::int32_t metric_id(std::string_view name) {
+    auto it = ids.find(name);
+    if (it == ids.end()) {
+      std::int32_t id = kNotCollected;
+      if (options.metrics.empty()) {  // every metric is collected
+        id = static_cast<std::int32_t>(data.metrics.size());
+        data.metrics.push_back(MetricSpec{std::string(name), Goal::kNone});
+      }
+      it = ids.emplace(std::string(name), MetricId{id, false}).first;
+    }
+    if (!it->second.seen) {
+      it->second.seen = true;
+      data.found.emplace_back(name);
+    }
+    return it->second.id;
+  }
+
+  std::uint32_t group_of(std::string_view params_json, std::uint64_t job);
+  JobState& job_for(const Record& r);
+  std::uint32_t start_job(const Record& r);
+  void end_job(std::uint64_t job);
+  void add_line(const Record& r);
+  void add_end(const Record& r);
+  void add_builtins(const JobResult& r, Group& g);
+  void note_failure(const Record& r, const JobState& j);
+};
+
+// A job's group, from its params as written. Without --over a point is
+// its own group, found by its text (parsed once per point); with --over,
+// points whose other parameters are equal share one, found by those
+// values (parsed once per job), so memory grows with groups, not points.
+std::uint32_t Collector::State::group_of(std::string_view params_json,
+                                         std::uint64_t job) {
+  const auto& over = options.over;
+  if (over.empty())
+    if (const std::uint32_t* g = groups.find(params_json)) return *g;
+  auto j = nlohmann::ordered_json::parse(
+      params_json.empty() ? "{}" : params_json, nullptr, false);
+  if (!j.is_object()) j = nlohmann::ordered_json::object();
+  auto is_over = [&](const std::string& name) {
+    return std::find(over.begin(), over.end(), name) != over.end();
+  };
+  std::string key;  // with --over: the grouping parameters' JSON
+  if (!over.empty()) {
+    for (const auto& [name, v] : j.items())
+      if (!is_over(name))
+        key.append(name).append("\x1f").append(v.dump()).append("\x1e");
+    if (const std::uint32_t* g = groups.find(key)) return *g;
+  }
+  auto g = static_cast<std::uint32_t>(data.groups.size());
+  groups.insert(over.empty() ? params_json : key, g);
+  data.groups.push_back(Group{{}, job, 0, 0, {}});
+  for (const auto& [name, v] : j.items()) {  // a new group: note its params
+    param_names.insert(name);
+    if (is_over(name)) continue;
+    data.groups.back().params.emplace_back(
+        name, value_from_json(v).value_or(Value(v.dump())));
+    if (std::find(data.params.begin(), data.params.end(), name) ==
+        data.params.end())
+      data.params.push_back(name);
+  }
+  return g;
+}
+
+JobState& Collector::State::job_for(const Record& r) {
+  if (r.job != last_job) {  // records of one job mostly come together
+    auto [it, fresh] = jobs.try_emplace(r.job, 0);
+    if (fresh) it->second = start_job(r);
+    last_job = r.job;
+    last_slot = it->second;
+  }
+  JobState& j = states[last_slot];
+  if (r.attempt > j.attempt) {  // a retry: the earlier one failed
+    j.metrics.clear();
+    j.attempt = r.attempt;
+  }
+  return j;
+}
+
+std::uint32_t Collector::State::start_job(const Record& r) {
+  std::uint32_t slot;
+  if (free.empty()) {
+    slot = static_cast<std::uint32_t>(states.size());
+    states.emplace_back();
+  } else {
+    slot = free.back();
+    free.pop_back();
+  }
+  JobState& j = states[slot];
+  j.group = group_of(r.params_json, r.job);
+  j.attempt = r.attempt;
+  j.metrics.clear();
+  j.last_out.clear();
+  j.last_err.clear();
+  Group& g = data.groups[j.group];
+  g.first_job = std::min(g.first_job, r.job);
+  return slot;
+}
+
+void Collector::State::end_job(std::uint64_t job) {
+  auto it = jobs.find(job);
+  free.push_back(it->second);
+  jobs.erase(it);
+  last_job = UINT64_MAX;
+}
+
+void Collector::State::add_line(const Record& r) {
+  JobState& j = job_for(r);
+  if (r.attempt < j.attempt) return;
+  if (r.stream == Stream::kStderr) {
+    j.last_err.assign(r.line);
+    return;
+  }
+  j.last_out.assign(r.line);
+  pairs.clear();
+  for (const DataNumber& n : r.data_numbers)
+    pairs.emplace_back(n.name, n.value);
+  if (r.data_json.empty())
+    scanner.scan(r.line, [&](std::string_view name, double value) {
+      pairs.emplace_back(name, value);
+    });
+  std::optional<double> step;
+  for (const auto& [name, value] : pairs)
+    if (is_step_key(name)) step = value;
+  for (const auto& [name, value] : pairs) {
+    if (is_step_key(name) || param_names.contains(name)) continue;
+    std::int32_t id = metric_id(name);
+    if (id != kNotCollected) j.values(id).add(value, step);
+  }
+}
+
+void Collector::State::add_builtins(const JobResult& r, Group& g) {
+  const double exit = r.signal ? 128 + r.signal : r.exit_code;
+  const double figures[] = {r.duration_s, r.cpu_user_s, r.cpu_sys_s,
+                            static_cast<double>(r.max_rss_kb), exit};
+  for (const auto& [i, id] : builtins)
+    g.values[static_cast<size_t>(id)].push_back(figures[i]);
+}
+
+void Collector::State::note_failure(const Record& r, const JobState& j) {
+  std::string outcome = outcome_of(r.result);
+  ++data.failures.by_outcome[outcome];
+  data.failures.timeouts += r.result.timeout;
+  if (data.failures.jobs.size() < Failures::kListed)
+    data.failures.jobs.push_back(FailedJob{r.job, std::string(r.params_json),
+                                           outcome, j.last_out, j.last_err});
+}
+
+void Collector::State::add_end(const Record& r) {
+  JobState& j = job_for(r);
+  if (r.result.will_retry) {  // the next attempt starts afresh
+    j.metrics.clear();
+    j.attempt = r.attempt + 1;
+    return;
+  }
+  if (r.result.stopped) {
+    ++data.failures.stopped;
+    end_job(r.job);
+    return;
+  }
+  ++data.jobs;
+  Group& g = data.groups[j.group];
+  g.values.resize(data.metrics.size());
+  ++g.runs;
+  if (!r.result.ok()) {
+    ++g.failed;
+    note_failure(r, j);
+  } else {
+    for (const auto& [id, values] : j.metrics)
+      g.values[static_cast<size_t>(id)].push_back(
+          values.reduce(options.reduce, data.metrics[id].goal));
+  }
+  add_builtins(r.result, g);
+  end_job(r.job);
+}
+
+Collector::Collector(const CollectOptions& options)
+    : s_(std::make_unique<State>(options)) {}
+Collector::~Collector() = default;
+
+void Collector::add(const Record& r) {
+  ++s_->data.records;
+  if (r.kind == RecordKind::kLine) {
+    s_->add_line(r);
+  } else if (r.kind == RecordKind::kEnd) {
+    s_->add_end(r);
+  }
+}
+
+Dataset Collector::finish() {
+  Dataset& d = s_->data;
+  d.failures.unfinished = s_->jobs.size();
+  for (const auto& name : s_->options.over)
+    if (!s_->param_names.contains(name))
+      throw Error("--over " + name +
+                  ": no such parameter (parameters: " + join(d.params) + ")");
+  for (const auto& m : s_->options.metrics) {
+    const auto& b = builtin_metrics();
+    bool found =
+        std::find(d.found.begin(), d.found.end(), m.name) != d.found.end();
+    if (!found && std::find(b.begin(), b.end(), m.name) == b.end() && d.jobs)
+      throw Error("--metric " + m.name +
+                  ": no such metric in the output (found: " + join(d.found) +
+                  "; built in: " + join(b) + ")");
+  }
+  for (Group& g : d.groups) g.values.resize(d.metrics.size());
+  auto by_job = [](const Group& a, const Group& b) {
+    return a.first_job < b.first_job;
+  };
+  if (!std::is_sorted(d.groups.begin(), d.groups.end(), by_job))
+    std::stable_sort(d.groups.begin(), d.groups.end(), by_job);
+  return std::move(d);
+}
+
+}  // namespace sweep::report

@@ -1,0 +1,94 @@
+#pragma once
+
+// The one pass over a result stream: each record once, kept only as what
+// the report needs (per group of replicates, per metric, one value a job),
+// so memory grows with groups x metrics, never with lines.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "report/metrics.hpp"
+#include "sweep/record.hpp"
+#include "sweep/value.hpp"
+
+namespace sweep::report {
+
+/// What to collect from the records.
+struct CollectOptions {
+  std::vector<MetricSpec> metrics;  ///< Empty: every metric of the output.
+  Reduce reduce = Reduce::kLast;    ///< How a job's values become one.
+  std::vector<std::string> over;    ///< Parameters replicates differ by.
+  std::string metric_regex;         ///< Replaces the plain-line rule.
+};
+
+/// The end-record metrics every job has.
+inline const std::vector<std::string>& builtin_metrics() {
+  static const std::vector<std::string> names = {
+      "duration_s", "cpu_user_s", "cpu_sys_s", "max_rss_kb", "exit"};
+  return names;
+}
+
+/// Jobs that differ only by their repeat or the --over parameters.
+struct Group {
+  /// The grouping parameters with their values, in grid order.
+  std::vector<std::pair<std::string, Value>> params;
+  std::uint64_t first_job = 0;  ///< Orders groups as the grid does.
+  std::uint64_t runs = 0;       ///< Jobs that ended (not stopped by sweep).
+  std::uint64_t failed = 0;     ///< Of those, failed.
+  /// Per metric (Dataset::metrics), one value per job that reported it.
+  std::vector<std::vector<double>> values;
+};
+
+/// A failed job, as much as the stream tells of it.
+struct FailedJob {
+  std::uint64_t job = 0;
+  std::string params;   ///< As JSON.
+  std::string outcome;  ///< "exit 3", "SIGKILL", "timeout", "not started".
+  std::string last_stdout, last_stderr;  ///< Its last lines, if any.
+};
+
+/// How jobs failed.
+struct Failures {
+  std::map<std::string, std::uint64_t> by_outcome;  ///< "exit 1" -> jobs.
+  std::uint64_t timeouts = 0;
+  std::uint64_t stopped = 0;     ///< Stopped by sweep: not run to the end.
+  std::uint64_t unfinished = 0;  ///< Jobs without an end record.
+  std::vector<FailedJob> jobs;   ///< The first kListed failed jobs.
+  static constexpr size_t kListed = 20;
+};
+
+/// Everything the report is computed from.
+struct Dataset {
+  std::vector<std::string> params;  ///< Grouping parameters, grid order.
+  std::vector<MetricSpec> metrics;  ///< Collected metrics, in order.
+  std::vector<std::string> found;   ///< Every metric name seen, in order.
+  std::vector<Group> groups;        ///< In grid order (by first job).
+  Failures failures;
+  std::uint64_t records = 0, jobs = 0;
+};
+
+/// Reads records one at a time (in stream order) into a Dataset.
+class Collector {
+ public:
+  /// The fields of a record the collector reads.
+  static constexpr unsigned kFields =
+      kFieldParams | kFieldLine | kFieldResult | kFieldData;
+  /// Throws Error for a bad --metric-regex.
+  explicit Collector(const CollectOptions& options);
+  ~Collector();
+  /// Takes one record.
+  void add(const Record& record);
+  /// The dataset, after the last record; throws Error naming --metric or
+  /// --over when what they name is not in the stream, or for no jobs.
+  Dataset finish();
+
+ private:
+  struct State;
+  std::unique_ptr<State> s_;
+};
+
+}  // namespace sweep::report

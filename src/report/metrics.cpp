@@ -1,0 +1,224 @@
+// Metric extraction is on the hot path of a report (every line of every
+// job), so the plain-line rule is a hand-written scan, not a regex;
+// std::regex only runs when the user gives --metric-regex.
+#include "report/metrics.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <regex>
+
+#include "sweep/error.hpp"
+
+namespace sweep::report {
+
+MetricSpec MetricSpec::parse(std::string_view text, std::string_view flag) {
+  MetricSpec spec;
+  size_t colon = text.rfind(':');
+  spec.name = std::string(text.substr(0, colon));
+  if (colon != std::string_view::npos) {
+    std::string_view goal = text.substr(colon + 1);
+    if (goal == "max") {
+      spec.goal = Goal::kMax;
+    } else if (goal == "min") {
+      spec.goal = Goal::kMin;
+    } else {
+      throw Error(std::string(flag) + " " + std::string(text) + ": goal '" +
+                  std::string(goal) + "' is not max or min");
+    }
+  }
+  if (spec.name.empty())
+    throw Error(std::string(flag) + " " + std::string(text) +
+                ": no metric name (write NAME or NAME:max or NAME:min)");
+  return spec;
+}
+
+std::optional<double> parse_number(std::string_view text) {
+  double v = 0;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, v);
+  if (ec != std::errc() || ptr != end || text.empty()) return std::nullopt;
+  return v;
+}
+
+namespace {
+
+bool key_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-' || c == '/';
+}
+
+bool value_end(char c) {
+  return c == ' ' || c == '\t' || c == ',' || c == ';' || c == ')' ||
+         c == ']' || c == '}' || c == '\r';
+}
+
+// The key ending just before `at`, if it starts with a letter or '_'.
+std::string_view key_before(std::string_view line, size_t at) {
+  size_t b = at;
+  while (b > 0 && key_char(line[b - 1])) --b;
+  std::string_view key = line.substr(b, at - b);
+  if (!key.empty() && (key.back() == '.' || key.back() == '-'))
+    return {};  // "x.=1" or "a-=2" is no key
+  if (key.empty() ||
+      !(std::isalpha(static_cast<unsigned char>(key[0])) || key[0] == '_'))
+    return {};
+  return key;
+}
+
+// The number starting at `from`, up to the next separator.
+std::optional<double> value_at(std::string_view line, size_t from,
+                               size_t& end) {
+  end = from;
+  while (end < line.size() && !value_end(line[end])) ++end;
+  return parse_number(line.substr(from, end - from));
+}
+
+// `epoch 3` or `step 12`: a step key written as a word and a number.
+void scan_step_words(std::string_view line, const MetricFn& fn) {
+  for (std::string_view word : {"epoch", "step"}) {
+    for (size_t at = line.find(word); at != std::string_view::npos;
+         at = line.find(word, at + 1)) {
+      size_t after = at + word.size();
+      if ((at > 0 && key_char(line[at - 1])) || after >= line.size() ||
+          line[after] != ' ')
+        continue;
+      while (after < line.size() && line[after] == ' ') ++after;
+      size_t end;
+      if (auto v = value_at(line, after, end)) fn(word, *v);
+    }
+  }
+}
+
+}  // namespace
+
+// --metric-regex, its named groups turned into numbered ones: std::regex
+// (ECMAScript) has no `(?<name>...)`.
+struct LineScanner::Regex {
+  std::regex re;
+  size_t key = 0, value = 0;  ///< Group numbers.
+};
+
+namespace {
+
+// The pattern with `(?<key>` and `(?<value>` made plain groups, and their
+// numbers; other names are plain groups too.
+std::string number_groups(const std::string& pattern, size_t& key,
+                          size_t& value) {
+  std::string out;
+  size_t groups = 0;
+  bool in_class = false;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    char c = pattern[i];
+    if (c == '\\' && i + 1 < pattern.size()) {
+      out += c;
+      out += pattern[++i];
+      continue;
+    }
+    if (in_class || c == '[' || c == ']') {
+      in_class = c == ']' ? false : true;
+      out += c;
+      continue;
+    }
+    if (c == '(' && pattern.compare(i, 3, "(?<") == 0 &&
+        pattern.compare(i, 4, "(?<=") != 0 &&
+        pattern.compare(i, 4, "(?<!") != 0) {
+      size_t close = pattern.find('>', i);
+      std::string name = pattern.substr(i + 3, close - i - 3);
+      ++groups;
+      if (name == "key") key = groups;
+      if (name == "value") value = groups;
+      out += '(';
+      i = close;
+      continue;
+    }
+    if (c == '(' && (i + 1 >= pattern.size() || pattern[i + 1] != '?'))
+      ++groups;
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+LineScanner::LineScanner(const std::string& regex) {
+  if (regex.empty()) return;
+  regex_ = std::make_unique<Regex>();
+  std::string plain = number_groups(regex, regex_->key, regex_->value);
+  if (!regex_->key || !regex_->value)
+    throw Error("--metric-regex '" + regex +
+                "': needs the named groups (?<key>...) and (?<value>...)");
+  try {
+    regex_->re = std::regex(plain, std::regex::ECMAScript);
+  } catch (const std::regex_error& e) {
+    throw Error("--metric-regex '" + regex + "': " + e.what());
+  }
+}
+
+LineScanner::~LineScanner() = default;
+LineScanner::LineScanner(LineScanner&&) noexcept = default;
+
+void LineScanner::scan(std::string_view line, const MetricFn& fn) const {
+  if (regex_) {
+    using It = std::regex_iterator<std::string_view::const_iterator>;
+    for (It m(line.begin(), line.end(), regex_->re), end; m != end; ++m) {
+      std::string_view key((*m)[regex_->key].first, (*m)[regex_->key].second);
+      std::string_view val((*m)[regex_->value].first,
+                           (*m)[regex_->value].second);
+      if (auto v = parse_number(val); v && !key.empty()) fn(key, *v);
+    }
+    return;
+  }
+  scan_step_words(line, fn);
+  for (size_t at = 0; at < line.size(); ++at) {
+    char c = line[at];
+    if (c != '=' && c != ':') continue;
+    std::string_view key = key_before(line, at);
+    if (key.empty()) continue;
+    size_t from = at + 1;
+    if (c == ':')
+      while (from < line.size() && (line[from] == ' ' || line[from] == '\t'))
+        ++from;
+    size_t end;
+    if (auto v = value_at(line, from, end)) {
+      fn(key, *v);
+      at = end - 1;
+    }
+  }
+}
+
+void MetricValues::add(double value, std::optional<double> step) {
+  double s = step.value_or(kNoStep);
+  if (count_ == 0 || s < first_step_) {
+    first_ = value;
+    first_step_ = s;
+  }
+  if (s >= last_step_) {
+    last_ = value;
+    last_step_ = s;
+  }
+  min_ = count_ == 0 ? value : std::min(min_, value);
+  max_ = count_ == 0 ? value : std::max(max_, value);
+  sum_ += value;
+  ++count_;
+}
+
+double MetricValues::reduce(Reduce how, Goal goal) const {
+  switch (how) {
+    case Reduce::kFirst:
+      return first_;
+    case Reduce::kMin:
+      return min_;
+    case Reduce::kMax:
+      return max_;
+    case Reduce::kMean:
+      return sum_ / static_cast<double>(count_);
+    case Reduce::kBest:
+      return goal == Goal::kMin ? min_ : max_;
+    case Reduce::kLast:
+      break;
+  }
+  return last_;
+}
+
+}  // namespace sweep::report
