@@ -140,7 +140,7 @@ std::vector<nlohmann::ordered_json> records(const std::string& out) {
 std::vector<nlohmann::ordered_json> end_records(const std::string& out) {
   std::vector<nlohmann::ordered_json> r;
   for (auto& j : records(out))
-    if (!j.contains("line")) r.push_back(j);
+    if (!j.contains("line") && !j.contains("file")) r.push_back(j);
   return r;
 }
 

@@ -39,7 +39,7 @@ std::vector<std::string> lines(const std::string& text);
 /// Every line of a result stream, parsed (throws on a torn record).
 std::vector<nlohmann::ordered_json> records(const std::string& out);
 
-/// The end records of a result stream (those without "line").
+/// The end records of a result stream (those without "line" or "file").
 std::vector<nlohmann::ordered_json> end_records(const std::string& out);
 
 /// A whole file's bytes ("" if it cannot be read).
