@@ -27,14 +27,17 @@ std::vector<std::string> stream_files(const std::string& path) {
   if (!fs::is_directory(path, ec)) return {path};
   // A run directory's streams, in the order they were written, so that a
   // tie between two outcomes keeps the earlier.
-  files = RunDirLayout(path).streams();
-  if (!files.empty()) return files;
+  RunDirLayout layout(path);
+  if (layout.exists()) return layout.streams();
+  std::vector<std::string> shards, all;
   for (const auto& e : fs::directory_iterator(path)) {
     std::string name = e.path().filename().string();
-    if (e.path().extension() == ".jsonl" &&
-        name.find(".journal") == std::string::npos)
-      files.push_back(e.path().string());
+    if (e.path().extension() != ".jsonl" ||
+        name.find(".journal") != std::string::npos)
+      continue;
+    (name.rfind("shard-", 0) == 0 ? shards : all).push_back(e.path().string());
   }
+  files = shards.empty() ? all : shards;
   std::sort(files.begin(), files.end());
   return files;
 }
