@@ -45,43 +45,12 @@ std::map<int, Seen> by_x(const std::string& out) {
   return m;
 }
 
-// Starts sweep in the background in dir, its output in files there.
-pid_t spawn_sweep(const std::vector<std::string>& args, const fs::path& dir) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    int out =
-        open((dir / "out.txt").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int err =
-        open((dir / "err.txt").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(out, 1);
-    dup2(err, 2);
-    if (chdir(dir.c_str()) != 0) _exit(126);
-    std::string bin = e2e::sweep_bin();
-    std::vector<char*> argv{bin.data()};
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  return pid;
-}
-
 // Text with every run of spaces made one, so table rows compare simply.
 std::string squeeze(const std::string& text) {
   std::string out;
   for (char c : text)
     if (c != ' ' || out.empty() || out.back() != ' ') out += c;
   return out;
-}
-
-template <typename Pred>
-bool wait_until(Pred pred, std::chrono::milliseconds limit = 30s) {
-  auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return pred();
 }
 
 }  // namespace
@@ -173,14 +142,14 @@ TEST_CASE("-o FILE with --resume appends to the stream, never truncates") {
 TEST_CASE("sweep status DIR shows a local sweep while it runs") {
   e2e::TempDir dir;
   std::string go = (dir.path() / "go").string();
-  pid_t pid = spawn_sweep(
+  pid_t pid = e2e::spawn_sweep(
       {"run", "--run-dir", "R", "-p", "x=1..4", "-j", "2", "--", "sh", "-c",
        "test <x> -le 2 && exit 0; while ! test -e " + go +
            "; do sleep 0.05; done"},
       dir.path());
   std::string run = (dir.path() / "R").string();
   std::string shown;
-  bool running = wait_until([&] {
+  bool running = e2e::wait_until([&] {
     shown = sweep({"status", run}).out;
     return shown.find("total: 2 of 4 done, 0 failed, 2 running") !=
            std::string::npos;
