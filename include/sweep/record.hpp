@@ -12,6 +12,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sweep {
 
@@ -43,9 +44,13 @@ struct JobResult {
   /// decides its outcome.
   bool leftover_killed = false;
   bool will_retry = false;  ///< A failed attempt that will be run again.
-  double cpu_user_s = 0;    ///< User CPU time of the job and its children.
-  double cpu_sys_s = 0;     ///< System CPU time, likewise.
-  long max_rss_kb = 0;      ///< Peak resident set size, in KiB.
+  /// --collect patterns that matched no file in the job's directory.
+  std::vector<std::string> collect_missing;
+  /// Files --collect refused (over its size bound, not a regular file).
+  std::vector<std::string> collect_refused;
+  double cpu_user_s = 0;  ///< User CPU time of the job and its children.
+  double cpu_sys_s = 0;   ///< System CPU time, likewise.
+  long max_rss_kb = 0;    ///< Peak resident set size, in KiB.
   /// True if the job exited with status 0 in time.
   bool ok() const {
     return signal == 0 && exit_code == 0 && error.empty() && !timeout;
@@ -66,7 +71,9 @@ struct DataNumber {
 
 /// The kinds of record, told apart by their fields.
 enum class RecordKind {
-  kLine,     ///< A line of output: `{"job":..,"params":..,"line":..}`.
+  kLine,     ///< A line of output: `{"job":..,"params":..,"line":..}`, or
+             ///< values read from a job's file (--collect): `"file"` and
+             ///< `"data"` instead of `"line"`.
   kEnd,      ///< A job's end in a result stream: `{"job":..,"exit":..}`.
   kJournal,  ///< A journal entry: `{"key":..,"ok":..,"job":..,...}`.
   kGrid,     ///< A grid listing line: `{"job":..,"params":..}`.
@@ -89,6 +96,7 @@ struct Record {
   std::string_view data_json;  ///< The line as a JSON object, if it was one.
   /// Every number in data, in order (kFieldData); points into the reader.
   std::span<const DataNumber> data_numbers;
+  std::string_view file;  ///< The job's file the data was read from, or "".
   // End and journal records.
   JobResult result;
   // Journal records.
@@ -102,7 +110,7 @@ struct Record {
 /// that needs little pays little.
 enum RecordField : unsigned {
   kFieldParams = 1u << 0,   ///< params_json
-  kFieldLine = 1u << 1,     ///< line, data_json, stream
+  kFieldLine = 1u << 1,     ///< line, data_json, stream, file
   kFieldResult = 1u << 2,   ///< result (exit, signal, durations, ...)
   kFieldJournal = 1u << 3,  ///< key, ok, time
   kFieldData = 1u << 4,     ///< data_numbers (with kFieldLine)

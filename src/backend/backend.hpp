@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -63,7 +64,7 @@ class JobOwners {
   };
   Slot slot(std::uint64_t job);
   std::vector<std::uint64_t> keys_;
-  std::vector<std::uint32_t> vals_;  ///< 0 marks an empty slot.
+  std::vector<std::uint32_t> vals_;   ///< 0 marks an empty slot.
   std::vector<std::uint32_t> dense_;  ///< By job index while dense; 0: none.
   std::uint64_t min_hashed_ = UINT64_MAX;  ///< The lowest job in the table.
   std::uint64_t size_ = 0;
@@ -116,6 +117,9 @@ struct SlurmRun {
   std::vector<std::string> sbatch_options;  ///< Passed through to sbatch.
   std::uint64_t points = 0, jobs = 0;     ///< Planned, for progress and merge.
   std::vector<std::uint64_t> shard_jobs;  ///< Planned jobs per shard.
+  /// What every run directory's sweep.json holds (grid, command, ...); the
+  /// Slurm fields are added to it.
+  nlohmann::ordered_json definition;
 };
 
 /// Writes DIR/sweep.json (the definition) and DIR/job.sh (the array script).
@@ -138,7 +142,8 @@ void slurm_cancel(const std::string& job_id);
 std::string slurm_array_spec(const std::vector<std::uint64_t>& tasks,
                              std::uint64_t throttle);
 
-/// Counts a run directory's journal records: (done, failed) per shard.
+/// Counts the jobs a run directory's journals record: (done, failed) per
+/// shard, each job once, failed if none of its runs succeeded.
 std::vector<std::pair<std::uint64_t, std::uint64_t>> shard_journal_counts(
     const std::string& dir, std::uint64_t shards);
 

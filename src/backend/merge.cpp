@@ -8,9 +8,11 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "backend/backend.hpp"
+#include "output/run_dir.hpp"
 #include "sweep/error.hpp"
 #include "sweep/record.hpp"
 
@@ -23,6 +25,10 @@ std::vector<std::string> stream_files(const std::string& path) {
   std::error_code ec;
   if (!fs::exists(path, ec)) throw Error(path + ": no such file or directory");
   if (!fs::is_directory(path, ec)) return {path};
+  // A run directory's streams, in the order they were written, so that a
+  // tie between two outcomes keeps the earlier.
+  RunDirLayout layout(path);
+  if (layout.exists()) return layout.streams();
   std::vector<std::string> shards, all;
   for (const auto& e : fs::directory_iterator(path)) {
     std::string name = e.path().filename().string();
@@ -98,30 +104,60 @@ std::uint32_t rank(const JobResult& r) {
   return r.ok() ? 3 : 2;
 }
 
-// A job's owner as JobOwners keeps it: the stream, whether that stream has
-// the job's end, and the rank of that end.
+// Where each job's records are, read in order: they fall into runs of the
+// job ("segments"), each ending with a final end record. A segment also ends
+// where the job's records move to another stream, so that the lines of a run
+// cut short in one stream never join a later run's records. Two streams of
+// one run (a resume's) and one stream appended to by a resume (-o with
+// --resume) look alike: a job run twice has two segments.
+class Segments {
+ public:
+  explicit Segments(std::uint64_t jobs) {
+    seg_.expect(jobs);
+    state_.expect(jobs);
+  }
+  /// The segment (from 1) a record of job in file belongs to; `end` if it is
+  /// the job's final end record, which closes the segment.
+  std::uint32_t of(std::uint64_t job, std::uint32_t file, bool end) {
+    std::uint32_t st = state_.get(job);  // (file << 1 | open) + 1, 0: none
+    std::uint32_t seg = seg_.get(job);
+    bool open = st && ((st - 1) & 1);
+    if (!open || (st - 1) >> 1 != file) seg_.set(job, ++seg);
+    state_.set(job, (file << 1 | (end ? 0 : 1)) + 1);
+    return seg;
+  }
+
+ private:
+  JobOwners seg_, state_;
+};
+
+// The segment chosen for each job as JobOwners keeps it: its number, whether
+// it has the job's end, and the rank of that end.
 struct Owner {
-  std::uint32_t file, has_end, rank;
+  std::uint32_t seg, has_end, rank;
   static Owner of(std::uint32_t v) {
     --v;
     return {v >> 3, (v >> 2) & 1, v & 3};
   }
-  std::uint32_t packed() const { return (file << 3 | has_end << 2 | rank) + 1; }
+  std::uint32_t packed() const { return (seg << 3 | has_end << 2 | rank) + 1; }
 };
 
 // What the first pass found.
 struct FirstPass {
+  explicit FirstPass(std::uint64_t jobs) : segments(jobs) {
+    owners.expect(jobs);
+  }
   JobOwners owners;
+  Segments segments;
   std::uint64_t ended = 0;  ///< Jobs with an end record.
   std::uint64_t duplicates = 0;
-  bool plain =
-      true;  ///< Each job in one stream, with its end; nothing skipped.
+  bool plain = true;  ///< Each job in one segment, with its end; no skips.
 };
 
-// First pass: which stream to take each job from, so a job run twice is
-// written once. The best outcome wins, then the earliest stream. Every end
+// First pass: which segment to take each job from, so a job run twice is
+// written once. The best outcome wins, then the earliest segment. Every end
 // record is counted into `all`, which is the answer when the pass finds
-// each job in one stream only.
+// each job in one segment only.
 void first_pass(const std::vector<std::string>& files, FirstPass& p,
                 Stats& all) {
   for (std::uint32_t f = 0; f < files.size(); ++f) {
@@ -130,16 +166,18 @@ void first_pass(const std::vector<std::string>& files, FirstPass& p,
           bool end = r.kind == RecordKind::kEnd && !r.result.will_retry;
           if (r.kind == RecordKind::kEnd)
             all.add_end_record(r.result, r.attempt);
-          Owner now{f, end, end ? rank(r.result) : 0};
+          std::uint32_t seg = p.segments.of(r.job, f, end);
+          if (seg >= (1u << 28)) throw Error("a job run too many times");
+          if (seg > 1) p.plain = false;
+          Owner now{seg, end, end ? rank(r.result) : 0};
           std::uint32_t old = p.owners.get(r.job);
           if (!old) {
             p.ended += end;
             return p.owners.set(r.job, now.packed());
           }
-          Owner o = Owner::of(old);
-          if (o.file != f) p.plain = false;
           if (!end) return;
-          if (o.has_end && o.file != f && now.rank >= 1 && o.rank >= 1)
+          Owner o = Owner::of(old);
+          if (o.has_end && o.seg != seg && now.rank >= 1 && o.rank >= 1)
             ++p.duplicates;
           p.ended += !o.has_end;
           if (!o.has_end || now.rank > o.rank)
@@ -175,24 +213,28 @@ std::uint64_t copy_streams(const std::vector<std::string>& files,
   return lines;
 }
 
-// Second pass: each job's records from its stream; counts as a run would.
+// Second pass: each job's records from its chosen segment; counts as a run
+// would.
 std::uint64_t filter_streams(const std::vector<std::string>& files,
-                             const JobOwners& owners, OutputStream& out,
-                             Stats& stats) {
+                             const JobOwners& owners, std::uint64_t jobs,
+                             OutputStream& out, Stats& stats) {
   std::uint64_t records = 0;
+  Segments segments(jobs);
   for (std::uint32_t f = 0; f < files.size(); ++f)
-    read_records(files[f], kFieldResult,
-                 [&](const Record& r, std::string_view line) {
-                   std::uint32_t val = owners.get(r.job);
-                   if (!val) return;
-                   Owner o = Owner::of(val);
-                   if (o.file != f || !o.has_end) return;
-                   out.buffer().append(line).push_back('\n');
-                   out.commit();
-                   ++records;
-                   if (r.kind == RecordKind::kEnd)
-                     stats.add_end_record(r.result, r.attempt);
-                 });
+    read_records(
+        files[f], kFieldResult, [&](const Record& r, std::string_view line) {
+          bool end = r.kind == RecordKind::kEnd && !r.result.will_retry;
+          std::uint32_t seg = segments.of(r.job, f, end);
+          std::uint32_t val = owners.get(r.job);
+          if (!val) return;
+          Owner o = Owner::of(val);
+          if (o.seg != seg || !o.has_end) return;
+          out.buffer().append(line).push_back('\n');
+          out.commit();
+          ++records;
+          if (r.kind == RecordKind::kEnd)
+            stats.add_end_record(r.result, r.attempt);
+        });
   return records;
 }
 
@@ -201,8 +243,7 @@ std::uint64_t filter_streams(const std::vector<std::string>& files,
 MergeResult merge_streams(const std::vector<std::string>& files,
                           OutputStream& out, const MergeOptions& options) {
   if (files.size() >= (1u << 28)) throw Error("too many streams to merge");
-  FirstPass p;
-  p.owners.expect(options.jobs);
+  FirstPass p(options.jobs);
   Stats all(options.points, options.jobs, options.threads);
   first_pass(files, p, all);
   std::uint64_t jobs = options.jobs ? options.jobs : p.ended;
@@ -213,8 +254,9 @@ MergeResult merge_streams(const std::vector<std::string>& files,
     result.records = copy_streams(files, out);
     stats = std::move(all);
   } else {
-    all = Stats(0, 0, 1);  // unused: free its durations before the pass
-    result.records = filter_streams(files, p.owners, out, stats);
+    all = Stats(0, 0, 1);      // unused: free its durations before the pass
+    p.segments = Segments(0);  // the second pass counts segments afresh
+    result.records = filter_streams(files, p.owners, options.jobs, out, stats);
   }
   out.flush();
   StatsSummary s = stats.summary(options.wall_s.value_or(0));
@@ -226,18 +268,34 @@ MergeResult merge_streams(const std::vector<std::string>& files,
 }
 
 std::optional<ShardTimes> shard_times(const std::vector<std::string>& files) {
-  std::optional<ShardTimes> t;
+  // The invocations of one shard of a run directory ran one after another
+  // (its lock sees to it): their wall times add up and their threads were
+  // the same slots. Shards, and streams of no run directory, ran side by
+  // side: the longest wall time, every shard's threads.
+  std::map<std::string, ShardTimes> shards;
   for (const auto& file : files) {
-    std::string stats = file.substr(0, file.size() - 6) + ".stats.json";
     if (file.size() < 6 || file.substr(file.size() - 6) != ".jsonl") continue;
+    std::string stats = file.substr(0, file.size() - 6) + ".stats.json";
     std::ifstream in(stats);
     if (!in) continue;
     auto j = nlohmann::json::parse(in, nullptr, false);
     if (!j.is_object() || !j.contains("wall_s") || !j["wall_s"].is_number())
       continue;
-    if (!t) t.emplace();
-    t->wall_s = std::max(t->wall_s, j["wall_s"].get<double>());
-    t->threads += j.value("threads", std::size_t{1});
+    std::uint64_t shard = 0;
+    std::string id;
+    std::string key =
+        parse_stream_name(fs::path(file).filename().string(), shard, id)
+            ? std::to_string(shard)
+            : file;
+    ShardTimes& s = shards[key];
+    s.wall_s += j["wall_s"].get<double>();
+    s.threads = std::max(s.threads, j.value("threads", std::size_t{1}));
+  }
+  if (shards.empty()) return std::nullopt;
+  ShardTimes t;
+  for (const auto& [key, s] : shards) {
+    t.wall_s = std::max(t.wall_s, s.wall_s);
+    t.threads += s.threads;
   }
   return t;
 }

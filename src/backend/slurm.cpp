@@ -8,6 +8,7 @@
 #include "command/command_template.hpp"
 #include "core/clock.hpp"
 #include "output/journal.hpp"
+#include "output/run_dir.hpp"
 #include "sweep/error.hpp"
 #include "sweep/record.hpp"
 
@@ -36,38 +37,33 @@ void write_slurm_run_dir(const SlurmRun& run) {
   fs::create_directories(run.run_dir, ec);
   if (ec)
     throw Error(run.run_dir + ": cannot create run directory: " + ec.message());
-  nlohmann::ordered_json def;
+  RunDirLayout layout(run.run_dir);
+  nlohmann::ordered_json def = run.definition;
+  def["backend"] = "slurm";
   def["argv"] = run.task_argv;
-  def["command"] = run.command;
   def["cwd"] = run.cwd;
   def["shards"] = run.shards;
   def["points"] = run.points;
   def["jobs"] = run.jobs;
   def["shard_jobs"] = run.shard_jobs;
   def["created"] = utc_timestamp();
-  {
-    OutputStream out = OutputStream::open_file(run.run_dir + "/sweep.json");
-    out.write(def.dump(2) + "\n");
-    out.flush();
-  }
-  // Each task runs the same sweep on its shard, with its own stream (one per
-  // submission, so a resume never overwrites earlier records) and journal.
-  std::string dir = shell_quote(run.run_dir);
+  write_file_atomically(layout.definition(), def.dump(2) + "\n");
+  // Each task runs its shard of the run directory as a local run would
+  // (journal, live file, job directories), with a stream of its own per
+  // submission, so a resume never overwrites earlier records.
   std::string script =
       "#!/bin/sh\n#SBATCH --job-name=sweep\n#SBATCH --output=" + run.run_dir +
       "/slurm-%A_%a.out\n";
   script += "cd " + shell_quote(run.cwd) + " || exit 1\n";
   script += "I=$SLURM_ARRAY_TASK_ID\n";
-  script += "exec " + shell_join(run.task_argv) + " --shard \"$I/" +
-            std::to_string(run.shards) +
-            "\" -j \"${SLURM_CPUS_PER_TASK:-1}\" -q --no-progress --resume" +
-            " --journal " + dir + "/shard-$I.journal" + " -o " + dir +
-            "/shard-$I-$SLURM_ARRAY_JOB_ID.jsonl" + " --stats-json " + dir +
-            "/shard-$I-$SLURM_ARRAY_JOB_ID.stats.json -- " +
-            shell_join(run.command) + "\n";
-  OutputStream out = OutputStream::open_file(run.run_dir + "/job.sh");
-  out.write(script);
-  out.flush();
+  script +=
+      "exec " + shell_join(run.task_argv) + " --run-dir " +
+      shell_quote(run.run_dir) +
+      " --run-id \"$SLURM_ARRAY_JOB_ID\" --shard \"$I/" +
+      std::to_string(run.shards) +
+      "\" -j \"${SLURM_CPUS_PER_TASK:-1}\" -q --no-progress --resume -- " +
+      shell_join(run.command) + "\n";
+  write_file_atomically(layout.slurm_script(), script);
 }
 
 std::string submit_slurm_array(const SlurmRun& run) {
@@ -131,14 +127,18 @@ std::vector<std::pair<std::uint64_t, std::uint64_t>> shard_journal_counts(
     const std::string& dir, std::uint64_t shards) {
   std::vector<std::pair<std::uint64_t, std::uint64_t>> counts(shards, {0, 0});
   for (std::uint64_t s = 0; s < shards; ++s) {
-    std::ifstream in(dir + "/shard-" + std::to_string(s) + ".journal");
+    // A job run again (--resume-failed) has a record per run: it counts
+    // once, failed only if no run of it succeeded.
+    KeySet all, ok;
+    std::ifstream in(RunDirLayout(dir).journal(s));
     RecordReader reader(kFieldJournal);
     Record r;
     for (std::string line; std::getline(in, line);) {
       if (!reader.parse(line, r) || r.kind != RecordKind::kJournal) continue;
-      ++counts[s].first;
-      counts[s].second += !r.ok;
+      all.insert(r.key);
+      if (r.ok) ok.insert(r.key);
     }
+    counts[s] = {all.size(), all.size() - ok.size()};
   }
   return counts;
 }

@@ -11,6 +11,9 @@
 #include "backend/backend.hpp"
 #include "commands.hpp"
 #include "output/distinct_outputs.hpp"
+#include "output/live_status.hpp"
+#include "output/run_dir.hpp"
+#include "output/status_line.hpp"
 #include "sweep/error.hpp"
 
 namespace sweep::cli {
@@ -102,7 +105,7 @@ int report_merge(const MergeResult& r, const std::string& stats_json_path,
 
 CLI::App* setup_status(CLI::App& app, StatusCommandOptions& o) {
   auto* sub = app.add_subcommand(
-      "status", "Show what a Slurm run directory holds, per shard");
+      "status", "Show what a run directory holds, per shard (local or Slurm)");
   sub->add_option("DIR", o.run_dir, "The --run-dir of a sweep")
       ->type_name("")  // the name says it, CLI11's "TEXT" would not
       ->required();
@@ -110,50 +113,84 @@ CLI::App* setup_status(CLI::App& app, StatusCommandOptions& o) {
   return sub;
 }
 
+namespace {
+
+// The latest invocation: its id and backend, from submissions.jsonl.
+std::pair<std::string, std::string> last_invocation(
+    const RunDirLayout& layout) {
+  auto line = layout.last_submission();
+  if (!line) return {"", ""};
+  auto j = nlohmann::json::parse(*line, nullptr, false);
+  if (!j.is_object()) return {"", ""};
+  // Before 0.2 a Slurm submission had only job_id.
+  return {j.value("id", j.value("job_id", "")), j.value("backend", "slurm")};
+}
+
+// One shard's state: in the queue, running here, or what its journal says.
+std::string shard_state(const RunDirLayout& layout, std::uint64_t s,
+                        const std::map<std::uint64_t, std::string>& alive,
+                        std::uint64_t done, std::uint64_t failed,
+                        std::uint64_t plan, bool submitted) {
+  if (auto it = alive.find(s); it != alive.end()) return it->second;
+  if (RunLock::held(layout.lock(s))) return "running";
+  if (done >= plan) return failed ? "failed" : "done";
+  return submitted ? "incomplete" : "not submitted";
+}
+
+}  // namespace
+
 int run_status(const StatusCommandOptions& o) {
-  auto def = read_json(o.run_dir + "/sweep.json");
+  RunDirLayout layout(o.run_dir);
+  auto def = read_json(layout.definition());
   if (!def.is_object())
     throw Error(o.run_dir + ": not a sweep run directory (no sweep.json)");
   std::uint64_t shards = def.value("shards", 1ull);
+  std::uint64_t jobs = def.value("jobs", 0ull);
   std::vector<std::uint64_t> planned =
       def.value("shard_jobs", std::vector<std::uint64_t>{});
-  // The latest submission and what the queue still holds of it.
-  std::string job_id;
-  std::ifstream subs(o.run_dir + "/submissions.jsonl");
-  for (std::string line; std::getline(subs, line);) {
-    auto j = nlohmann::json::parse(line, nullptr, false);
-    if (j.is_object()) job_id = j.value("job_id", "");
-  }
+  auto [id, backend] = last_invocation(layout);
+  // What the queue still holds of the latest Slurm submission.
   std::map<std::uint64_t, std::string> alive;
-  if (!job_id.empty())
-    for (auto& [task, state] : slurm_tasks_alive(job_id)) alive[task] = state;
+  if (backend == "slurm" && !id.empty())
+    for (auto& [task, state] : slurm_tasks_alive(id)) alive[task] = state;
   auto counts = shard_journal_counts(o.run_dir, shards);
-  std::printf("run %s: %llu shards, %llu jobs, Slurm job %s\n",
-              o.run_dir.c_str(), static_cast<unsigned long long>(shards),
-              static_cast<unsigned long long>(def.value("jobs", 0ull)),
-              job_id.empty() ? "none" : job_id.c_str());
+  std::printf("run %s: %llu shards, %llu jobs, %s %s\n", o.run_dir.c_str(),
+              static_cast<unsigned long long>(shards),
+              static_cast<unsigned long long>(jobs),
+              backend == "local" ? "local run" : "Slurm job",
+              id.empty() ? "none" : id.c_str());
   std::printf("%-6s %-10s %10s %10s %8s\n", "shard", "state", "done", "planned",
               "failed");
-  std::uint64_t done_all = 0, failed_all = 0;
+  std::uint64_t done_all = 0, failed_all = 0, running = 0;
+  std::vector<std::string> live_lines;
   for (std::uint64_t s = 0; s < shards; ++s) {
     std::uint64_t plan = s < planned.size() ? planned[s] : 0;
     auto [done, failed] = counts[s];
     done_all += done;
     failed_all += failed;
-    std::string state = alive.count(s)   ? alive[s]
-                        : done >= plan   ? (failed ? "failed" : "done")
-                        : job_id.empty() ? "not submitted"
-                                         : "incomplete";
+    std::string state =
+        shard_state(layout, s, alive, done, failed, plan, !id.empty());
     std::printf("%-6llu %-10s %10llu %10llu %8llu\n",
                 static_cast<unsigned long long>(s), state.c_str(),
                 static_cast<unsigned long long>(done),
                 static_cast<unsigned long long>(plan),
                 static_cast<unsigned long long>(failed));
+    // A running shard's own counts, as its progress line shows them.
+    auto live = read_live_status(layout.live(s));
+    if (state == "running" && live && !live->finished) {
+      running += live->counts.running;
+      live_lines.push_back("shard " + std::to_string(s) + " (" + live->id +
+                           "): " + format_progress(live->counts));
+    }
   }
-  std::printf("total: %llu of %llu done, %llu failed, %zu tasks in the queue\n",
-              static_cast<unsigned long long>(done_all),
-              static_cast<unsigned long long>(def.value("jobs", 0ull)),
-              static_cast<unsigned long long>(failed_all), alive.size());
+  std::printf(
+      "total: %llu of %llu done, %llu failed, %llu running, %zu tasks in the "
+      "queue\n",
+      static_cast<unsigned long long>(done_all),
+      static_cast<unsigned long long>(jobs),
+      static_cast<unsigned long long>(failed_all),
+      static_cast<unsigned long long>(running), alive.size());
+  for (const auto& l : live_lines) std::printf("%s\n", l.c_str());
   return 0;
 }
 

@@ -13,12 +13,15 @@
 #include "exec/scheduler.hpp"
 #include "exec/signals.hpp"
 #include "help_format.hpp"
+#include "output/collect.hpp"
 #include "output/distinct_outputs.hpp"
 #include "output/journal.hpp"
+#include "output/live_status.hpp"
 #include "output/ordered_sink.hpp"
 #include "output/output_stream.hpp"
 #include "output/result_writer.hpp"
 #include "output/results_dir.hpp"
+#include "output/run_dir.hpp"
 #include "output/stats_sink.hpp"
 #include "output/status_line.hpp"
 #include "report/collector_sink.hpp"
@@ -66,19 +69,35 @@ void add_persistence_options(CLI::App& sub, RunOptions& o) {
                  "Append one JSON record per finished job to FILE (durable)")
       ->type_name("FILE")
       ->group(persistence);
-  auto* resume =
-      sub.add_flag("--resume", o.resume,
-                   "With --journal: skip jobs the journal records as finished")
-          ->group(persistence);
-  sub.add_flag(
-         "--resume-failed", o.resume_failed,
-         "With --journal: skip jobs that succeeded, run failed ones again")
+  auto* resume = sub.add_flag("--resume", o.resume,
+                              "With --journal or --run-dir: skip jobs "
+                              "recorded as finished")
+                     ->group(persistence);
+  sub.add_flag("--resume-failed", o.resume_failed,
+               "With --journal or --run-dir: skip jobs that succeeded, run "
+               "failed ones again")
       ->group(persistence)
       ->excludes(resume);
   sub.add_option(
          "--results", o.results,
          "Write DIR/<job>/{params.json,stdout,stderr,status.json} per job")
       ->type_name("DIR")
+      ->group(persistence);
+  sub.add_option("--run-dir", o.run_dir,
+                 "Keep the whole sweep in DIR: definition, journal, a stream "
+                 "per run, a directory per job (resume with --resume alone)")
+      ->type_name("DIR")
+      ->group(persistence);
+  sub.add_option("--run-id", o.run_id)->group("");  // Slurm array tasks
+  sub.add_flag("--chdir", o.chdir,
+               "Run each job in its own directory (with --run-dir or "
+               "--results)")
+      ->group(persistence);
+  sub.add_option("--collect", o.collect,
+                 "After a job, read its dir's files matching PATTERN "
+                 "(metrics.json, *.jsonl, eval.txt) into records (repeatable)")
+      ->type_name("PATTERN")
+      ->allow_extra_args(false)
       ->group(persistence);
 }
 
@@ -118,11 +137,6 @@ void add_cluster_options(CLI::App& sub, RunOptions& o) {
                       {{"local", Backend::kLocal}, {"slurm", Backend::kSlurm}},
                       "local (default) or slurm: one Slurm job array")
       ->type_name("NAME")
-      ->group(cluster);
-  sub.add_option(
-         "--run-dir", o.run_dir,
-         "With slurm: the run's directory, on a filesystem every node sees")
-      ->type_name("DIR")
       ->group(cluster);
   sub.add_option("--shards", o.shards,
                  "With slurm: array tasks (default: about 10 jobs each)")
@@ -209,11 +223,25 @@ size_t default_threads() {
   return n > 0 ? static_cast<size_t>(n) : 1;
 }
 
-int dry_run(const Grid& grid, const Plan& plan,
+// Where the jobs' own directories go, or "" for none.
+std::string job_dirs_root(const RunOptions& o) {
+  if (!o.run_dir.empty()) return RunDirLayout(o.run_dir).jobs();
+  if (!o.results.empty()) return o.results + "/jobs";
+  return "";
+}
+
+int dry_run(const RunOptions& o, const Grid& grid, const Plan& plan,
             const CommandTemplate& command) {
   OutputStream out(STDOUT_FILENO, false,
                    4096);  // a listing: lines go out early
   GridJobSource source(grid, plan, command);
+  // <@dir> shows where each job would run; nothing is created.
+  if (std::string root = job_dirs_root(o); !root.empty()) {
+    root = std::filesystem::absolute(root).string();
+    source.set_job_dirs(JobDirOptions{
+        [root](const JobKey& k) { return root + "/" + job_dir_name(k); },
+        nullptr, o.chdir});
+  }
   while (!out.closed()) {
     std::optional<Job> job = source.next(0);
     if (!job) break;
@@ -292,17 +320,21 @@ void check_run_options(const RunOptions& o) {
     throw Error(
         "missing command: write it after '--', e.g. sweep run -p x=1,2 -- echo "
         "'<x>'");
-  if ((o.resume || o.resume_failed) && o.journal.empty() &&
-      o.backend != Backend::kSlurm)
-    throw Error("--resume needs --journal FILE to know what is done");
+  if ((o.resume || o.resume_failed) && o.journal.empty() && o.run_dir.empty())
+    throw Error(
+        "--resume needs --journal FILE or --run-dir DIR to know what is done");
   if (o.halt_now && !o.halt_on_failure && o.max_failures == 0)
     throw Error("--halt-now needs --halt-on-failure or --max-failures N");
   if (o.backend != Backend::kSlurm &&
-      (!o.run_dir.empty() || o.shards || !o.slurm_opts.empty() || o.throttle ||
-       o.detach))
+      (o.shards || !o.slurm_opts.empty() || o.throttle || o.detach))
     throw Error(
-        "--run-dir, --shards, --slurm-opt, --max-running and --detach need "
-        "--backend slurm");
+        "--shards, --slurm-opt, --max-running and --detach need --backend "
+        "slurm");
+  if ((o.chdir || !o.collect.empty()) && o.run_dir.empty() && o.results.empty())
+    throw Error(
+        "--chdir and --collect need job directories: --run-dir DIR or "
+        "--results DIR");
+  for (const auto& pattern : o.collect) check_collect_pattern(pattern);
 }
 
 // Every output of a local run, opened before the first job so that a bad
@@ -322,8 +354,11 @@ struct RunOutputs {
     if (!o.journal.empty()) named.push_back({"--journal", o.journal});
     if (!o.stats_json.empty()) named.push_back({"--stats-json", o.stats_json});
     check_distinct_outputs(named, o.results);
-    return o.output.empty() ? OutputStream(STDOUT_FILENO)
-                            : OutputStream::open_file(o.output);
+    // A resumed sweep continues its stream: truncating it would lose the
+    // records of the jobs it skips.
+    if (o.output.empty()) return OutputStream(STDOUT_FILENO);
+    return o.resume || o.resume_failed ? OutputStream::open_append(o.output)
+                                       : OutputStream::open_file(o.output);
   }
   OutputStream out;
   std::optional<OutputStream> stats_out;
@@ -334,7 +369,8 @@ struct RunOutputs {
 // The sinks of a local run, in the order events reach them.
 struct RunSinks {
   RunSinks(const RunOptions& o, RunOutputs& outs, StatusLine& status,
-           Stats& stats, std::uint64_t jobs, bool progress, EventSink* report)
+           Stats& stats, std::uint64_t jobs, bool progress, EventSink* report,
+           EventSink* live)
       : jsonl(outs.out, o.stderr_mode == StderrMode::kStream),
         text(outs.out),
         writer(o.format == OutputFormat::kText
@@ -352,6 +388,7 @@ struct RunSinks {
     sinks.push_back(&stats_sink);
     if (report) sinks.push_back(report);
     if (progress) sinks.push_back(&progress_sink);
+    if (live) sinks.push_back(live);
     fanout.emplace(std::move(sinks));
   }
   JsonlWriter jsonl;
@@ -376,12 +413,13 @@ std::optional<JournalIndex> load_done(const RunOptions& o) {
 // Prints the statistics and maps the outcome to the exit status.
 int finish_run(const RunOptions& o, const StatsSummary& summary,
                const RunOutcome& outcome, RunOutputs& outs, StatusLine& status,
-               report::Collector* report) {
+               report::Collector* report, bool print_stats) {
   if (outs.stats_out) {
     outs.stats_out->write(stats_json(summary));
     outs.stats_out->flush();
   }
-  if (!o.log.quiet) status.print_above(format_report(summary));
+  if (!o.log.quiet && print_stats)
+    status.print_above(format_report(summary));
   if (report) report_collected(*report, o.report_flags, STDERR_FILENO);
   if (outcome.interrupted_by) return 128 + outcome.interrupted_by;
   if (outcome.sink_stopped) {
@@ -393,16 +431,40 @@ int finish_run(const RunOptions& o, const StatsSummary& summary,
   return summary.failed > 0 ? kExitJobFailed : kExitOk;
 }
 
+// Creates the jobs' own directories (DIR/jobs/<key> of --run-dir or
+// --results) in dirs and hands them to the source.
+void open_job_dirs(const RunOptions& o, GridJobSource& source,
+                   const CommandTemplate& command,
+                   std::optional<JobDirs>& dirs) {
+  std::string root = job_dirs_root(o);
+  if (root.empty()) {
+    if (command.uses_dir())
+      throw Error(
+          "<@dir> needs job directories: --run-dir DIR or --results DIR");
+    return;
+  }
+  JobDirs& d = dirs.emplace(root);
+  source.set_job_dirs(JobDirOptions{[&d](const JobKey& k) { return d.path(k); },
+                                    [&d](const JobKey& k) { d.create(k); },
+                                    o.chdir});
+}
+
+}  // namespace
+
 int run_locally(const RunOptions& o, const Grid& grid, const Plan& plan,
-                const CommandTemplate& command) {
+                const CommandTemplate& command, const RunDirShard* shard) {
   size_t threads =
       o.threads > 0 ? static_cast<size_t>(o.threads) : default_threads();
   bool progress = !o.no_progress && !o.log.quiet &&
                   (o.progress || StatusLine::is_smart_terminal(STDERR_FILENO));
   SchedulerOptions sched = scheduler_options(o, threads, progress);
+  // The live file is rewritten at most once a second, on this tick.
+  if (shard && !sched.tick) sched.tick = std::chrono::seconds(1);
   std::optional<JournalIndex> done = load_done(o);
   RunOutputs outs(o);
   std::uint64_t jobs = plan.size();
+  std::optional<LiveStatusSink> live;
+  if (shard) live.emplace(shard->live, shard->id, jobs);
   spdlog::debug("{} jobs, {} at once", jobs, threads);
 
   SignalGuard signals;
@@ -419,8 +481,11 @@ int run_locally(const RunOptions& o, const Grid& grid, const Plan& plan,
     collector_sink.emplace(*collector);
   }
   RunSinks sinks(o, outs, status, stats, jobs, progress,
-                 collector_sink ? &*collector_sink : nullptr);
+                 collector_sink ? &*collector_sink : nullptr,
+                 live ? &*live : nullptr);
   GridJobSource source(grid, plan, command);
+  std::optional<JobDirs> job_dirs;
+  open_job_dirs(o, source, command, job_dirs);
   if (done) {
     // By value: the predicate is called long after this block has ended.
     bool rerun_failed = o.resume_failed;
@@ -428,10 +493,20 @@ int run_locally(const RunOptions& o, const Grid& grid, const Plan& plan,
       return done->succeeded(key) || (!rerun_failed && done->failed(key));
     });
     // The progress line counts only the jobs left to run.
-    if (progress) sinks.progress_sink.set_skipped(source.count_skips());
+    if (progress || live) {
+      std::uint64_t skips = source.count_skips();
+      sinks.progress_sink.set_skipped(skips);
+      if (live) live->set_skipped(skips);
+    }
   }
+  // Collected files become records before each job's end record.
+  std::optional<CollectSink> collect;
+  if (!o.collect.empty())
+    collect.emplace(*sinks.fanout, o.collect,
+                    [](const std::string& w) { spdlog::warn("{}", w); });
+  EventSink& sink = collect ? static_cast<EventSink&>(*collect) : *sinks.fanout;
   LocalRunner runner;
-  RunOutcome outcome = Scheduler(source, runner, *sinks.fanout, sched).run();
+  RunOutcome outcome = Scheduler(source, runner, sink, sched).run();
   sinks.progress_sink.finish();
   set_log_status_line(nullptr);
   outs.out.flush();
@@ -441,20 +516,25 @@ int run_locally(const RunOptions& o, const Grid& grid, const Plan& plan,
                  source.skipped(), o.journal);
   StatsSummary summary =
       stats.summary(outcome.wall_s, outcome.interrupted_by, outcome.halted);
+  if (live) live->finish(outcome.interrupted_by);
   return finish_run(o, summary, outcome, outs, status,
-                    collector ? &*collector : nullptr);
+                    collector ? &*collector : nullptr, !shard || shard->report);
 }
 
-}  // namespace
-
-int run_run(const RunOptions& o) {
+int run_run(const RunOptions& given) {
+  RunOptions o = given;
+  complete_from_run_dir(o);
   check_run_options(o);
+  // With --chdir, a program named by a relative path is still sweep's.
+  if (o.chdir && o.command[0].find('/') != std::string::npos &&
+      o.command[0][0] != '/')
+    o.command[0] = std::filesystem::absolute(o.command[0]).string();
   Grid grid = build_grid(o.grid);
   std::optional<TempDirGuard> batch_tmp;
   if (!o.batchify.empty()) add_batch_axis(grid, o, batch_tmp);
   CommandTemplate command(o.command, grid);
   Plan plan = build_plan(grid, o.grid);
-  if (o.dry_run) return dry_run(grid, plan, command);
+  if (o.dry_run) return dry_run(o, grid, plan, command);
   collect_options(o.report_flags);  // a bad --metric fails before any job
   if (o.report) check_report_flags(o.report_flags);
   if (o.report && o.backend == Backend::kSlurm)
@@ -463,6 +543,7 @@ int run_run(const RunOptions& o) {
         "it is done: sweep report DIR)");
   if (o.backend == Backend::kSlurm) return run_on_slurm(o, grid, plan);
   if (!command.program_has_placeholder()) resolve_executable(o.command[0]);
+  if (!o.run_dir.empty()) return run_in_run_dir(o, grid, plan, command);
   return run_locally(o, grid, plan, command);
 }
 

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "backend/backend.hpp"
@@ -14,6 +15,7 @@
 #include "exec/signals.hpp"
 #include "output/journal.hpp"
 #include "output/output_stream.hpp"
+#include "output/run_dir.hpp"
 #include "output/status_line.hpp"
 #include "sweep/error.hpp"
 
@@ -53,6 +55,8 @@ std::vector<std::string> task_arguments(const RunOptions& o, const Plan& plan) {
   if (o.keep_order) a.push_back("--keep-order");
   a.insert(a.end(), {"--stderr",
                      o.stderr_mode == StderrMode::kStream ? "stream" : "pass"});
+  if (o.chdir) a.push_back("--chdir");
+  for (const auto& c : o.collect) a.insert(a.end(), {"--collect", c});
   return a;
 }
 
@@ -77,6 +81,21 @@ void check_slurm_options(const RunOptions& o) {
         "--journal, --results, --batchify and --shard");
   if (o.format != OutputFormat::kJsonl)
     throw Error("--backend slurm merges JSON Lines: drop --format");
+  if (!o.run_id.empty())
+    throw Error("--run-id is for the tasks of --backend slurm");
+}
+
+// A run directory belongs to one backend: its journals are split the way
+// that backend split them.
+void check_slurm_run_dir(const std::string& dir) {
+  std::ifstream in(RunDirLayout(dir).definition());
+  if (!in) return;
+  auto def = nlohmann::json::parse(in, nullptr, false);
+  if (def.is_object() && def.value("backend", "slurm") != "slurm")
+    throw Error(dir + " is a run directory of --backend " +
+                def.value("backend", "") +
+                ": run it again without --backend "
+                "slurm");
 }
 
 // --shards, or about ten jobs a task, within the cluster's MaxArraySize.
@@ -99,9 +118,9 @@ bool shard_has_work(const RunOptions& o, const SlurmRun& run, const Grid& grid,
                     const Plan& shard_plan, std::uint64_t s) {
   if (shard_plan.size() == 0) return false;
   if (!o.resume && !o.resume_failed) return true;
-  auto done = JournalIndex::load(
-      run.run_dir + "/shard-" + std::to_string(s) + ".journal",
-      [](const std::string& w) { spdlog::warn("{}", w); });
+  auto done =
+      JournalIndex::load(RunDirLayout(run.run_dir).journal(s),
+                         [](const std::string& w) { spdlog::warn("{}", w); });
   CommandTemplate command(o.command, grid);
   GridJobSource source(grid, shard_plan, command);
   bool rerun_failed = o.resume_failed;
@@ -123,6 +142,7 @@ SlurmRun plan_slurm_run(const RunOptions& o, const Grid& grid,
   run.sbatch_options = o.slurm_opts;
   run.points = plan.points();
   run.jobs = plan.size();
+  run.definition = run_definition(o, plan, "slurm");
   // Which shards to submit: all, or with --resume those with work left.
   for (std::uint64_t s = 0; s < run.shards; ++s) {
     PlanOptions po = plan.options();
@@ -137,17 +157,12 @@ SlurmRun plan_slurm_run(const RunOptions& o, const Grid& grid,
 
 // Appends the submission to DIR/submissions.jsonl (sweep status reads it).
 void record_submission(const SlurmRun& run, const std::string& job_id) {
-  std::string path = run.run_dir + "/submissions.jsonl";
-  int fd =
-      ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0) throw SystemError("open " + path, errno);
   nlohmann::ordered_json j;
   j["job_id"] = job_id;
   j["array"] = slurm_array_spec(run.tasks, run.throttle);
-  j["time"] = utc_timestamp();
-  OutputStream log(fd, true);
-  log.write(j.dump() + "\n");
-  log.flush();
+  std::string extra = j.dump();
+  RunDirLayout(run.run_dir)
+      .record_submission(job_id, "slurm", extra.substr(1, extra.size() - 2));
 }
 
 // Waits for the array, showing progress from the shards' journals. Returns
@@ -196,8 +211,8 @@ int collect_results(const RunOptions& o, const SlurmRun& run,
   int missing = 0;
   for (std::uint64_t t : run.tasks)
     if (!job_id.empty() &&
-        !fs::exists(run.run_dir + "/shard-" + std::to_string(t) + "-" + job_id +
-                    ".stats.json")) {
+        !fs::exists(
+            RunDirLayout(run.run_dir).stats(std::to_string(t), job_id))) {
       spdlog::error("shard {} ended without finishing: see {}/slurm-{}_{}.out",
                     t, run.run_dir, job_id, t);
       ++missing;
@@ -218,6 +233,7 @@ int collect_results(const RunOptions& o, const SlurmRun& run,
 
 int run_on_slurm(const RunOptions& o, const Grid& grid, const Plan& plan) {
   check_slurm_options(o);
+  check_slurm_run_dir(o.run_dir);
   SlurmRun run = plan_slurm_run(o, grid, plan);
   write_slurm_run_dir(run);
   auto begin = Clock::now();

@@ -1,11 +1,13 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "backend/backend.hpp"
+#include "command/command_template.hpp"
 #include "common.hpp"
 #include "report/collect.hpp"
 #include "report/format.hpp"
@@ -61,14 +63,19 @@ struct RunOptions {
   bool no_progress = false;                    ///< --no-progress
   Backend backend = Backend::kLocal;           ///< --backend local|slurm
   std::string run_dir;                         ///< --run-dir DIR
-  std::uint64_t shards = 0;                    ///< --shards N (0: chosen)
-  std::vector<std::string> slurm_opts;         ///< --slurm-opt OPT
-  std::uint64_t throttle = 0;                  ///< --max-running M
-  bool detach = false;                         ///< --detach
-  std::vector<std::string> batchify;           ///< --batchify N FILE
-  std::string batch_dir;                       ///< --batch-dir DIR
-  std::vector<std::string> command;            ///< Everything after `--`.
-  bool report = false;                         ///< --report
+  /// --run-id ID (hidden): run one shard of a run directory as invocation
+  /// ID, as a Slurm array task does; no definition, no final merge.
+  std::string run_id;
+  bool chdir = false;                   ///< --chdir: run jobs in their dir
+  std::vector<std::string> collect;     ///< --collect PATTERN
+  std::uint64_t shards = 0;             ///< --shards N (0: chosen)
+  std::vector<std::string> slurm_opts;  ///< --slurm-opt OPT
+  std::uint64_t throttle = 0;           ///< --max-running M
+  bool detach = false;                  ///< --detach
+  std::vector<std::string> batchify;    ///< --batchify N FILE
+  std::string batch_dir;                ///< --batch-dir DIR
+  std::vector<std::string> command;     ///< Everything after `--`.
+  bool report = false;                  ///< --report
   /// --metric and the report's options (--report-format, ...).
   ReportFlags report_flags;
 };
@@ -116,6 +123,28 @@ std::vector<std::string> batchify_to_parts(const BatchifyCommandOptions& o);
 
 /// Runs `sweep run --backend slurm` (after the grid and plan were checked).
 int run_on_slurm(const RunOptions& o, const Grid& grid, const Plan& plan);
+
+/// What a local run adds when it writes one shard of a run directory.
+struct RunDirShard {
+  std::string live;    ///< The shard's live status file.
+  std::string id;      ///< This invocation's id.
+  bool report = true;  ///< Print this invocation's statistics.
+};
+/// Runs the plan's jobs on this machine; returns the exit status.
+int run_locally(const RunOptions& o, const Grid& grid, const Plan& plan,
+                const CommandTemplate& command,
+                const RunDirShard* shard = nullptr);
+/// Runs `sweep run --run-dir DIR` on this machine: one shard of the run
+/// directory, then (unless --run-id) every stream merged, as Slurm's.
+int run_in_run_dir(const RunOptions& o, const Grid& grid, const Plan& plan,
+                   const CommandTemplate& command);
+/// Resuming with --run-dir but without a grid or a command: takes them (and
+/// --chdir, --collect with the command) from DIR's definition.
+void complete_from_run_dir(RunOptions& o);
+/// The definition every run directory starts with (sweep.json): what a
+/// resume needs to run the same sweep, and its planned size.
+nlohmann::ordered_json run_definition(const RunOptions& o, const Plan& plan,
+                                      std::string_view backend);
 
 /// Options of `sweep merge`.
 struct MergeCommandOptions {

@@ -62,10 +62,12 @@ CommandTemplate::CommandTemplate(const std::vector<std::string>& args,
           piece.kind = Kind::kRep;
         else if (name == "@slot")
           piece.kind = Kind::kSlot;
+        else if (name == "@dir")
+          piece.kind = Kind::kDir;
         else
           throw Error("command argument '" + arg +
                       "': unknown built-in placeholder <" + name +
-                      "> (built-ins: <@job>, <@rep>, <@slot>)");
+                      "> (built-ins: <@job>, <@rep>, <@slot>, <@dir>)");
       } else {
         piece.kind = Kind::kParam;
         piece.param = grid.find_param(name);
@@ -112,6 +114,9 @@ std::vector<std::string> CommandTemplate::render(const Point& point,
         case Kind::kSlot:
           out += std::to_string(ctx.slot);
           break;
+        case Kind::kDir:
+          out += ctx.dir;
+          break;
         case Kind::kParam:
           if (const Value* v = point.get(piece.param))
             out += to_text(*v);
@@ -122,6 +127,13 @@ std::vector<std::string> CommandTemplate::render(const Point& point,
     }
   }
   return argv;
+}
+
+bool CommandTemplate::uses_dir() const {
+  for (const auto& pieces : args_)
+    for (const auto& piece : pieces)
+      if (piece.kind == Kind::kDir) return true;
+  return false;
 }
 
 bool CommandTemplate::program_has_placeholder() const {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sweep/grid.hpp"
@@ -12,6 +13,7 @@ struct JobContext {
   std::uint64_t job = 0;   ///< `<@job>`: the job's index.
   std::uint64_t rep = 0;   ///< `<@rep>`: 0-based repeat.
   std::uint64_t slot = 0;  ///< `<@slot>`: 0-based slot of the running job.
+  std::string_view dir;    ///< `<@dir>`: the job's own directory, if any.
 };
 
 /// A command line with `<name>` placeholders, parsed once into literal and
@@ -31,11 +33,14 @@ class CommandTemplate {
   /// True if the program name (argv[0]) contains a placeholder.
   bool program_has_placeholder() const;
 
+  /// True if some argument uses `<@dir>` (which needs job directories).
+  bool uses_dir() const;
+
   /// Number of arguments.
   size_t size() const { return args_.size(); }
 
  private:
-  enum class Kind { kLiteral, kParam, kJob, kRep, kSlot };
+  enum class Kind { kLiteral, kParam, kJob, kRep, kSlot, kDir };
   struct Piece {
     Kind kind = Kind::kLiteral;
     std::string text;  ///< The literal, or a parameter's default.

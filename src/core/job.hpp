@@ -31,6 +31,10 @@ struct Job {
   /// The exact bytes of string values that are not UTF-8, base64, as a JSON
   /// object; empty when every value is UTF-8 (almost always).
   std::string params_b64_json;
+  /// The job's own directory (absolute; --run-dir, --results), or empty.
+  std::string dir;
+  /// The job's working directory, or empty for sweep's (--chdir).
+  std::string cwd;
 };
 
 /// The head of every record of this job: job, params, and rep and attempt
@@ -50,6 +54,10 @@ class EventSink {
   /// what one read of a pipe completed. The default calls on_line per line;
   /// sinks on the hot path override it to handle the block at once.
   virtual void on_lines(const Job& job, Stream stream, std::string_view lines);
+  /// Values read from one of the job's files after it ended (--collect): a
+  /// JSON object, before the job's on_finish.
+  virtual void on_file_record(const Job&, std::string_view /*file*/,
+                              std::string_view /*data_json*/) {}
   /// The job has exited and its output is fully read.
   virtual void on_finish(const Job& job, const JobResult& result) = 0;
   /// True when the sink can take no more (e.g. its reader closed the pipe).

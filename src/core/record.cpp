@@ -51,7 +51,7 @@ namespace {
 
 // What the fields of one object said, before it is known which kind it is.
 struct Seen {
-  bool job = false, line = false, end = false, key = false;
+  bool job = false, line = false, end = false, key = false, file = false;
   bool params_b64 = false, data = false;  ///< Rare: looked up only if seen.
 };
 
@@ -148,6 +148,14 @@ bool read_result_field(std::string_view k, dom::element v, JobResult& r) {
   } else if (k == "error") {
     if (!get(v, s)) return false;
     r.error.assign(s);
+  } else if (k == "collect_missing" || k == "collect_refused") {
+    auto& list = k == "collect_missing" ? r.collect_missing : r.collect_refused;
+    dom::array a;
+    if (!get(v, a)) return false;
+    for (dom::element e : a) {
+      if (!get(e, s)) return false;
+      list.emplace_back(s);
+    }
   }
   return true;
 }
@@ -156,7 +164,7 @@ bool is_result_field(std::string_view k) {
   return k == "exit" || k == "signal" || k == "timeout" || k == "stopped" ||
          k == "leftover_killed" || k == "retrying" || k == "duration_s" ||
          k == "cpu_user_s" || k == "cpu_sys_s" || k == "max_rss_kb" ||
-         k == "error";
+         k == "error" || k == "collect_missing" || k == "collect_refused";
 }
 
 // One field into out; false (with why) if it has the wrong type.
@@ -169,6 +177,9 @@ bool read_field(std::string_view k, dom::element v, unsigned fields,
   } else if (k == "line") {
     seen.line = true;
     if (fields & kFieldLine) ok = get(v, out.line);
+  } else if (k == "file") {
+    seen.file = true;
+    if (fields & kFieldLine) ok = get(v, out.file);
   } else if (k == "exit" || k == "signal") {
     seen.end = true;
     if (fields & kFieldResult) ok = read_result_field(k, v, out.result);
@@ -265,17 +276,17 @@ bool fill(dom::object obj, std::string_view text, unsigned fields, Record& out,
     out.params_json = raw_member(text, "params");
     if (seen.params_b64) out.params_b64_json = raw_member(text, "params_b64");
   }
-  if ((fields & kFieldLine) && seen.line && seen.data)
+  if ((fields & kFieldLine) && (seen.line || seen.file) && seen.data)
     out.data_json = raw_member(text, "data");
   dom::object d;
-  if ((fields & kFieldData) && seen.line && seen.data &&
+  if ((fields & kFieldData) && (seen.line || seen.file) && seen.data &&
       obj["data"].get(d) == simdjson::SUCCESS)
     out.data_numbers = data.read(d);
   out.has_key = seen.key;
-  out.kind = seen.key    ? RecordKind::kJournal
-             : seen.line ? RecordKind::kLine
-             : seen.end  ? RecordKind::kEnd
-                         : RecordKind::kGrid;
+  out.kind = seen.key                 ? RecordKind::kJournal
+             : seen.line || seen.file ? RecordKind::kLine
+             : seen.end               ? RecordKind::kEnd
+                                      : RecordKind::kGrid;
   return true;
 }
 

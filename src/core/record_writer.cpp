@@ -77,6 +77,29 @@ void append_line_body(std::string& b, std::string_view line) {
   b += "}\n";
 }
 
+void append_file_record(std::string& b, const RecordHead& head,
+                        std::string_view file, std::string_view data_json) {
+  append_record_head(b, head);
+  b += ",\"file\":";
+  append_json_string(b, file);
+  b += ",\"data\":";
+  b += data_json;
+  b += "}\n";
+}
+
+namespace {
+
+void append_string_array(std::string& b, const std::vector<std::string>& v) {
+  b += '[';
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i) b += ',';
+    append_json_string(b, v[i]);
+  }
+  b += ']';
+}
+
+}  // namespace
+
 void append_end_fields(std::string& b, const JobResult& result) {
   if (result.signal) {
     b += ",\"signal\":";
@@ -100,6 +123,14 @@ void append_end_fields(std::string& b, const JobResult& result) {
   if (!result.error.empty()) {
     b += ",\"error\":";
     append_json_string(b, result.error);
+  }
+  if (!result.collect_missing.empty()) {
+    b += ",\"collect_missing\":";
+    append_string_array(b, result.collect_missing);
+  }
+  if (!result.collect_refused.empty()) {
+    b += ",\"collect_refused\":";
+    append_string_array(b, result.collect_refused);
   }
 }
 

@@ -35,6 +35,11 @@ void append_line_prefix(std::string& out, Stream stream);
 /// line is a JSON object, `}` and a newline.
 void append_line_body(std::string& out, std::string_view line);
 
+/// Appends a record of values read from one of the job's files (--collect),
+/// newline included: the head, `"file":"metrics.json"`, `"data":{...}`.
+void append_file_record(std::string& out, const RecordHead& head,
+                        std::string_view file, std::string_view data_json);
+
 /// Appends how a job ended as members (`,"exit":0,"duration_s":...`).
 void append_end_fields(std::string& out, const JobResult& result);
 

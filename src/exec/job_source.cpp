@@ -42,7 +42,12 @@ Job GridJobSource::build(std::uint64_t pos, const PlannedJob& planned,
   job.slot = slot;
   job.pos = pos;
   job.key = key;
-  job.argv = command_.render(p, JobContext{planned.job, planned.rep, slot});
+  if (dirs_.path) {
+    job.dir = dirs_.path(key);
+    if (dirs_.chdir) job.cwd = job.dir;
+  }
+  job.argv =
+      command_.render(p, JobContext{planned.job, planned.rep, slot, job.dir});
   append_params_json(job.params_json, grid_, p);
   append_params_b64_json(job.params_b64_json, grid_, p);
   job.env.reserve(p.values.size() + 4);
@@ -54,13 +59,16 @@ Job GridJobSource::build(std::uint64_t pos, const PlannedJob& planned,
   job.env.push_back("SWEEP_PARAMS=" + job.params_json);
   if (!job.params_b64_json.empty())
     job.env.push_back("SWEEP_PARAMS_B64=" + job.params_b64_json);
+  if (!job.dir.empty()) job.env.push_back("SWEEP_JOB_DIR=" + job.dir);
   return job;
 }
 
 Job GridJobSource::make_job(std::uint64_t pos, std::size_t slot) {
   PlannedJob planned = plan_.at(pos);
   Point p = cursor_.point(planned.point);
-  return build(pos, planned, p, key_of(p, planned.rep), slot);
+  JobKey key = key_of(p, planned.rep);
+  if (dirs_.create) dirs_.create(key);
+  return build(pos, planned, p, key, slot);
 }
 
 Job GridJobSource::again(const Job& job, std::size_t slot) {
@@ -91,6 +99,7 @@ std::optional<Job> GridJobSource::next(std::size_t slot) {
       ++skipped_;
       continue;
     }
+    if (dirs_.create) dirs_.create(key);
     return build(pos, planned, p, key, slot);
   }
   return std::nullopt;

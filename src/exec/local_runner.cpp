@@ -34,7 +34,8 @@ void LocalRunner::start(Job&& job, EventSink& sink) {
   }
   envp.push_back(nullptr);
   try {
-    procs_.add(job.index, job.argv, envp.data());
+    procs_.add(job.index, job.argv, envp.data(),
+               job.cwd.empty() ? nullptr : job.cwd.c_str());
   } catch (const SystemError&) {
     // sweep's own, not the job's: a shortage (ResourceError: the scheduler
     // starts the job later) or a failure it cannot recover from (say, its

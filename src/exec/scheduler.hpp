@@ -14,6 +14,16 @@
 
 namespace sweep {
 
+/// Each job's own directory (--run-dir, --results): where it is and how it is
+/// made. The exec layer only names it; the caller creates it safely.
+struct JobDirOptions {
+  /// The absolute path of a job's directory.
+  std::function<std::string(const JobKey&)> path;
+  /// Creates it before the job starts (not set for --dry-run).
+  std::function<void(const JobKey&)> create;
+  bool chdir = false;  ///< Run the job in it (--chdir).
+};
+
 /// Hands out a plan's jobs in order, rendered from a command template.
 class GridJobSource : public JobSource {
  public:
@@ -29,6 +39,10 @@ class GridJobSource : public JobSource {
   void set_skip(std::function<bool(const JobKey&)> skip) {
     skip_ = std::move(skip);
   }
+  /// Gives every job a directory: `<@dir>`, SWEEP_JOB_DIR, and with chdir
+  /// its working directory. The directory is created as the job is handed
+  /// out, before it starts.
+  void set_job_dirs(JobDirOptions dirs) { dirs_ = std::move(dirs); }
   /// Jobs skipped so far.
   std::uint64_t skipped() const { return skipped_; }
   /// How many jobs of the whole plan the skip predicate accepts: one pass
@@ -47,6 +61,7 @@ class GridJobSource : public JobSource {
   std::uint64_t next_ = 0;
   std::uint64_t skipped_ = 0;
   std::function<bool(const JobKey&)> skip_;
+  JobDirOptions dirs_;
   std::vector<std::string> env_names_;  ///< SWEEP_<NAME> per parameter.
 };
 

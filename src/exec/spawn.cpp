@@ -28,6 +28,7 @@ struct Child {
   char* const* envp;
   const char* path;  ///< The directories to search, as in PATH.
   int out, err, watch;
+  const char* cwd;  ///< Changed to before exec, unless nullptr.
   sigset_t mask;
   int error = 0;  ///< errno of the step that failed, set by the child.
 };
@@ -122,7 +123,7 @@ int child_main(void* arg) {
   Child& c = *static_cast<Child*>(arg);
   reset_signals();
   // Its own process group, so a timeout or Ctrl-C reaches grandchildren.
-  if (setpgid(0, 0) == 0 && redirect(c)) {
+  if (setpgid(0, 0) == 0 && redirect(c) && (!c.cwd || chdir(c.cwd) == 0)) {
     if (c.watch >= 0) {
       // Before exec: the supervisor knows the group before the job can
       // start anything, even if sweep is killed this very moment.
@@ -176,6 +177,7 @@ pid_t spawn_under_tsan(const SpawnRequest& r, char* const* argv) {
   posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&fa, r.stdout_fd, 1);
   posix_spawn_file_actions_adddup2(&fa, r.stderr_fd, 2);
+  if (r.cwd) posix_spawn_file_actions_addchdir_np(&fa, r.cwd);
   pid_t pid = -1;
   int e = posix_spawnp(&pid, argv[0], &fa, &attr, argv, r.envp);
   posix_spawn_file_actions_destroy(&fa);
@@ -202,6 +204,7 @@ pid_t spawn(const SpawnRequest& r) {
           .out = r.stdout_fd,
           .err = r.stderr_fd,
           .watch = r.watch_fd,
+          .cwd = r.cwd,
           .mask = *r.mask};
   Stack stack;
   // No handler may run in the child before it resets them, nor in the parent

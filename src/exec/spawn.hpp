@@ -23,6 +23,8 @@ struct SpawnRequest {
   /// If >= 0, the child sends Supervisor::watch_message(its pid) here before
   /// it execs (the supervisor's socket; see supervisor.hpp).
   int watch_fd = -1;
+  /// The child's working directory, or nullptr for sweep's (--chdir).
+  const char* cwd = nullptr;
 };
 
 /// Starts argv[0] (searched in PATH unless it has a slash; no shell) in a new

@@ -49,7 +49,7 @@ void throw_system_error(const char* call, int err) {
 }
 
 Subprocess::Subprocess(std::uint64_t id, const std::vector<std::string>& argv,
-                       char* const* envp)
+                       char* const* envp, const char* cwd)
     : id_(id) {
   int out[2], err[2];
   if (pipe2(out, O_CLOEXEC) != 0) throw_system_error("pipe2", errno);
@@ -67,6 +67,7 @@ Subprocess::Subprocess(std::uint64_t id, const std::vector<std::string>& argv,
   request.stdout_fd = out[1];
   request.stderr_fd = err[1];
   request.mask = &child_mask();
+  request.cwd = cwd;
   try {
     request.watch_fd = Supervisor::watch_fd();
     // A job's time includes its own exec, which can be most of a short one.
@@ -208,8 +209,8 @@ SubprocessSet::~SubprocessSet() {
 
 Subprocess& SubprocessSet::add(std::uint64_t id,
                                const std::vector<std::string>& argv,
-                               char* const* envp) {
-  procs_.push_back(std::make_unique<Subprocess>(id, argv, envp));
+                               char* const* envp, const char* cwd) {
+  procs_.push_back(std::make_unique<Subprocess>(id, argv, envp, cwd));
   return *procs_.back();
 }
 

@@ -48,7 +48,7 @@ class Subprocess {
   /// sweep lacks the means to start it now, and Error naming the program (exit
   /// 127) when the program itself cannot be executed.
   Subprocess(std::uint64_t id, const std::vector<std::string>& argv,
-             char* const* envp);
+             char* const* envp, const char* cwd = nullptr);
   ~Subprocess();
   Subprocess(const Subprocess&) = delete;
   Subprocess& operator=(const Subprocess&) = delete;
@@ -115,7 +115,7 @@ class SubprocessSet {
 
   /// Spawns a child; see Subprocess.
   Subprocess& add(std::uint64_t id, const std::vector<std::string>& argv,
-                  char* const* envp);
+                  char* const* envp, const char* cwd = nullptr);
   /// Number of children not yet finished.
   size_t size() const { return procs_.size(); }
 

@@ -14,7 +14,7 @@ namespace {
 struct Header {
   std::uint8_t kind;
   std::uint8_t stream;
-  std::uint16_t unused;
+  std::uint16_t name;     ///< For a file record: the name's length, first.
   std::uint32_t attempt;  ///< Index in Held::attempts.
   std::uint64_t size;     ///< Bytes of lines that follow.
 };
@@ -56,6 +56,18 @@ void OrderedSink::on_lines(const Job& job, Stream stream,
   hold(job, Kind::kLines, stream, lines);
 }
 
+void OrderedSink::on_file_record(const Job& job, std::string_view file,
+                                 std::string_view data_json) {
+  if (job.seq == head_) return next_.on_file_record(job, file, data_json);
+  // The name and the data in one payload, the name's length in the header.
+  file = file.substr(0, UINT16_MAX);
+  std::string payload;
+  payload.reserve(file.size() + data_json.size());
+  payload.append(file).append(data_json);
+  hold(job, Kind::kFile, Stream::kStdout, payload, nullptr,
+       static_cast<std::uint16_t>(file.size()));
+}
+
 void OrderedSink::on_finish(const Job& job, const JobResult& result) {
   if (job.seq == head_) {
     next_.on_finish(job, result);
@@ -69,10 +81,11 @@ void OrderedSink::on_finish(const Job& job, const JobResult& result) {
 }
 
 void OrderedSink::hold(const Job& job, Kind kind, Stream stream,
-                       std::string_view lines, const JobResult* result) {
+                       std::string_view lines, const JobResult* result,
+                       std::uint16_t name) {
   Held& h = held_[job.seq];
   Header head{static_cast<std::uint8_t>(kind),
-              static_cast<std::uint8_t>(stream), 0,
+              static_cast<std::uint8_t>(stream), name,
               static_cast<std::uint32_t>(h.attempt_of(job)), lines.size()};
   if (result) {
     h.attempts[head.attempt].result = *result;
@@ -195,6 +208,12 @@ std::size_t OrderedSink::replay_events(const Held& h, std::string_view bytes) {
       case Kind::kFinish:
         next_.on_finish(a.job, a.result);
         break;
+      case Kind::kFile: {
+        std::string_view payload = bytes.substr(at + sizeof head, head.size);
+        next_.on_file_record(a.job, payload.substr(0, head.name),
+                             payload.substr(head.name));
+        break;
+      }
     }
     at += sizeof head + head.size;
   }

@@ -29,6 +29,8 @@ class OrderedSink : public EventSink {
   void on_start(const Job& job) override;
   void on_line(const Job& job, Stream stream, std::string_view line) override;
   void on_lines(const Job& job, Stream stream, std::string_view lines) override;
+  void on_file_record(const Job& job, std::string_view file,
+                      std::string_view data_json) override;
   void on_finish(const Job& job, const JobResult& result) override;
   bool wants_stop() const override { return next_.wants_stop(); }
   void flush() override { next_.flush(); }
@@ -42,7 +44,7 @@ class OrderedSink : public EventSink {
   std::uint64_t held_on_disk() const { return on_disk_; }
 
  private:
-  enum class Kind : std::uint8_t { kStart, kLines, kFinish };
+  enum class Kind : std::uint8_t { kStart, kLines, kFinish, kFile };
   /// One attempt of a held job, as it was given, and how it ended.
   struct Attempt {
     Job job;
@@ -70,7 +72,7 @@ class OrderedSink : public EventSink {
     std::size_t attempt_of(const Job& job);
   };
   void hold(const Job& job, Kind kind, Stream stream, std::string_view lines,
-            const JobResult* result = nullptr);
+            const JobResult* result = nullptr, std::uint16_t name = 0);
   void store(Held& h, std::string_view head, std::string_view lines);
   std::size_t next_chunk(const Held& h, std::size_t size) const;
   void add_extent(Held& h, Extent e);

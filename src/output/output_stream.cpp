@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -20,6 +21,49 @@ OutputStream OutputStream::open_file(const std::string& path) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0)
     throw Error(path + ": cannot open for writing: " + std::strerror(errno));
+  return OutputStream(fd, true);
+}
+
+namespace {
+
+// A regular file whose last line has no newline ends in a record torn by a
+// crash: it is cut off, so that the records appended after it are read as
+// records (a reader skips only a torn *last* line). Returns errno or 0.
+int cut_torn_tail(int fd) {
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return errno;
+  if (!S_ISREG(st.st_mode) || st.st_size == 0) return 0;
+  char buf[4096];
+  off_t end = st.st_size;
+  while (end > 0) {
+    off_t from = end > static_cast<off_t>(sizeof buf)
+                     ? end - static_cast<off_t>(sizeof buf)
+                     : 0;
+    ssize_t n = ::pread(fd, buf, static_cast<size_t>(end - from), from);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return n < 0 ? errno : EIO;
+    for (ssize_t i = n; i > 0; --i)
+      if (buf[i - 1] == '\n') {
+        off_t keep = from + i;
+        if (keep == st.st_size) return 0;
+        return ::ftruncate(fd, keep) == 0 ? 0 : errno;
+      }
+    end = from;
+  }
+  return ::ftruncate(fd, 0) == 0 ? 0 : errno;
+}
+
+}  // namespace
+
+OutputStream OutputStream::open_append(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (fd < 0)
+    throw Error(path + ": cannot open for appending: " + std::strerror(errno));
+  if (int e = cut_torn_tail(fd)) {
+    ::close(fd);
+    throw Error(path + ": cannot append: " + std::strerror(e));
+  }
   return OutputStream(fd, true);
 }
 

@@ -18,6 +18,10 @@ class OutputStream {
   explicit OutputStream(int fd, bool owned = false, size_t flush_at = kFlushAt);
   /// Opens path for writing (truncating); throws Error naming the path.
   static OutputStream open_file(const std::string& path);
+  /// Opens path for appending (created if missing): what a resumed run adds
+  /// to its stream. A torn last line (a crash mid-record) is cut off first,
+  /// so that what follows reads as records. Throws Error naming the path.
+  static OutputStream open_append(const std::string& path);
   OutputStream(OutputStream&& other) noexcept;
   ~OutputStream();
 

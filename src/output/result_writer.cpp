@@ -49,6 +49,12 @@ void JsonlWriter::on_lines(const Job& job, Stream stream,
   out_.commit();
 }
 
+void JsonlWriter::on_file_record(const Job& job, std::string_view file,
+                                 std::string_view data_json) {
+  append_file_record(out_.buffer(), record_head(job), file, data_json);
+  out_.commit();
+}
+
 void JsonlWriter::on_finish(const Job& job, const JobResult& result) {
   append_end_record(out_.buffer(), record_head(job), result);
   out_.commit();
@@ -93,6 +99,10 @@ void FanoutSink::on_line(const Job& job, Stream stream, std::string_view line) {
 void FanoutSink::on_lines(const Job& job, Stream stream,
                           std::string_view lines) {
   for (auto* s : sinks_) s->on_lines(job, stream, lines);
+}
+void FanoutSink::on_file_record(const Job& job, std::string_view file,
+                                std::string_view data_json) {
+  for (auto* s : sinks_) s->on_file_record(job, file, data_json);
 }
 void FanoutSink::on_finish(const Job& job, const JobResult& result) {
   for (auto* s : sinks_) s->on_finish(job, result);

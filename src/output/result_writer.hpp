@@ -24,6 +24,8 @@ class JsonlWriter : public ResultWriter {
       : out_(out), stderr_records_(stderr_records) {}
   void on_line(const Job& job, Stream stream, std::string_view line) override;
   void on_lines(const Job& job, Stream stream, std::string_view lines) override;
+  void on_file_record(const Job& job, std::string_view file,
+                      std::string_view data_json) override;
   void on_finish(const Job& job, const JobResult& result) override;
   bool wants_stop() const override { return out_.closed(); }
   void flush() override { out_.flush(); }
@@ -91,6 +93,8 @@ class FanoutSink : public EventSink {
   void on_start(const Job& job) override;
   void on_line(const Job& job, Stream stream, std::string_view line) override;
   void on_lines(const Job& job, Stream stream, std::string_view lines) override;
+  void on_file_record(const Job& job, std::string_view file,
+                      std::string_view data_json) override;
   void on_finish(const Job& job, const JobResult& result) override;
   bool wants_stop() const override;
   void flush() override;

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <fstream>
 #include <stdexcept>
+#include <thread>
 
 namespace e2e {
 
@@ -140,7 +141,7 @@ std::vector<nlohmann::ordered_json> records(const std::string& out) {
 std::vector<nlohmann::ordered_json> end_records(const std::string& out) {
   std::vector<nlohmann::ordered_json> r;
   for (auto& j : records(out))
-    if (!j.contains("line")) r.push_back(j);
+    if (!j.contains("line") && !j.contains("file")) r.push_back(j);
   return r;
 }
 
@@ -165,6 +166,36 @@ std::string TempDir::write(const std::string& name,
   auto p = path_ / name;
   std::ofstream(p, std::ios::binary) << content;
   return p.string();
+}
+
+pid_t spawn_sweep(const std::vector<std::string>& args,
+                  const std::filesystem::path& dir) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    int out =
+        open((dir / "out.txt").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int err =
+        open((dir / "err.txt").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (out < 0 || err < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0) _exit(126);
+    if (chdir(dir.c_str()) != 0) _exit(126);
+    std::string bin = sweep_bin();
+    std::vector<char*> argv{bin.data()};
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+bool wait_until(const std::function<bool()>& pred,
+                std::chrono::milliseconds limit) {
+  auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return pred();
 }
 
 bool process_running_with(const std::string& marker) {

@@ -1,7 +1,11 @@
 // Runs the built sweep binary as a user would, capturing everything.
 #pragma once
 
+#include <sys/types.h>
+
+#include <chrono>
 #include <filesystem>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -39,7 +43,7 @@ std::vector<std::string> lines(const std::string& text);
 /// Every line of a result stream, parsed (throws on a torn record).
 std::vector<nlohmann::ordered_json> records(const std::string& out);
 
-/// The end records of a result stream (those without "line").
+/// The end records of a result stream (those without "line" or "file").
 std::vector<nlohmann::ordered_json> end_records(const std::string& out);
 
 /// A whole file's bytes ("" if it cannot be read).
@@ -62,6 +66,16 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+/// Starts `sweep ARGS...` in the background in dir, its stdout and stderr
+/// in dir/out.txt and dir/err.txt; returns its pid (for waitpid).
+pid_t spawn_sweep(const std::vector<std::string>& args,
+                  const std::filesystem::path& dir);
+
+/// Calls pred every 50 ms until it is true or the limit passed; its last
+/// answer.
+bool wait_until(const std::function<bool()>& pred,
+                std::chrono::milliseconds limit = std::chrono::seconds(30));
 
 /// True if any process other than zombies has `marker` in its command line.
 bool process_running_with(const std::string& marker);

@@ -227,3 +227,54 @@ TEST_CASE("Ctrl-C while waiting cancels the array and keeps the journals") {
   CHECK_FALSE(e2e::process_running_with(marker + " "));
   CHECK(std::filesystem::exists(dir.path() / "run" / "sweep.json"));
 }
+
+TEST_CASE("a local and a Slurm run directory read alike by merge and status") {
+  if (!private_cluster()) return;
+  e2e::TempDir dir;
+  std::string slurm_dir = (dir.path() / "slurm").string();
+  std::string local_dir = (dir.path() / "local").string();
+  // Each job writes its metrics to its own directory; --collect reads them.
+  std::vector<std::string> tail = {
+      "-p",
+      "x=1..12",
+      "-p",
+      "mode=a,b",
+      "--chdir",
+      "--collect",
+      "m.txt",
+      "--",
+      "sh",
+      "-c",
+      "echo v=<x> > m.txt; echo <mode><x>; exit $((<x> == 5))"};
+  std::vector<std::string> slurm = {
+      "run", "--backend", "slurm", "--run-dir", slurm_dir, "--shards", "3"};
+  std::vector<std::string> local = {"run", "--run-dir", local_dir, "-j", "2"};
+  slurm.insert(slurm.end(), tail.begin(), tail.end());
+  local.insert(local.end(), tail.begin(), tail.end());
+  auto s = sweep(slurm, {.timeout_s = 120});
+  auto l = sweep(local);
+  CHECK(s.exit == 1);
+  CHECK(l.exit == 1);
+  CHECK(comparable(s.out) == comparable(l.out));
+  for (const auto& d : {slurm_dir, local_dir}) {
+    CAPTURE(d);
+    auto m = sweep({"merge", d});
+    CHECK(m.exit == 1);
+    CHECK(comparable(m.out) == comparable(l.out));
+    CHECK(m.out.find("\"file\":\"m.txt\",\"data\":{\"v\":12}") !=
+          std::string::npos);
+    auto st = sweep({"status", d});
+    CHECK(st.exit == 0);
+    CHECK(st.out.find("total: 24 of 24 done, 2 failed, 0 running") !=
+          std::string::npos);
+    // Both gave every job a directory named by its key.
+    CHECK(std::distance(std::filesystem::directory_iterator(d + "/jobs"),
+                        std::filesystem::directory_iterator{}) == 24);
+  }
+  // Resumed with the grid and command from the definition: nothing left.
+  auto resumed =
+      sweep({"run", "--backend", "slurm", "--run-dir", slurm_dir, "--resume"},
+            {.timeout_s = 120});
+  CHECK(resumed.exit == 1);
+  CHECK(resumed.err.find("every shard is done") != std::string::npos);
+}
