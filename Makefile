@@ -71,9 +71,11 @@ build: deps $(BUILD_DIR)/CMakeCache.txt
 # stdout, the statistics), then where the results went and what to try next.
 RUN_DIR := $(BUILD_DIR)/example-run
 run: build
-	$(SWEEP) run -j 4 --results $(RUN_DIR) configs/example.json -- $(TRAIN) --depth='<depth>' --impurity='<impurity>'
-	@echo "make run: each job's params.json, stdout, stderr and status.json are in $(RUN_DIR)/<job>/;"
-	@echo "next: $(SWEEP) grid configs/example.json --describe, then $(SWEEP) run --help"
+	rm -rf $(RUN_DIR)
+	$(SWEEP) run -j 4 --run-dir $(RUN_DIR) configs/example.json -- $(TRAIN) --depth='<depth>' --impurity='<impurity>'
+	$(SWEEP) report $(RUN_DIR) --metric accuracy:max
+	@echo "make run: the sweep's definition, journal, result stream and each job's directory are in $(RUN_DIR)/;"
+	@echo "next: $(SWEEP) report $(RUN_DIR) --metric accuracy:max --format md, $(SWEEP) grid configs/example.json --describe, $(SWEEP) run --help"
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)

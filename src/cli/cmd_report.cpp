@@ -317,7 +317,7 @@ void add_run_report_options(CLI::App& sub, RunOptions& o) {
   sub.add_option("--metric", o.report_flags.metrics,
                  "The objective, NAME[:max|:min] (repeatable; the first "
                  "orders the report's rows)")
-      ->type_name("NAME[:GOAL]")
+      ->type_name("METRIC")
       ->group("Report");
   add_report_options(sub, o.report_flags, true);
   for (const char* name :
@@ -333,11 +333,12 @@ CLI::App* setup_report(CLI::App& app, ReportCommandOptions& o) {
       "confidence intervals, marginals, failures");
   sub->add_option("INPUT", o.inputs,
                   "Result streams, run directories, or - for standard input")
+      ->type_name("DIR|FILE")
       ->required();
   sub->add_option("--metric", o.report.metrics,
                   "The objective, NAME[:max|:min] (repeatable; the first "
                   "orders the rows). Default: every metric found")
-      ->type_name("NAME[:GOAL]")
+      ->type_name("METRIC")
       ->group("Report");
   sub->add_option("--label", o.labels,
                   "Name each INPUT (one per input) to compare runs")

@@ -28,6 +28,11 @@ HELP_PARSE_ONLY = {
     "sweep merge runs/exp1 > results.jsonl": "needs a Slurm run directory",
     "sweep merge artifacts/shard-*.jsonl -o all.jsonl   # from a CI matrix":
         "needs CI artifacts",
+    "sweep report results.jsonl --metric acc:max": "needs the user's results",
+    "sweep report runs/exp1 --metric loss:min --over seed --top 10 -o best.md":
+        "needs the user's run directory",
+    "sweep report base.jsonl new.jsonl --label base --label new --metric acc:max":
+        "needs two of the user's runs",
 }
 
 # `<name>` outside quotes: the shell reads `<` and `>` as redirections.
