@@ -319,3 +319,21 @@ TEST_CASE("run --report: the report follows the statistics on stderr") {
             "sweep: error: --assert 'loss<1' failed: the best "
             "group's mean loss is 1\n"));
 }
+
+TEST_CASE("report: metrics from files a job wrote, collected into a run dir") {
+  e2e::TempDir dir;
+  std::string rd = (dir.path() / "rd").string();
+  // score = 10 x + rep: per x, mean 10 x + 0.5 and sd 0.7071 over 2 reps.
+  auto r = sweep({"run", "-q", "--run-dir", rd, "--chdir", "-p", "x=1..3",
+                  "--repeat", "2", "--collect", "m.json", "--", "sh", "-c",
+                  "echo \"{\\\"score\\\": $(( $1 * 10 + $2 ))}\" > m.json",
+                  "sh", "<x>", "<@rep>"});
+  REQUIRE(r.exit == 0);
+  auto rep = sweep({"report", rd, "--metric", "score:max", "--format", "csv"});
+  CHECK(rep.exit == 0);
+  auto rows = lines(rep.out);
+  REQUIRE(rows.size() == 4);
+  CHECK(rows[0].rfind("x,runs,failed,score_n,score_mean,score_sd", 0) == 0);
+  CHECK(rows[1].rfind("3,2,0,2,30.5,0.7071", 0) == 0);
+  CHECK(rows[3].rfind("1,2,0,2,10.5,0.7071", 0) == 0);
+}
