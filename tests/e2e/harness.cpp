@@ -173,7 +173,7 @@ pid_t spawn_sweep(const std::vector<std::string>& args,
   pid_t pid = fork();
   if (pid == 0) {
     int out =
-        open((dir / "out.txt").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        open((dir / "out.jsonl").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     int err =
         open((dir / "err.txt").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (out < 0 || err < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0) _exit(126);
@@ -185,15 +185,17 @@ pid_t spawn_sweep(const std::vector<std::string>& args,
     execv(argv[0], argv.data());
     _exit(127);
   }
+  REQUIRE(pid > 0);
   return pid;
 }
 
 bool wait_until(const std::function<bool()>& pred,
-                std::chrono::milliseconds limit) {
+                std::chrono::milliseconds limit,
+                std::chrono::milliseconds every) {
   auto end = std::chrono::steady_clock::now() + limit;
   while (std::chrono::steady_clock::now() < end) {
     if (pred()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::this_thread::sleep_for(every);
   }
   return pred();
 }

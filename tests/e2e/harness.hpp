@@ -68,14 +68,16 @@ class TempDir {
 };
 
 /// Starts `sweep ARGS...` in the background in dir, its stdout and stderr
-/// in dir/out.txt and dir/err.txt; returns its pid (for waitpid).
+/// in dir/out.jsonl and dir/err.txt; returns its pid (for waitpid).
 pid_t spawn_sweep(const std::vector<std::string>& args,
                   const std::filesystem::path& dir);
 
-/// Calls pred every 50 ms until it is true or the limit passed; its last
+/// Calls pred every `every` until it is true or the limit passed; its last
 /// answer.
-bool wait_until(const std::function<bool()>& pred,
-                std::chrono::milliseconds limit = std::chrono::seconds(30));
+bool wait_until(
+    const std::function<bool()>& pred,
+    std::chrono::milliseconds limit = std::chrono::seconds(30),
+    std::chrono::milliseconds every = std::chrono::milliseconds(50));
 
 /// True if any process other than zombies has `marker` in its command line.
 bool process_running_with(const std::string& marker);

@@ -24,38 +24,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// Starts sweep in the background with its output in files; returns its pid.
-pid_t spawn_sweep(const std::vector<std::string>& args,
-                  const std::filesystem::path& dir) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    int out =
-        open((dir / "out.jsonl").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int err =
-        open((dir / "err.txt").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(out, 1);
-    dup2(err, 2);
-    if (chdir(dir.c_str()) != 0) _exit(126);
-    std::string bin = e2e::sweep_bin();
-    std::vector<char*> argv{bin.data()};
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  return pid;
-}
-
-template <typename Pred>
-bool wait_until(Pred pred, std::chrono::milliseconds limit = 20s) {
-  auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return pred();
-}
-
 std::set<std::string> params_in(const std::string& text, bool ok_only) {
   std::set<std::string> s;
   for (const auto& l : lines(text)) {
@@ -150,13 +118,14 @@ TEST_CASE(
     "130") {
   e2e::TempDir dir;
   std::string marker = "sweep-e2e-int-" + std::to_string(getpid());
-  pid_t pid = spawn_sweep(
+  pid_t pid = e2e::spawn_sweep(
       {"run", "-j", "8", "-p", "i=1..12", "--journal", "journal.jsonl", "--",
        "sh", "-c",
        "echo start <i>; if [ <i> -le 2 ]; then exit 0; fi; sleep 300", marker},
       dir.path());
-  REQUIRE(wait_until(
-      [&] { return lines(read(dir.path() / "journal.jsonl")).size() >= 2; }));
+  REQUIRE(e2e::wait_until(
+      [&] { return lines(read(dir.path() / "journal.jsonl")).size() >= 2; },
+      20s, 20ms));
   std::this_thread::sleep_for(300ms);
   kill(pid, SIGINT);
   int status = 0;
@@ -191,9 +160,10 @@ TEST_CASE(
                                    "sh",
                                    "-c",
                                    "sleep 0.2; echo <x>"};
-  pid_t pid = spawn_sweep(args, dir.path());
-  REQUIRE(wait_until(
-      [&] { return lines(read(dir.path() / "journal.jsonl")).size() >= 6; }));
+  pid_t pid = e2e::spawn_sweep(args, dir.path());
+  REQUIRE(e2e::wait_until(
+      [&] { return lines(read(dir.path() / "journal.jsonl")).size() >= 6; },
+      20s, 20ms));
   kill(pid, SIGKILL);
   waitpid(pid, nullptr, 0);
   std::this_thread::sleep_for(300ms);  // orphaned jobs end on their own
@@ -388,12 +358,13 @@ TEST_CASE(
     "a second Ctrl-C kills at once, without waiting for the grace period") {
   e2e::TempDir dir;
   std::string marker = "sweep-e2e-twice-" + std::to_string(getpid());
-  pid_t pid =
-      spawn_sweep({"run", "-j", "2", "-p", "i=1,2", "--kill-after", "60s", "--",
-                   "sh", "-c", "trap '' TERM; echo up; sleep 300", marker},
-                  dir.path());
-  REQUIRE(wait_until(
-      [&] { return lines(read(dir.path() / "out.jsonl")).size() >= 2; }));
+  pid_t pid = e2e::spawn_sweep(
+      {"run", "-j", "2", "-p", "i=1,2", "--kill-after", "60s", "--", "sh", "-c",
+       "trap '' TERM; echo up; sleep 300", marker},
+      dir.path());
+  REQUIRE(e2e::wait_until(
+      [&] { return lines(read(dir.path() / "out.jsonl")).size() >= 2; }, 20s,
+      20ms));
   auto start = std::chrono::steady_clock::now();
   kill(pid, SIGINT);
   std::this_thread::sleep_for(300ms);
@@ -411,9 +382,10 @@ TEST_CASE(
 
 TEST_CASE("SIGTERM to sweep exits 143") {
   e2e::TempDir dir;
-  pid_t pid =
-      spawn_sweep({"run", "--", "sh", "-c", "echo up; sleep 300"}, dir.path());
-  REQUIRE(wait_until([&] { return !read(dir.path() / "out.jsonl").empty(); }));
+  pid_t pid = e2e::spawn_sweep({"run", "--", "sh", "-c", "echo up; sleep 300"},
+                               dir.path());
+  REQUIRE(e2e::wait_until(
+      [&] { return !read(dir.path() / "out.jsonl").empty(); }, 20s, 20ms));
   kill(pid, SIGTERM);
   int status = 0;
   waitpid(pid, &status, 0);

@@ -23,46 +23,12 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// Starts sweep ARGS in the background in dir, its stdout and stderr in
-// dir/out.jsonl and dir/err.txt; returns its pid.
-pid_t start_sweep(const std::vector<std::string>& args,
-                  const std::filesystem::path& dir) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    int out =
-        open((dir / "out.jsonl").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int err =
-        open((dir / "err.txt").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (out < 0 || err < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0 ||
-        chdir(dir.c_str()) != 0)
-      _exit(126);
-    std::string bin = e2e::sweep_bin();
-    std::vector<char*> argv{bin.data()};
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  REQUIRE(pid > 0);
-  return pid;
-}
-
 // Waits for a child of this test and returns its exit status (128+signal).
 int wait_for(pid_t pid) {
   int status = 0;
   while (waitpid(pid, &status, 0) < 0)
     if (errno != EINTR) return -1;
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-template <typename Pred>
-bool wait_until(Pred pred, std::chrono::milliseconds limit) {
-  auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return pred();
 }
 
 // A job for the kill tests: most start a grandchild and run until stopped
@@ -161,14 +127,14 @@ TEST_CASE(
         "run",   "-j",           "6",     "-p", "x=1..100000", "--timeout",
         "300ms", "--kill-after", "500ms", "--"};
     for (auto& a : busy_job(marker)) args.push_back(a);
-    pid_t pid = start_sweep(args, dir.path());
+    pid_t pid = e2e::spawn_sweep(args, dir.path());
     int at = moment_ms(rng);
     std::this_thread::sleep_for(std::chrono::milliseconds(at));
     REQUIRE(kill(pid, SIGKILL) == 0);
     CHECK(wait_for(pid) == 128 + SIGKILL);
     // SIGTERM at once, SIGKILL 500 ms later: 2 s is room for a slow machine.
-    bool gone =
-        wait_until([&] { return !e2e::process_running_with(marker); }, 2000ms);
+    bool gone = e2e::wait_until(
+        [&] { return !e2e::process_running_with(marker); }, 2000ms, 10ms);
     CAPTURE(trial);
     CAPTURE(at);
     CHECK(gone);
@@ -248,9 +214,10 @@ void soak_trial(int sig, int at, int trial, SoakCounts& c) {
   std::string marker = "sweep-e2e-soak-" + std::to_string(getpid()) + "-" +
                        std::to_string(trial);
   e2e::TempDir dir;
-  pid_t pid = start_sweep(soak_args(marker, false), dir.path());
-  wait_until([&] { return e2e::process_running_with(marker + "-grandchild"); },
-             10s);
+  pid_t pid = e2e::spawn_sweep(soak_args(marker, false), dir.path());
+  e2e::wait_until(
+      [&] { return e2e::process_running_with(marker + "-grandchild"); }, 10s,
+      10ms);
   std::this_thread::sleep_for(std::chrono::milliseconds(at));
   REQUIRE(kill(pid, sig) == 0);
   int status = wait_for(pid);
@@ -264,8 +231,8 @@ void soak_trial(int sig, int at, int trial, SoakCounts& c) {
   // kill -9: the supervisor's SIGTERM, SIGKILL 500 ms later. Otherwise
   // sweep itself waited for its jobs.
   auto limit = sig == SIGKILL ? 2500ms : 1000ms;
-  c.left_running +=
-      !wait_until([&] { return !e2e::process_running_with(marker); }, limit);
+  c.left_running += !e2e::wait_until(
+      [&] { return !e2e::process_running_with(marker); }, limit, 10ms);
   auto resumed = e2e::run(
       [&] {
         std::vector<std::string> argv{e2e::sweep_bin()};
