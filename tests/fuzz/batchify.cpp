@@ -8,7 +8,8 @@
 //   anything else is split; every part starts with the header record, and
 //   the first part with the rest of every other part is the file;
 // - a JSON array that is valid JSON is split into parts that are JSON
-//   arrays whose elements, concatenated, are the array's.
+//   arrays whose elements, concatenated, are the array's; a file with a NUL
+//   byte is not JSON and is an error.
 // Every error is a sweep::Error.
 #include <cstddef>
 #include <cstdint>
@@ -196,7 +197,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
     default: {
       auto doc = nlohmann::ordered_json::parse(text, nullptr, false);
       bool bom = text.compare(0, 3, "\xEF\xBB\xBF") == 0;
-      if (doc.is_array() && !bom) {
+      // nlohmann stops at a NUL byte as at the end of input; JSON allows
+      // none anywhere, so a file with one is never valid.
+      bool nul = text.find('\0') != std::string::npos;
+      if (nul) FUZZ_CHECK(!ok, "a JSON array with a NUL byte passed");
+      if (doc.is_array() && !bom && !nul) {
         FUZZ_CHECK(ok, "a valid JSON array failed: " << why);
         check_json(text, parts, r, mode, count);
       }

@@ -5,7 +5,8 @@
 // - `<name>` or `<name:default>` (a name: a letter, `_` or `@`, then
 //   letters, digits, `_`, `-`, `.`; a default: anything but `<` and `>`) is
 //   replaced by the point's value of `name`, or by the default when the
-//   point has none; `<@job>`, `<@rep>`, `<@slot>` by the job's numbers;
+//   point has none; `<@job>`, `<@rep>`, `<@slot>` by the job's numbers,
+//   `<@dir>` by the job's own directory;
 // - such a word naming no parameter (or no built-in) is an error, and so is
 //   one without a default for a parameter some union member lacks;
 // - `\` before such a word leaves the word as it is, without the `\`;
@@ -48,7 +49,7 @@ const Grid& grid() {
   return g;
 }
 
-const JobContext kCtx{.job = 12, .rep = 3, .slot = 1};
+const JobContext kCtx{.job = 12, .rep = 3, .slot = 1, .dir = "jobs/k 1"};
 
 const std::regex& placeholder() {
   static const std::regex re("<([@A-Za-z_][A-Za-z0-9_.-]*)(?::([^<>]*))?>");
@@ -81,9 +82,14 @@ std::optional<std::string> expected(const std::string& arg, const Point* p,
     bool has_default = m[2].matched;
     i += m.length(0);
     if (name[0] == '@') {
-      if (name != "@job" && name != "@rep" && name != "@slot") {
+      if (name != "@job" && name != "@rep" && name != "@slot" &&
+          name != "@dir") {
         why = "unknown built-in " + name;
         return std::nullopt;
+      }
+      if (name == "@dir") {
+        out += kCtx.dir;
+        continue;
       }
       out += std::to_string(name == "@job"   ? kCtx.job
                             : name == "@rep" ? kCtx.rep
@@ -182,7 +188,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
   // The program name has a placeholder when rendering it depends on a point
   // or job: compare it rendered with two different contexts.
   bool depends = false;
-  JobContext other{.job = 99, .rep = 98, .slot = 97};
+  JobContext other{.job = 99, .rep = 98, .slot = 97, .dir = "jobs/k2"};
   for (std::uint64_t i = 0; i < points; ++i)
     for (std::uint64_t j = 0; j < points; ++j)
       depends = depends || t->render(grid().point(i), kCtx)[0] !=
