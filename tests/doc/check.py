@@ -86,8 +86,8 @@ def normalise(lines):
 
 
 def make_fixtures(root, source, sweep, train):
-    """The scratch template: configs/, the example program as ./train and
-    grid.json, and the small data files the examples name."""
+    """The scratch template: configs/, the example program as ./train (and
+    build/sweep-example-train) and grid.json, and the small data files the examples name."""
     bindir = os.path.join(root, "bin")
     os.makedirs(bindir)
     os.symlink(os.path.abspath(sweep), os.path.join(bindir, "sweep"))
@@ -97,6 +97,10 @@ def make_fixtures(root, source, sweep, train):
     shutil.copy(os.path.join(source, "configs", "example.json"),
                 os.path.join(tpl, "grid.json"))
     os.symlink(os.path.abspath(train), os.path.join(tpl, "train"))
+    # Where a checkout's `make` puts it, as README's examples name it.
+    os.makedirs(os.path.join(tpl, "build"))
+    os.symlink(os.path.abspath(train),
+               os.path.join(tpl, "build", "sweep-example-train"))
     files = {
         "data.json": json.dumps({"colors": list(range(100)),
                                  "variations": ["a", "b"]}),
@@ -134,7 +138,7 @@ class Checker:
             for e in parse_errors(cmd.text):
                 self.fail(where, e)
             self.counts["parsed"] += 1
-        if block.mode in ("run", "check-output", "output-of"):
+        if block.mode in ("run", "check-output", "output-of", "json-shape-of"):
             self.run_block(block, blocks_seen)
 
     def run_block(self, block, n):
@@ -153,6 +157,9 @@ class Checker:
                 self.fail(where, f"still running after {SECONDS} s")
                 continue
             self.counts["run"] += 1
+            if block.mode == "json-shape-of":
+                self.compare_shape(where, cmd.text, block.lines, p.stdout)
+                continue
             shown = cmd.shown
             if block.mode == "output-of":
                 shown = block.lines
@@ -167,6 +174,24 @@ class Checker:
             if compared:
                 self.compare(where, cmd.text, shown, p.stdout)
 
+    def compare_shape(self, where, command, shown, printed):
+        self.counts["compared"] += 1
+        try:
+            want = json.loads("\n".join(shown))
+        except ValueError as e:
+            return self.fail(where, f"the block is not JSON: {e}")
+        try:
+            got = json.loads(printed)
+        except ValueError as e:
+            return self.fail(where, f"`{command}` prints no JSON ({e}):\n"
+                             + indent(printed))
+        # Keys in order: json.dumps keeps the order they were read in.
+        if json.dumps(shape(want)) != json.dumps(shape(got)):
+            self.fail(where, f"the JSON shown is not shaped as what "
+                      f"`{command}` prints:\n  shown:   "
+                      f"{json.dumps(shape(want))}\n  printed: "
+                      f"{json.dumps(shape(got))}")
+
     def compare(self, where, command, shown, printed):
         self.counts["compared"] += 1
         want = normalise(shown)
@@ -176,6 +201,20 @@ class Checker:
                       "it prints (timings as #):\n  shown:\n"
                       + indent("\n".join(want), 4) + "\n  printed:\n"
                       + indent("\n".join(got), 4))
+
+
+def shape(value):
+    """A JSON value with every number, string and boolean replaced by its
+    type's name: what a document's example must share with real output."""
+    if isinstance(value, dict):
+        return {k: shape(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [shape(v) for v in value]
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    return "null" if value is None else type(value).__name__
 
 
 def indent(text, n=4):

@@ -20,6 +20,10 @@ Where examples are found, and how a block is marked (the convention):
     <!-- doc-test: check-output --> a transcript whose shown output must be
                                     what each command prints today
     <!-- doc-test: output-of CMD --> the block (of any kind) is what CMD prints
+    <!-- doc-test: json-shape-of CMD --> the block is JSON with the keys (in
+                                    order) and value types of the JSON CMD
+                                    prints; values may differ (figures of a
+                                    larger run)
   Unmarked command blocks are parsed and run, and each command must exit 0
   unless its shown output has a `sweep: error:` line. Compared output is
   stdout and stderr together, with timings, rates and sizes (`7.2 s`,
@@ -34,7 +38,8 @@ from dataclasses import dataclass, field
 
 SHELL_FENCES = {"sh", "bash", "shell", "console"}
 MARKER = re.compile(r"^\s*<!--\s*doc-test:\s*([a-z-]+)\s*(.*?)\s*-->\s*$")
-MODES = {"run", "parse-only", "text", "check-output", "output-of"}
+MODES = {"run", "parse-only", "text", "check-output", "output-of",
+         "json-shape-of"}
 
 
 @dataclass
@@ -72,7 +77,7 @@ def split_commands(lines, first_line):
                 pending = None
             continue
         if transcript and not text.startswith("$ "):
-            if commands and text.strip():
+            if commands:  # blank lines too: they are part of the output
                 commands[-1].shown.append(text)
             continue
         if not text.strip():
@@ -139,9 +144,9 @@ def make_block(source, first_line, body, is_shell, marker):
     where = f"{source}:{first_line}"
     if mode not in MODES:
         block.problems.append(f"{where}: unknown doc-test marker '{mode}'")
-    elif mode == "output-of":
+    elif mode in ("output-of", "json-shape-of"):
         if not arg:
-            block.problems.append(f"{where}: output-of names no command")
+            block.problems.append(f"{where}: {mode} names no command")
         block.commands = [Command(arg, marker[2], None)]
     elif mode == "text":
         pass

@@ -40,6 +40,12 @@ $ sweep grid --count -p x=0..1
 total: 2 points
 ```
 
+<!-- doc-test: json-shape-of sweep grid -p x=7 -->
+```json
+{"job": 5,
+ "params": {"x": 3}}
+```
+
 <!-- doc-test: text -->
 
     sweep grid [GRID] (--count | --describe)
@@ -70,6 +76,14 @@ BAD = {
     "output-of that drifted": (
         "<!-- doc-test: output-of sweep grid --count -p x=1,2 -->\n\n"
         "    3\n", "is not what it prints"),
+    "json-shape-of with keys in another order": (
+        "<!-- doc-test: json-shape-of sweep grid -p x=7 -->\n"
+        "```json\n{\"params\": {\"x\": 3}, \"job\": 5}\n```\n",
+        "is not shaped as"),
+    "json-shape-of with a value of another type": (
+        "<!-- doc-test: json-shape-of sweep grid -p x=7 -->\n"
+        "```json\n{\"job\": \"5\", \"params\": {\"x\": 3}}\n```\n",
+        "is not shaped as"),
     "a command outside a command block": (
         "```\n$ sweep grid --count -p x=1\n1\n```\n",
         "a command outside a command block"),
@@ -87,7 +101,7 @@ def check_extractor():
     blocks = examples.read_blocks(GOOD, "good.md")
     modes = [b.mode for b in blocks]
     assert modes == ["run", "parse-only", "check-output", "output-of",
-                     "text", "run"], modes
+                     "json-shape-of", "text", "run"], modes
     run = blocks[0].commands
     assert [c.line for c in run] == [3, 4], run
     assert run[1].text.endswith("\\\n  '<depth>'"), run[1].text
@@ -96,7 +110,8 @@ def check_extractor():
         ("sweep grid --count configs/example.json", ["10"]),
         ("sweep grid --count -p x=0..1", ["2"])], transcript
     assert blocks[3].commands[0].text == "sweep grid -p x=1,2 --describe"
-    assert not blocks[4].commands and not blocks[5].commands
+    assert blocks[4].commands[0].text == "sweep grid -p x=7"
+    assert not blocks[5].commands and not blocks[6].commands
     help_text = "Usage: sweep x\n\nExamples:\n  sweep grid -p x=1  # one\n"
     (b,) = examples.help_examples(help_text, "help")
     assert b.commands[0].text == "sweep grid -p x=1  # one"
