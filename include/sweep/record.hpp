@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "sweep/value.hpp"
+
 namespace sweep {
 
 /// Identity of a job across runs: a 128-bit hash of its parameters as
@@ -69,6 +71,21 @@ struct DataNumber {
   double value = 0;
 };
 
+/// One top-level member of a record's params, as the reader decoded it:
+/// numbers, strings and booleans typed as sweep types them (integers beyond
+/// int64 become floats); anything else (null, arrays, objects) kept as its
+/// minified JSON text. Views point into the reader, like Record's.
+struct ParamField {
+  enum class Kind : std::uint8_t { kInt, kFloat, kBool, kString, kJson };
+  std::string_view name;
+  Kind kind = Kind::kInt;
+  std::int64_t i = 0;     ///< kInt; kBool: 0 or 1.
+  double f = 0;           ///< kFloat.
+  std::string_view text;  ///< kString: the unescaped text; kJson: the JSON.
+  /// As a Value (kJson: its JSON text as a string, as sweep shows it).
+  Value value() const;
+};
+
 /// The kinds of record, told apart by their fields.
 enum class RecordKind {
   kLine,     ///< A line of output: `{"job":..,"params":..,"line":..}`, or
@@ -87,6 +104,8 @@ struct Record {
   std::uint64_t rep = 0;
   unsigned attempt = 1;          ///< `attempt` (streams) or `attempts`.
   std::string_view params_json;  ///< The params object as written.
+  /// The params' members, in order (kFieldParamValues).
+  std::span<const ParamField> params;
   /// Exact bytes (base64) of values that are not UTF-8, if any: a JSON
   /// object beside params, which shows them with U+FFFD.
   std::string_view params_b64_json;
@@ -109,11 +128,12 @@ struct Record {
 /// Which fields a reader fills in; the others are skipped unread, so a reader
 /// that needs little pays little.
 enum RecordField : unsigned {
-  kFieldParams = 1u << 0,   ///< params_json
-  kFieldLine = 1u << 1,     ///< line, data_json, stream, file
-  kFieldResult = 1u << 2,   ///< result (exit, signal, durations, ...)
-  kFieldJournal = 1u << 3,  ///< key, ok, time
-  kFieldData = 1u << 4,     ///< data_numbers (with kFieldLine)
+  kFieldParams = 1u << 0,       ///< params_json
+  kFieldLine = 1u << 1,         ///< line, data_json, stream, file
+  kFieldResult = 1u << 2,       ///< result (exit, signal, durations, ...)
+  kFieldJournal = 1u << 3,      ///< key, ok, time
+  kFieldData = 1u << 4,         ///< data_numbers (with kFieldLine)
+  kFieldParamValues = 1u << 5,  ///< params, decoded
   kFieldAll = 0xffu,
 };
 

@@ -47,12 +47,27 @@ int signal_number(std::string_view name) {
   return 0;
 }
 
+Value ParamField::value() const {
+  switch (kind) {
+    case Kind::kInt:
+      return i;
+    case Kind::kFloat:
+      return f;
+    case Kind::kBool:
+      return i != 0;
+    default:
+      return std::string(text);
+  }
+}
+
 namespace {
 
 // What the fields of one object said, before it is known which kind it is.
 struct Seen {
   bool job = false, line = false, end = false, key = false, file = false;
   bool params_b64 = false, data = false;  ///< Rare: looked up only if seen.
+  bool params = false;
+  dom::object params_object;  ///< Set if params is.
 };
 
 bool blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
@@ -190,6 +205,7 @@ bool read_field(std::string_view k, dom::element v, unsigned fields,
       ok = get(v, hex) && JobKey::from_hex(hex, out.key);
   } else if (k == "params" || k == "data" || k == "params_b64") {
     ok = v.is_object();
+    if (ok && k == "params") seen.params = get(v, seen.params_object);
     seen.params_b64 |= k == "params_b64";
     seen.data |= k == "data";
   } else if (k == "rep") {
@@ -258,11 +274,78 @@ class DataNumbers {
   std::string path_;          ///< The name being built.
 };
 
+// A params member as the reader gives it; other JSON is left to the caller
+// (kind kJson, no text).
+ParamField decode_param(std::string_view name, dom::element v) {
+  ParamField p;
+  p.name = name;
+  switch (v.type()) {
+    case dom::element_type::INT64:
+      p.i = v.get_int64().value_unsafe();
+      break;
+    case dom::element_type::UINT64:  // beyond int64: a float, as in grids
+      p.kind = ParamField::Kind::kFloat;
+      p.f = static_cast<double>(v.get_uint64().value_unsafe());
+      break;
+    case dom::element_type::DOUBLE:
+      p.kind = ParamField::Kind::kFloat;
+      p.f = v.get_double().value_unsafe();
+      break;
+    case dom::element_type::BOOL:
+      p.kind = ParamField::Kind::kBool;
+      p.i = v.get_bool().value_unsafe();
+      break;
+    case dom::element_type::STRING:
+      p.kind = ParamField::Kind::kString;
+      p.text = v.get_string().value_unsafe();
+      break;
+    default:
+      p.kind = ParamField::Kind::kJson;
+  }
+  return p;
+}
+
+// The members of a record's params, decoded; its storage is reused from
+// record to record, as DataNumbers' is.
+class ParamFields {
+ public:
+  std::span<const ParamField> read(dom::object params) {
+    items_.clear();
+    json_.clear();
+    ends_.clear();
+    for (dom::key_value_pair field : params) {
+      items_.push_back(decode_param(field.key, field.value));
+      if (items_.back().kind != ParamField::Kind::kJson) continue;
+      json_ += simdjson::minify(field.value);  // rare: null, arrays, objects
+      ends_.push_back(json_.size());
+    }
+    std::string_view all(json_);
+    size_t from = 0, k = 0;
+    for (ParamField& p : items_)  // the arena has stopped moving
+      if (p.kind == ParamField::Kind::kJson) {
+        p.text = all.substr(from, ends_[k] - from);
+        from = ends_[k++];
+      }
+    return items_;
+  }
+
+ private:
+  std::vector<ParamField> items_;
+  std::string json_;          ///< The JSON of the members not scalars...
+  std::vector<size_t> ends_;  ///< ...and where each ends in it.
+};
+
+// Where a record's decoded views point, besides the line itself.
+struct Decoded {
+  DataNumbers data;
+  ParamFields params;
+};
+
 // Fills out from one parsed object whose text is `text` (padded memory that
-// outlives out's views); false with why if it is not a record. `data`
-// holds the numbers of data when fields asks for them.
+// outlives out's views); false with why if it is not a record. `decoded`
+// holds what fields asks to be decoded (data's numbers, params' values).
 bool fill(dom::object obj, std::string_view text, unsigned fields, Record& out,
-          std::string& why, DataNumbers& data) {
+          std::string& why, Decoded& decoded) {
   out = Record{};
   Seen seen;
   for (dom::key_value_pair field : obj)
@@ -281,7 +364,9 @@ bool fill(dom::object obj, std::string_view text, unsigned fields, Record& out,
   dom::object d;
   if ((fields & kFieldData) && (seen.line || seen.file) && seen.data &&
       obj["data"].get(d) == simdjson::SUCCESS)
-    out.data_numbers = data.read(d);
+    out.data_numbers = decoded.data.read(d);
+  if ((fields & kFieldParamValues) && seen.params)
+    out.params = decoded.params.read(seen.params_object);
   out.has_key = seen.key;
   out.kind = seen.key                 ? RecordKind::kJournal
              : seen.line || seen.file ? RecordKind::kLine
@@ -295,7 +380,7 @@ bool fill(dom::object obj, std::string_view text, unsigned fields, Record& out,
 struct RecordReader::Impl {
   dom::parser parser;
   std::vector<char> buf;  ///< The line, copied with simdjson's padding.
-  DataNumbers data;       ///< The numbers of the last line's data.
+  Decoded decoded;        ///< What the last line's views point into.
 };
 
 RecordReader::RecordReader(unsigned fields)
@@ -316,7 +401,7 @@ bool RecordReader::parse(std::string_view line, Record& out) {
     return false;
   }
   return fill(obj, std::string_view(buf.data(), line.size()), fields_, out,
-              why_, impl_->data);
+              why_, impl_->decoded);
 }
 
 namespace {
@@ -456,7 +541,7 @@ class RecordFileReader {
     if ((*it).get(el) || el.get(obj)) return false;
     std::string_view text = it.source();
     return alone_on_line(all, text) && text.size() <= e.text.size() &&
-           fill(obj, text, fields_, rec_, why_, data_);
+           fill(obj, text, fields_, rec_, why_, decoded_);
   }
 
   void one(const Entry& e) {
@@ -477,7 +562,7 @@ class RecordFileReader {
   dom::parser many_;
   Record rec_;
   std::string why_;
-  DataNumbers data_;  ///< The numbers of the current record's data.
+  Decoded decoded_;  ///< What the current record's views point into.
   std::vector<Entry> entries_;
   std::string full_;        ///< The lines to parse, each with its newline.
   Buffer full_buf_;         ///< The same, padded for simdjson.

@@ -5,11 +5,9 @@
 #include "report/collect.hpp"
 
 #include <algorithm>
-#include <nlohmann/json.hpp>
 #include <unordered_map>
 #include <unordered_set>
 
-#include "core/json_text.hpp"
 #include "report/string_index.hpp"
 #include "sweep/error.hpp"
 
@@ -111,7 +109,11 @@ struct Collector::State {
     return it->second.id;
   }
 
-  std::uint32_t group_of(std::string_view params_json, std::uint64_t job);
+  std::string key;  ///< The last group_key.
+
+  std::uint32_t group_of(const Record& r);
+  bool is_over(std::string_view name) const;
+  std::string_view group_key(const Record& r);
   JobState& job_for(const Record& r);
   std::uint32_t start_job(const Record& r);
   void end_job(std::uint64_t job);
@@ -121,41 +123,59 @@ struct Collector::State {
   void note_failure(const Record& r, const JobState& j);
 };
 
-// A job's group, from its params as written. Without --over a point is
-// its own group, found by its text (parsed once per point); with --over,
-// points whose other parameters are equal share one, found by those
-// values (parsed once per job), so memory grows with groups, not points.
-std::uint32_t Collector::State::group_of(std::string_view params_json,
-                                         std::uint64_t job) {
-  const auto& over = options.over;
-  if (over.empty())
-    if (const std::uint32_t* g = groups.find(params_json)) return *g;
-  auto j = nlohmann::ordered_json::parse(
-      params_json.empty() ? "{}" : params_json, nullptr, false);
-  if (!j.is_object()) j = nlohmann::ordered_json::object();
-  auto is_over = [&](const std::string& name) {
-    return std::find(over.begin(), over.end(), name) != over.end();
-  };
-  std::string key;  // with --over: the grouping parameters' JSON
-  if (!over.empty()) {
-    for (const auto& [name, v] : j.items())
-      if (!is_over(name))
-        key.append(name).append("\x1f").append(v.dump()).append("\x1e");
-    if (const std::uint32_t* g = groups.find(key)) return *g;
-  }
+// A job's group. Without --over a point is its own group, found by its
+// params text; with --over, points whose other parameters are equal share
+// one, found by those values as the reader decoded them (nothing is parsed
+// here), so memory grows with groups, not points.
+std::uint32_t Collector::State::group_of(const Record& r) {
+  std::string_view key = options.over.empty() ? r.params_json : group_key(r);
+  if (const std::uint32_t* g = groups.find(key)) return *g;
   auto g = static_cast<std::uint32_t>(data.groups.size());
-  groups.insert(over.empty() ? params_json : key, g);
-  data.groups.push_back(Group{{}, job, 0, 0, {}});
-  for (const auto& [name, v] : j.items()) {  // a new group: note its params
-    param_names.insert(name);
-    if (is_over(name)) continue;
-    data.groups.back().params.emplace_back(
-        name, value_from_json(v).value_or(Value(v.dump())));
-    if (std::find(data.params.begin(), data.params.end(), name) ==
+  groups.insert(key, g);
+  data.groups.push_back(Group{{}, r.job, 0, 0, {}});
+  for (const ParamField& p : r.params) {  // a new group: note its params
+    if (!param_names.contains(p.name)) param_names.emplace(p.name);
+    if (is_over(p.name)) continue;
+    data.groups.back().params.emplace_back(p.name, p.value());
+    if (std::find(data.params.begin(), data.params.end(), p.name) ==
         data.params.end())
-      data.params.push_back(name);
+      data.params.emplace_back(p.name);
   }
   return g;
+}
+
+bool Collector::State::is_over(std::string_view name) const {
+  const auto& over = options.over;
+  return std::find(over.begin(), over.end(), name) != over.end();
+}
+
+namespace {
+
+// Appends a length, then the bytes: no two different lists share a text.
+void append_sized(std::string& out, std::string_view s) {
+  auto n = static_cast<std::uint32_t>(s.size());
+  out.append(reinterpret_cast<const char*>(&n), sizeof n).append(s);
+}
+
+}  // namespace
+
+// The parameters not --over, as one string: each name, kind and value
+// (numbers as their bits, so 1 and 1.0 differ as they do in JSON).
+std::string_view Collector::State::group_key(const Record& r) {
+  key.clear();
+  for (const ParamField& p : r.params) {
+    if (is_over(p.name)) continue;
+    append_sized(key, p.name);
+    key += static_cast<char>(p.kind);
+    if (p.kind == ParamField::Kind::kString ||
+        p.kind == ParamField::Kind::kJson)
+      append_sized(key, p.text);
+    else if (p.kind == ParamField::Kind::kFloat)
+      key.append(reinterpret_cast<const char*>(&p.f), sizeof p.f);
+    else
+      key.append(reinterpret_cast<const char*>(&p.i), sizeof p.i);
+  }
+  return key;
 }
 
 JobState& Collector::State::job_for(const Record& r) {
@@ -183,7 +203,7 @@ std::uint32_t Collector::State::start_job(const Record& r) {
     free.pop_back();
   }
   JobState& j = states[slot];
-  j.group = group_of(r.params_json, r.job);
+  j.group = group_of(r);
   j.attempt = r.attempt;
   j.metrics.clear();
   j.last_out.clear();

@@ -401,3 +401,31 @@ TEST_CASE(
   CHECK(r.data_numbers.empty());
   CHECK(!r.data_json.empty());
 }
+
+TEST_CASE("kFieldParamValues decodes params as sweep types them") {
+  RecordReader reader(kFieldParamValues);
+  Record r;
+  std::string text =
+      R"({"job":1,"params":{"i":-3,"f":0.5,"one":1.0,"b":true,"s":"a\"b","big":18446744073709551615,"n":null,"a":[1,2.50],"o":{"k":"v"}}})";
+  REQUIRE_MESSAGE(reader.parse(text, r), reader.why());
+  using K = ParamField::Kind;
+  REQUIRE(r.params.size() == 9);
+  std::vector<std::string> names;
+  for (const ParamField& p : r.params) names.emplace_back(p.name);
+  CHECK(names == std::vector<std::string>{"i", "f", "one", "b", "s", "big", "n",
+                                          "a", "o"});
+  CHECK((r.params[0].kind == K::kInt && r.params[0].i == -3));
+  CHECK((r.params[1].kind == K::kFloat && r.params[1].f == 0.5));
+  CHECK(r.params[2].kind == K::kFloat);  // 1.0 stays a float
+  CHECK(r.params[3].value() == Value(true));
+  CHECK(r.params[4].value() == Value(std::string("a\"b")));
+  CHECK(r.params[5].value() == Value(18446744073709551615.0));
+  CHECK((r.params[6].kind == K::kJson && r.params[6].text == "null"));
+  CHECK(r.params[7].value() == Value(std::string("[1,2.5]")));
+  CHECK(r.params[8].text == R"({"k":"v"})");
+  // Without the flag, nothing is decoded.
+  RecordReader plain(kFieldParams);
+  REQUIRE(plain.parse(text, r));
+  CHECK(r.params.empty());
+  CHECK(!r.params_json.empty());
+}

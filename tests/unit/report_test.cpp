@@ -391,3 +391,27 @@ TEST_CASE("StringIndex maps strings to numbers through growth") {
   CHECK(index.insert("", 5) == 5);
   CHECK(*index.find("") == 5);
 }
+
+TEST_CASE("--over groups by typed values, as JSON tells them apart") {
+  CollectOptions o;
+  o.over = {"seed"};
+  // 1 and 1.0 differ; an array and the string of its text differ.
+  std::vector<std::string> params = {
+      R"({"lr":1,"seed":1})",     R"({"lr":1,"seed":2})",
+      R"({"lr":1.0,"seed":1})",   R"({"lr":[1, 2],"seed":1})",
+      R"({"lr":[1,2],"seed":2})", R"({"lr":"[1,2]","seed":1})",
+      R"({"seed":3,"lr":1.0})",
+  };
+  std::vector<std::string> records;
+  for (size_t i = 0; i < params.size(); ++i)
+    records.push_back(end(static_cast<int>(i), params[i]));
+  Dataset d = collect(records, o);
+  REQUIRE(d.groups.size() == 4);
+  CHECK(d.groups[0].runs == 2);
+  CHECK(d.groups[0].params[0].second == Value(std::int64_t{1}));
+  CHECK(d.groups[1].runs == 2);
+  CHECK(d.groups[1].params[0].second == Value(1.0));
+  CHECK(d.groups[2].runs == 2);
+  CHECK(d.groups[2].params[0].second == Value(std::string("[1,2]")));
+  CHECK(d.groups[3].runs == 1);
+}
