@@ -104,6 +104,7 @@ struct Record {
   std::uint64_t rep = 0;
   unsigned attempt = 1;          ///< `attempt` (streams) or `attempts`.
   std::string_view params_json;  ///< The params object as written.
+  std::string_view text;         ///< The whole record, as parsed.
   /// The params' members, in order (kFieldParamValues).
   std::span<const ParamField> params;
   /// Exact bytes (base64) of values that are not UTF-8, if any: a JSON
@@ -123,6 +124,9 @@ struct Record {
   JobKey key;
   bool ok = false;
   std::string_view time;
+  /// The params object as written, read from text when params_json was not
+  /// asked for (kFieldParams): for the rare record that needs it.
+  std::string_view params_text() const;
 };
 
 /// Which fields a reader fills in; the others are skipped unread, so a reader

@@ -132,96 +132,200 @@ bool get_unsigned(dom::element v, unsigned& out) {
   return true;
 }
 
-// One end-record field into r; false if it has the wrong type.
-bool read_result_field(std::string_view k, dom::element v, JobResult& r) {
-  std::int64_t i = 0;
+// The fields a record may have. Matching a name to one of them is on every
+// field of every record, so it switches on the first byte and compares a
+// few names, instead of trying each name in turn.
+enum class Field : std::uint8_t {
+  kOther,
+  kJob,
+  kLine,
+  kFile,
+  kExit,
+  kSignal,
+  kKey,
+  kParams,
+  kData,
+  kParamsB64,
+  kRep,
+  kAttempt,
+  kStream,
+  kOk,
+  kTime,
+  kTimeout,
+  kStopped,
+  kLeftoverKilled,
+  kRetrying,
+  kDurationS,
+  kCpuUserS,
+  kCpuSysS,
+  kMaxRssKb,
+  kError,
+  kCollectMissing,
+  kCollectRefused
+};
+
+Field field_of(std::string_view k) {
+  auto is = [&](std::string_view name, Field f) {
+    return k == name ? f : Field::kOther;
+  };
+  if (k.empty()) return Field::kOther;
+  Field f = Field::kOther;
+  switch (k[0]) {
+    case 'a':
+      return k == "attempt" || k == "attempts" ? Field::kAttempt : f;
+    case 'c':
+      if ((f = is("cpu_user_s", Field::kCpuUserS)) != Field::kOther) return f;
+      if ((f = is("cpu_sys_s", Field::kCpuSysS)) != Field::kOther) return f;
+      if ((f = is("collect_missing", Field::kCollectMissing)) != Field::kOther)
+        return f;
+      return is("collect_refused", Field::kCollectRefused);
+    case 'd':
+      if ((f = is("data", Field::kData)) != Field::kOther) return f;
+      return is("duration_s", Field::kDurationS);
+    case 'e':
+      if ((f = is("exit", Field::kExit)) != Field::kOther) return f;
+      return is("error", Field::kError);
+    case 'f':
+      return is("file", Field::kFile);
+    case 'j':
+      return is("job", Field::kJob);
+    case 'k':
+      return is("key", Field::kKey);
+    case 'l':
+      if ((f = is("line", Field::kLine)) != Field::kOther) return f;
+      return is("leftover_killed", Field::kLeftoverKilled);
+    case 'm':
+      return is("max_rss_kb", Field::kMaxRssKb);
+    case 'o':
+      return is("ok", Field::kOk);
+    case 'p':
+      if ((f = is("params", Field::kParams)) != Field::kOther) return f;
+      return is("params_b64", Field::kParamsB64);
+    case 'r':
+      if ((f = is("rep", Field::kRep)) != Field::kOther) return f;
+      return is("retrying", Field::kRetrying);
+    case 's':
+      if ((f = is("stream", Field::kStream)) != Field::kOther) return f;
+      if ((f = is("signal", Field::kSignal)) != Field::kOther) return f;
+      return is("stopped", Field::kStopped);
+    case 't':
+      if ((f = is("time", Field::kTime)) != Field::kOther) return f;
+      return is("timeout", Field::kTimeout);
+  }
+  return f;
+}
+
+bool get_strings(dom::element v, std::vector<std::string>& list) {
+  dom::array a;
   std::string_view s;
-  if (k == "exit") {
-    if (!get(v, i)) return false;
-    r.exit_code = static_cast<int>(i);
-  } else if (k == "signal") {
-    if (!get(v, s)) return false;
-    r.signal = signal_number(s);
-    if (!r.signal) return false;
-  } else if (k == "timeout") {
-    return get(v, r.timeout);
-  } else if (k == "stopped") {
-    return get(v, r.stopped);
-  } else if (k == "leftover_killed") {
-    return get(v, r.leftover_killed);
-  } else if (k == "retrying") {
-    return get(v, r.will_retry);
-  } else if (k == "duration_s") {
-    return get(v, r.duration_s);
-  } else if (k == "cpu_user_s") {
-    return get(v, r.cpu_user_s);
-  } else if (k == "cpu_sys_s") {
-    return get(v, r.cpu_sys_s);
-  } else if (k == "max_rss_kb") {
-    if (!get(v, i)) return false;
-    r.max_rss_kb = static_cast<long>(i);
-  } else if (k == "error") {
-    if (!get(v, s)) return false;
-    r.error.assign(s);
-  } else if (k == "collect_missing" || k == "collect_refused") {
-    auto& list = k == "collect_missing" ? r.collect_missing : r.collect_refused;
-    dom::array a;
-    if (!get(v, a)) return false;
-    for (dom::element e : a) {
-      if (!get(e, s)) return false;
-      list.emplace_back(s);
-    }
+  if (!get(v, a)) return false;
+  for (dom::element e : a) {
+    if (!get(e, s)) return false;
+    list.emplace_back(s);
   }
   return true;
 }
 
-bool is_result_field(std::string_view k) {
-  return k == "exit" || k == "signal" || k == "timeout" || k == "stopped" ||
-         k == "leftover_killed" || k == "retrying" || k == "duration_s" ||
-         k == "cpu_user_s" || k == "cpu_sys_s" || k == "max_rss_kb" ||
-         k == "error" || k == "collect_missing" || k == "collect_refused";
+// One end-record field into r (kOther if f is not one); false if it has the
+// wrong type.
+bool read_result_field(Field f, dom::element v, JobResult& r) {
+  std::int64_t i = 0;
+  std::string_view s;
+  switch (f) {
+    case Field::kExit:
+      if (!get(v, i)) return false;
+      r.exit_code = static_cast<int>(i);
+      return true;
+    case Field::kSignal:
+      if (!get(v, s)) return false;
+      r.signal = signal_number(s);
+      return r.signal != 0;
+    case Field::kTimeout:
+      return get(v, r.timeout);
+    case Field::kStopped:
+      return get(v, r.stopped);
+    case Field::kLeftoverKilled:
+      return get(v, r.leftover_killed);
+    case Field::kRetrying:
+      return get(v, r.will_retry);
+    case Field::kDurationS:
+      return get(v, r.duration_s);
+    case Field::kCpuUserS:
+      return get(v, r.cpu_user_s);
+    case Field::kCpuSysS:
+      return get(v, r.cpu_sys_s);
+    case Field::kMaxRssKb:
+      if (!get(v, i)) return false;
+      r.max_rss_kb = static_cast<long>(i);
+      return true;
+    case Field::kError:
+      if (!get(v, s)) return false;
+      r.error.assign(s);
+      return true;
+    case Field::kCollectMissing:
+      return get_strings(v, r.collect_missing);
+    case Field::kCollectRefused:
+      return get_strings(v, r.collect_refused);
+    default:
+      return true;
+  }
 }
 
 // One field into out; false (with why) if it has the wrong type.
 bool read_field(std::string_view k, dom::element v, unsigned fields,
                 Record& out, Seen& seen, std::string& why) {
   bool ok = true;
-  if (k == "job") {
-    seen.job = true;
-    ok = get(v, out.job);
-  } else if (k == "line") {
-    seen.line = true;
-    if (fields & kFieldLine) ok = get(v, out.line);
-  } else if (k == "file") {
-    seen.file = true;
-    if (fields & kFieldLine) ok = get(v, out.file);
-  } else if (k == "exit" || k == "signal") {
-    seen.end = true;
-    if (fields & kFieldResult) ok = read_result_field(k, v, out.result);
-  } else if (k == "key") {
-    seen.key = true;
-    std::string_view hex;
-    if (fields & kFieldJournal)
-      ok = get(v, hex) && JobKey::from_hex(hex, out.key);
-  } else if (k == "params" || k == "data" || k == "params_b64") {
-    ok = v.is_object();
-    if (ok && k == "params") seen.params = get(v, seen.params_object);
-    seen.params_b64 |= k == "params_b64";
-    seen.data |= k == "data";
-  } else if (k == "rep") {
-    ok = get(v, out.rep);
-  } else if (k == "attempt" || k == "attempts") {
-    ok = get_unsigned(v, out.attempt);
-  } else if (k == "stream") {
-    std::string_view s;
-    ok = get(v, s) && (s == "stderr" || s == "stdout");
-    out.stream = s == "stderr" ? Stream::kStderr : Stream::kStdout;
-  } else if (k == "ok") {
-    if (fields & kFieldJournal) ok = get(v, out.ok);
-  } else if (k == "time") {
-    if (fields & kFieldJournal) ok = get(v, out.time);
-  } else if (is_result_field(k) && (fields & kFieldResult)) {
-    ok = read_result_field(k, v, out.result);
+  std::string_view s;
+  switch (Field f = field_of(k)) {
+    case Field::kJob:
+      seen.job = true;
+      ok = get(v, out.job);
+      break;
+    case Field::kLine:
+      seen.line = true;
+      if (fields & kFieldLine) ok = get(v, out.line);
+      break;
+    case Field::kFile:
+      seen.file = true;
+      if (fields & kFieldLine) ok = get(v, out.file);
+      break;
+    case Field::kExit:
+    case Field::kSignal:
+      seen.end = true;
+      if (fields & kFieldResult) ok = read_result_field(f, v, out.result);
+      break;
+    case Field::kKey:
+      seen.key = true;
+      if (fields & kFieldJournal)
+        ok = get(v, s) && JobKey::from_hex(s, out.key);
+      break;
+    case Field::kParams:
+      ok = v.is_object() && (seen.params = get(v, seen.params_object));
+      break;
+    case Field::kData:
+      ok = seen.data = v.is_object();
+      break;
+    case Field::kParamsB64:
+      ok = seen.params_b64 = v.is_object();
+      break;
+    case Field::kRep:
+      ok = get(v, out.rep);
+      break;
+    case Field::kAttempt:
+      ok = get_unsigned(v, out.attempt);
+      break;
+    case Field::kStream:
+      ok = get(v, s) && (s == "stderr" || s == "stdout");
+      out.stream = s == "stderr" ? Stream::kStderr : Stream::kStdout;
+      break;
+    case Field::kOk:
+      if (fields & kFieldJournal) ok = get(v, out.ok);
+      break;
+    case Field::kTime:
+      if (fields & kFieldJournal) ok = get(v, out.time);
+      break;
+    default:
+      if (fields & kFieldResult) ok = read_result_field(f, v, out.result);
   }
   if (!ok) why = "field \"" + std::string(k) + "\" has the wrong type";
   return ok;
@@ -367,6 +471,7 @@ bool fill(dom::object obj, std::string_view text, unsigned fields, Record& out,
     out.data_numbers = decoded.data.read(d);
   if ((fields & kFieldParamValues) && seen.params)
     out.params = decoded.params.read(seen.params_object);
+  out.text = text;
   out.has_key = seen.key;
   out.kind = seen.key                 ? RecordKind::kJournal
              : seen.line || seen.file ? RecordKind::kLine
@@ -376,6 +481,10 @@ bool fill(dom::object obj, std::string_view text, unsigned fields, Record& out,
 }
 
 }  // namespace
+
+std::string_view Record::params_text() const {
+  return params_json.empty() ? raw_member(text, "params") : params_json;
+}
 
 struct RecordReader::Impl {
   dom::parser parser;

@@ -110,6 +110,12 @@ struct Collector::State {
   }
 
   std::string key;  ///< The last group_key.
+  /// The last line's names, in order, and each one's metric id (or
+  /// kNotCollected): a program's lines mostly name the same metrics in the
+  /// same order, so most lines need no lookup. Cleared when a parameter
+  /// name appears, as that may make a name no metric.
+  std::vector<std::pair<std::string, std::int32_t>> line_names;
+  std::int32_t line_metric(size_t pos, std::string_view name);
 
   std::uint32_t group_of(const Record& r);
   bool is_over(std::string_view name) const;
@@ -123,18 +129,20 @@ struct Collector::State {
   void note_failure(const Record& r, const JobState& j);
 };
 
-// A job's group. Without --over a point is its own group, found by its
-// params text; with --over, points whose other parameters are equal share
-// one, found by those values as the reader decoded them (nothing is parsed
+// A job's group: points whose parameters (but those --over) are equal share
+// one, found by their values as the reader decoded them (nothing is parsed
 // here), so memory grows with groups, not points.
 std::uint32_t Collector::State::group_of(const Record& r) {
-  std::string_view key = options.over.empty() ? r.params_json : group_key(r);
+  std::string_view key = group_key(r);
   if (const std::uint32_t* g = groups.find(key)) return *g;
   auto g = static_cast<std::uint32_t>(data.groups.size());
   groups.insert(key, g);
   data.groups.push_back(Group{{}, r.job, 0, 0, {}});
   for (const ParamField& p : r.params) {  // a new group: note its params
-    if (!param_names.contains(p.name)) param_names.emplace(p.name);
+    if (!param_names.contains(p.name)) {
+      param_names.emplace(p.name);
+      line_names.clear();
+    }
     if (is_over(p.name)) continue;
     data.groups.back().params.emplace_back(p.name, p.value());
     if (std::find(data.params.begin(), data.params.end(), p.name) ==
@@ -238,11 +246,23 @@ void Collector::State::add_line(const Record& r) {
   std::optional<double> step;
   for (const auto& [name, value] : pairs)
     if (is_step_key(name)) step = value;
-  for (const auto& [name, value] : pairs) {
-    if (is_step_key(name) || param_names.contains(name)) continue;
-    std::int32_t id = metric_id(name);
-    if (id != kNotCollected) j.values(id).add(value, step);
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    std::int32_t id = line_metric(i, pairs[i].first);
+    if (id != kNotCollected) j.values(id).add(pairs[i].second, step);
   }
+}
+
+// The metric id of the pos-th name of a line (kNotCollected for a step, a
+// parameter or a metric not asked for).
+std::int32_t Collector::State::line_metric(size_t pos, std::string_view name) {
+  if (pos < line_names.size() && line_names[pos].first == name)
+    return line_names[pos].second;
+  std::int32_t id = is_step_key(name) || param_names.contains(name)
+                        ? kNotCollected
+                        : metric_id(name);
+  if (pos >= line_names.size()) line_names.resize(pos + 1);
+  line_names[pos] = {std::string(name), id};
+  return id;
 }
 
 void Collector::State::add_builtins(const JobResult& r, Group& g) {
@@ -258,7 +278,7 @@ void Collector::State::note_failure(const Record& r, const JobState& j) {
   ++data.failures.by_outcome[outcome];
   data.failures.timeouts += r.result.timeout;
   if (data.failures.jobs.size() < Failures::kListed)
-    data.failures.jobs.push_back(FailedJob{r.job, std::string(r.params_json),
+    data.failures.jobs.push_back(FailedJob{r.job, std::string(r.params_text()),
                                            outcome, j.last_out, j.last_err});
 }
 

@@ -76,7 +76,7 @@ class Collector {
  public:
   /// The fields of a record the collector reads.
   static constexpr unsigned kFields =
-      kFieldParams | kFieldParamValues | kFieldLine | kFieldResult | kFieldData;
+      kFieldParamValues | kFieldLine | kFieldResult | kFieldData;
   /// Throws Error for a bad --metric-regex.
   explicit Collector(const CollectOptions& options);
   ~Collector();

@@ -415,3 +415,18 @@ TEST_CASE("--over groups by typed values, as JSON tells them apart") {
   CHECK(d.groups[2].params[0].second == Value(std::string("[1,2]")));
   CHECK(d.groups[3].runs == 1);
 }
+
+TEST_CASE("without --over a point is its group, by values, not their text") {
+  // The same point written two ways (other writers than sweep's may): one
+  // group. A failed job is listed with its params as written, though the
+  // collector does not ask the reader for params_json.
+  Dataset d = collect({end(0, R"({"lr":0.1,"d":2})", 1),
+                       end(1, R"({"lr":0.10,"d":2})"),
+                       end(2, R"({"lr":0.2,"d":2})")});
+  REQUIRE(d.groups.size() == 2);
+  CHECK(d.groups[0].runs == 2);
+  CHECK(d.groups[0].failed == 1);
+  CHECK(d.groups[1].runs == 1);
+  REQUIRE(d.failures.jobs.size() == 1);
+  CHECK(d.failures.jobs[0].params == R"({"lr":0.1,"d":2})");
+}
