@@ -3,11 +3,13 @@
 // record, through the one reader, to the report library.
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <optional>
 
 #include "commands.hpp"
@@ -57,25 +59,55 @@ std::vector<std::string> input_files(const std::vector<std::string>& inputs) {
   return files;
 }
 
-// Every record of the files, each job once: several streams (shards, a
-// resumed run) are first merged as `sweep merge` merges them, into an
-// unnamed temporary file.
-void collect_files(const std::vector<std::string>& files,
-                   report::Collector& collector) {
+// Every record of one regular file, read directly; nothing if a job in it
+// ends twice (a resumed run appended to it): only a merge counts that right.
+std::optional<report::Dataset> collect_direct(
+    const std::string& file, const report::CollectOptions& options) {
+  report::Collector collector(options);
   auto add = [&](const Record& r, std::string_view) { collector.add(r); };
-  if (files.size() == 1) {
-    read_records(files[0], report::Collector::kFields, add);
-    return;
+  try {
+    read_records(file, report::Collector::kFields, add);
+    return collector.finish();
+  } catch (const report::JobEndedTwice&) {
+    return std::nullopt;
   }
-  const char* tmp = std::getenv("TMPDIR");
-  std::string dir = tmp && *tmp ? tmp : "/tmp";
-  int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-  if (fd < 0) throw SystemError("open " + dir + " (a temporary file)", errno);
-  OutputStream merged(fd, true);
+}
+
+// Every record of the files, each job once, merged first as `sweep merge`
+// merges them (several streams, shards, a resumed run), into an unnamed
+// temporary file.
+report::Dataset collect_merged(const std::vector<std::string>& files,
+                               const report::CollectOptions& options) {
+  report::Collector collector(options);
+  auto add = [&](const Record& r, std::string_view) { collector.add(r); };
+  std::string path;
+  OutputStream merged = OutputStream::open_temporary(&path);
   merge_streams(files, merged, MergeOptions{});
   merged.flush();
-  read_records("/proc/self/fd/" + std::to_string(fd),
-               report::Collector::kFields, add);
+  read_records(path, report::Collector::kFields, add);
+  return collector.finish();
+}
+
+// The file, or for standard input or a pipe a temporary copy (kept open in
+// `copies`): a merge reads each stream twice, and a direct read may have to
+// start over.
+std::string readable_twice(const std::string& file,
+                           std::vector<OutputStream>& copies) {
+  struct stat st {};
+  if (::stat(file.c_str(), &st) != 0 || S_ISREG(st.st_mode)) return file;
+  int in = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in < 0) throw Error(file + ": cannot open: " + std::strerror(errno));
+  std::string path;
+  copies.push_back(OutputStream::open_temporary(&path));
+  char buf[1 << 16];
+  ssize_t n;
+  while ((n = ::read(in, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
+    if (n > 0) copies.back().write({buf, static_cast<size_t>(n)});
+  int err = errno;
+  ::close(in);
+  if (n < 0) throw SystemError("read " + file, err);
+  copies.back().flush();
+  return path;
 }
 
 report::ReportOptions report_options(const ReportFlags& f) {
@@ -98,9 +130,14 @@ report::ReportOptions report_options(const ReportFlags& f) {
 
 report::Dataset read_dataset(const std::vector<std::string>& inputs,
                              const report::CollectOptions& options) {
-  report::Collector collector(options);
-  collect_files(input_files(inputs), collector);
-  report::Dataset d = collector.finish();
+  std::vector<OutputStream> copies;
+  std::vector<std::string> files;
+  for (const auto& f : input_files(inputs))
+    files.push_back(readable_twice(f, copies));
+  std::optional<report::Dataset> direct;
+  if (files.size() == 1) direct = collect_direct(files[0], options);
+  report::Dataset d =
+      direct ? std::move(*direct) : collect_merged(files, options);
   if (d.jobs == 0)
     throw Error(describe(inputs) +
                 ": no finished jobs (an empty result stream?)");

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include "sweep/error.hpp"
@@ -21,6 +22,15 @@ OutputStream OutputStream::open_file(const std::string& path) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0)
     throw Error(path + ": cannot open for writing: " + std::strerror(errno));
+  return OutputStream(fd, true);
+}
+
+OutputStream OutputStream::open_temporary(std::string* path) {
+  const char* tmp = std::getenv("TMPDIR");
+  std::string dir = tmp && *tmp ? tmp : "/tmp";
+  int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0) throw SystemError("open " + dir + " (a temporary file)", errno);
+  *path = "/proc/self/fd/" + std::to_string(fd);
   return OutputStream(fd, true);
 }
 

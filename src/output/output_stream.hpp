@@ -22,6 +22,9 @@ class OutputStream {
   /// to its stream. A torn last line (a crash mid-record) is cut off first,
   /// so that what follows reads as records. Throws Error naming the path.
   static OutputStream open_append(const std::string& path);
+  /// Opens an unnamed file in $TMPDIR (else /tmp), gone when closed; *path
+  /// is set to a name to read it by while it is open. Throws SystemError.
+  static OutputStream open_temporary(std::string* path);
   OutputStream(OutputStream&& other) noexcept;
   ~OutputStream();
 

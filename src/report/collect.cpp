@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "report/job_set.hpp"
 #include "report/string_index.hpp"
 #include "sweep/error.hpp"
 
@@ -72,6 +73,7 @@ struct Collector::State {
   std::unordered_map<std::uint64_t, std::uint32_t> jobs;
   std::vector<JobState> states;         ///< Reused, so their buffers are too.
   std::vector<std::uint32_t> free;      ///< Slots of states not in use.
+  JobSet ended;                         ///< Jobs whose last end was read.
   std::uint64_t last_job = UINT64_MAX;  ///< The job of the last record...
   std::uint32_t last_slot = 0;          ///< ...and its slot.
   std::vector<std::pair<std::string_view, double>> pairs;  ///< One line's.
@@ -222,6 +224,7 @@ std::uint32_t Collector::State::start_job(const Record& r) {
 }
 
 void Collector::State::end_job(std::uint64_t job) {
+  if (!ended.insert(job)) throw JobEndedTwice{job};
   auto it = jobs.find(job);
   free.push_back(it->second);
   jobs.erase(it);

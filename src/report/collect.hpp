@@ -71,6 +71,13 @@ struct Dataset {
   std::uint64_t records = 0, jobs = 0;
 };
 
+/// Thrown by Collector::add for a job that ends a second time: the stream
+/// holds reruns (a resumed run appended to it), which only a merge, keeping
+/// each job's best outcome, can count right.
+struct JobEndedTwice {
+  std::uint64_t job;
+};
+
 /// Reads records one at a time (in stream order) into a Dataset.
 class Collector {
  public:
@@ -80,7 +87,7 @@ class Collector {
   /// Throws Error for a bad --metric-regex.
   explicit Collector(const CollectOptions& options);
   ~Collector();
-  /// Takes one record.
+  /// Takes one record; throws JobEndedTwice (see there).
   void add(const Record& record);
   /// The dataset, after the last record; throws Error naming --metric or
   /// --over when what they name is not in the stream, or for no jobs.

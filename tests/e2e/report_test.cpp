@@ -142,6 +142,34 @@ TEST_CASE("report: --over averages over a parameter, - reads stdin") {
   CHECK(rows[2].rfind("1,4,0,4,11.5,", 0) == 0);
 }
 
+TEST_CASE("report: a resumed run's appended -o stream counts each job once") {
+  // x=2 fails until the file `ok` exists; --resume-failed with the same -o
+  // appends its rerun to the stream, which then holds job 1 twice: the
+  // report keeps its best outcome, from the file and from standard input.
+  e2e::TempDir dir;
+  std::string out = (dir.path() / "out.jsonl").string();
+  std::vector<std::string> args = {
+      "run",    "-q",        "-p",
+      "x=1..3", "--journal", (dir.path() / "j.jsonl").string(),
+      "-o",     out,         "--",
+      "sh",     "-c",        "echo acc=$1; test $1 != 2 || test -e ok",
+      "sh",     "<x>"};
+  REQUIRE(sweep(args, {.cwd = dir.path()}).exit == 1);
+  dir.write("ok", "");
+  args.insert(args.begin() + 2, "--resume-failed");
+  REQUIRE(sweep(args, {.cwd = dir.path()}).exit == 0);
+  REQUIRE(e2e::end_records(e2e::read(out)).size() == 4);
+  auto file = sweep({"report", out, "--metric", "acc:max", "--format", "csv"});
+  auto piped = sweep({"report", "-", "--metric", "acc:max", "--format", "csv"},
+                     {.input = e2e::read(out)});
+  for (const auto& rep : {file, piped}) {
+    REQUIRE(rep.exit == 0);
+    auto rows = lines(rep.out);
+    REQUIRE(rows.size() == 4);
+    CHECK(rows[2].rfind("2,1,0,1,2,", 0) == 0);  // x, runs, failed, n, mean
+  }
+}
+
 TEST_CASE("report: failures by exit status, the failed jobs' last lines") {
   e2e::TempDir dir;
   auto r = sweep(

@@ -1,0 +1,31 @@
+#include "report/job_set.hpp"
+
+#include <algorithm>
+
+namespace sweep::report {
+
+bool JobSet::insert(std::uint64_t job) {
+  // The first range that starts after job; the one before may hold it.
+  auto next = std::upper_bound(
+      ranges_.begin(), ranges_.end(), job,
+      [](std::uint64_t j, const auto& r) { return j < r.first; });
+  if (next != ranges_.begin()) {
+    auto prev = std::prev(next);
+    if (job <= prev->second) return false;
+    if (job == prev->second + 1) {  // extends prev, and may join next
+      prev->second = job;
+      if (next != ranges_.end() && next->first == job + 1) {
+        prev->second = next->second;
+        ranges_.erase(next);
+      }
+      return true;
+    }
+  }
+  if (next != ranges_.end() && next->first == job + 1)
+    next->first = job;
+  else
+    ranges_.insert(next, {job, job});
+  return true;
+}
+
+}  // namespace sweep::report
