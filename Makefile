@@ -106,7 +106,8 @@ fuzz: deps fuzz-deps
 	cmake --build $(BUILD_DIR)-fuzz -j $(JOBS) --target fuzz_targets
 	tests/fuzz/run.sh $(BUILD_DIR)-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
-# Installs the CLI, the library, its headers, CMake package and pkg-config file.
+# Installs the CLI with its man pages and completions, the library, its
+# headers, CMake package and pkg-config file.
 PREFIX ?= /usr/local
 install: build
 	cmake --install $(BUILD_DIR) --prefix $(PREFIX)

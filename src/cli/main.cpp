@@ -117,6 +117,7 @@ int main(int argc, char** argv) {
   // `sweep __man DOCS_DIR OUT_DIR`: the build writes the man pages from
   // the options declared here and docs/man/*.txt (man_page.hpp).
   if (argc == 4 && std::strcmp(argv[1], "__man") == 0) {
+    init_logging({});
     try {
       Cli c;
       write_man_pages(c.app, argv[2], argv[3], SWEEP_VERSION);

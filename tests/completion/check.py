@@ -26,7 +26,7 @@ SWEEP = os.path.abspath(sys.argv[1])
 SHELL = sys.argv[2]
 TIMEOUT = 30  # seconds per line: only a bound against a hang
 
-# (typed line, words the completion must show)
+# (typed line, words the completion must show[, words it must not show])
 CASES = [
     ("sweep rep", ["report"]),
     ("sweep run --ti", ["--timeout"]),
@@ -36,7 +36,8 @@ CASES = [
     ("sweep completion ", ["bash", "zsh", "fish"]),
     ("sweep grid --desc", ["--describe"]),
     ("sweep run --journal jour", ["journal-7f3a.jsonl"]),
-    ("sweep run --run-dir run", ["rundir-b2c4"]),
+    # Directories only: a file by the same prefix is not offered.
+    ("sweep run --run-dir run", ["rundir-b2c4"], ["run-notes-5d.txt"]),
     ("sweep run grid-e9.json -p lea", ["learning_rate="]),
     ("sweep grid grid-e9.json -p ", ["learning_rate", "batch_size"]),
 ]
@@ -50,6 +51,7 @@ def setup_dir():
         f.write('{"learning_rate": [0.1, 0.01], "batch_size": [32, 64]}\n')
     open(os.path.join(d, "journal-7f3a.jsonl"), "w").close()
     os.mkdir(os.path.join(d, "rundir-b2c4"))
+    open(os.path.join(d, "run-notes-5d.txt"), "w").close()
     return d
 
 
@@ -90,6 +92,16 @@ class Terminal:
                     return False
         return False
 
+    def shows_any(self, forbid):
+        """True if a forbidden word shows within a moment after the rest."""
+        if not forbid or not forbid[0]:
+            return False
+        time.sleep(0.5)
+        while select.select([self.fd], [], [], 0.1)[0]:
+            self.seen += os.read(self.fd, 65536)
+        screen = ANSI.sub(b"", self.seen).decode(errors="replace")
+        return any(w in screen for w in forbid[0])
+
     def mark(self, n):
         """Runs `echo` of a token the typed text does not contain, then
         forgets the screen so far."""
@@ -104,6 +116,13 @@ class Terminal:
         os.waitpid(self.pid, 0)
         os.close(self.fd)
 
+
+# A command that prints how `sweep` is completed, and what it must print
+# (built so that the typed command does not contain it).
+REGISTERED = {
+    "bash": ("complete -p sweep | tr _ :", "-F :sweep sweep"),
+    "zsh": ("print -r -- ${_comps[sweep]/_/:}", ":sweep"),
+}
 
 SETUP = {
     "bash": (["bash", "--norc", "--noprofile", "-i"], [
@@ -131,9 +150,15 @@ def check_interactive(d):
         if not term.mark(0):
             print("%s: the shell did not start: %r" % (SHELL, term.seen[-2000:]))
             return 1
-        for i, (typed, words) in enumerate(CASES, 1):
+        # The generated function is what completes `sweep` (a shell's own
+        # file name completion would pass some cases without it).
+        term.type(REGISTERED[SHELL][0] + "\n")
+        if not term.wait_for([REGISTERED[SHELL][1]]):
+            print("%s: the completion of sweep is not _sweep" % SHELL)
+            return 1
+        for i, (typed, words, *forbid) in enumerate(CASES, 1):
             term.type(typed + "\t")
-            if term.wait_for(words):
+            if term.wait_for(words) and not term.shows_any(forbid):
                 print("ok: %s %r<TAB> shows %s" % (SHELL, typed, words))
             else:
                 failures += 1
@@ -155,7 +180,7 @@ def check_fish(d):
     with open(path, "w") as f:
         f.write(script)
     failures = 0
-    for typed, words in CASES:
+    for typed, words, *forbid in CASES:
         out = subprocess.run(
             ["fish", "--no-config", "-c", "source $argv[1]; complete -C $argv[2]",
              path, typed],
@@ -165,7 +190,8 @@ def check_fish(d):
         # fish shows a directory with its '/', a parameter with its '='.
         if out.returncode == 0 and all(
                 any(s == w or s == w + "/" or s == w + "=" for s in shown)
-                for w in words):
+                for w in words) and not set(forbid[0] if forbid else []) & {
+                    s.rstrip("/=") for s in shown}:
             print("ok: fish %r<TAB> shows %s" % (typed, words))
         else:
             failures += 1
