@@ -5,7 +5,8 @@ BUILD_DIR ?= build
 BUILD_TYPE ?= Release
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 # Build tools and libraries, all Debian packages.
-DEPS := cmake g++ make libcli11-dev nlohmann-json3-dev libspdlog-dev doctest-dev pkg-config libsimdjson-dev python3 zsh
+DEPS := cmake g++ make libcli11-dev nlohmann-json3-dev libspdlog-dev doctest-dev pkg-config libsimdjson-dev python3 zsh \
+  fish man-db groff-base dpkg-dev lintian
 
 SWEEP := $(BUILD_DIR)/sweep
 TRAIN := $(BUILD_DIR)/sweep-example-train
@@ -33,7 +34,7 @@ ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-f
 ASAN_ENV := ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:quarantine_size_mb=16 \
   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
-.PHONY: all deps bench-deps fuzz-deps build run test tsan asan fuzz install bench soak clean format
+.PHONY: all deps bench-deps fuzz-deps build run test tsan asan fuzz install package bench soak clean format
 
 all: build
 
@@ -105,10 +106,17 @@ fuzz: deps fuzz-deps
 	cmake --build $(BUILD_DIR)-fuzz -j $(JOBS) --target fuzz_targets
 	tests/fuzz/run.sh $(BUILD_DIR)-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
-# Installs the CLI, the library, its headers, CMake package and pkg-config file.
+# Installs the CLI with its man pages and completions, the library, its
+# headers, CMake package and pkg-config file.
 PREFIX ?= /usr/local
 install: build
 	cmake --install $(BUILD_DIR) --prefix $(PREFIX)
+
+# The Debian packages sweep_<version>_<arch>.deb (the CLI, man pages,
+# completions) and sweep-dev_... (library, headers, CMake and pkg-config
+# files), in $(BUILD_DIR)/; dpkg-shlibdeps (dpkg-dev) computes Depends.
+package: build
+	cd $(BUILD_DIR) && cpack -G DEB
 
 # Never part of `make test`: takes a few minutes (BENCH_QUICK=1: seconds).
 bench: build bench-deps

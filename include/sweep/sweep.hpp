@@ -10,3 +10,4 @@
 #include "sweep/stats.hpp"
 #include "sweep/value.hpp"
 #include "sweep/value_seq.hpp"
+#include "sweep/version.hpp"

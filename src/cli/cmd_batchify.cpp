@@ -28,15 +28,9 @@ CLI::App* setup_batchify(CLI::App& app, BatchifyCommandOptions& o) {
   sub->add_option("--size", o.size, "Put K records in each part")
       ->type_name("K")
       ->transform(at_least(1));
-  sub->add_option("--by", o.by,
-                  "Balance -n parts by records (default) or bytes")
-      ->check(CLI::Validator(
-          [](std::string& v) -> std::string {
-            return v == "records" || v == "bytes"
-                       ? ""
-                       : "'" + v + "' is not one of records, bytes";
-          },
-          "", ""))
+  add_choice<std::string>(*sub, "--by", o.by,
+                          {{"records", "records"}, {"bytes", "bytes"}},
+                          "Balance -n parts by records (default) or bytes")
       ->type_name("records|bytes");
   sub->add_option(
          "-o,--output-dir", o.out_dir,

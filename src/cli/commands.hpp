@@ -207,4 +207,16 @@ void check_report_flags(const ReportFlags& flags);
 void report_collected(report::Collector& collector, const ReportFlags& flags,
                       int out_fd);
 
+/// `sweep completion SHELL`: which shell's script to print.
+enum class CompletionShell { kBash, kZsh, kFish };
+
+/// Options of `sweep completion`.
+struct CompletionCommandOptions {
+  CompletionShell shell = CompletionShell::kBash;
+};
+/// Declares `sweep completion` on app.
+CLI::App* setup_completion(CLI::App& app, CompletionCommandOptions& o);
+/// Prints the completion script of every subcommand of root.
+int run_completion(const CompletionCommandOptions& o, const CLI::App& root);
+
 }  // namespace sweep::cli

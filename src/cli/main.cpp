@@ -11,7 +11,9 @@
 #include "commands.hpp"
 #include "exec/subprocess.hpp"
 #include "exec/supervisor.hpp"
+#include "man_page.hpp"
 #include "sweep/error.hpp"
+#include "sweep/version.hpp"
 #include "validators.hpp"
 
 namespace {
@@ -29,10 +31,12 @@ struct Cli {
   MergeCommandOptions merge;
   StatusCommandOptions status;
   ReportCommandOptions report;
+  CompletionCommandOptions completion;
   CLI::App *run_app, *grid_app, *batchify_app, *merge_app, *status_app,
-      *report_app;
+      *report_app, *completion_app;
   Cli() {
-    app.set_version_flag("--version", "sweep " SWEEP_VERSION);
+    app.set_version_flag("--version", version_text(),
+                         "Print the version, compiler and build type");
     app.require_subcommand(1);
     run_app = setup_run(app, run);
     grid_app = setup_grid(app, grid);
@@ -40,6 +44,12 @@ struct Cli {
     merge_app = setup_merge(app, merge);
     status_app = setup_status(app, status);
     report_app = setup_report(app, report);
+    completion_app = setup_completion(app, completion);
+  }
+  // "sweep 0.1.0 (git ...)" and how it was built: what a bug report needs.
+  static std::string version_text() {
+    return "sweep " + std::string(sweep::version()) + "\nbuilt with " +
+           std::string(sweep::build_info());
   }
 };
 
@@ -83,6 +93,10 @@ int dispatch(Cli& c, std::vector<std::string> command, bool has_command) {
     no_command("this subcommand");
     return run_report(c.report);
   }
+  if (c.completion_app->parsed()) {
+    no_command("sweep completion");
+    return run_completion(c.completion, c.app);
+  }
   if (c.batchify_app->parsed()) {
     init_logging(c.batchify.log);
     no_command("sweep batchify");
@@ -100,6 +114,19 @@ int main(int argc, char** argv) {
   // (exec/supervisor.hpp), started by sweep itself, never by a user.
   if (argc == 3 && std::strcmp(argv[1], "__supervise") == 0)
     return sweep::Supervisor::serve(std::atoi(argv[2]));
+  // `sweep __man DOCS_DIR OUT_DIR`: the build writes the man pages from
+  // the options declared here and docs/man/*.txt (man_page.hpp).
+  if (argc == 4 && std::strcmp(argv[1], "__man") == 0) {
+    init_logging({});
+    try {
+      Cli c;
+      write_man_pages(c.app, argv[2], argv[3], SWEEP_VERSION);
+      return sweep::kExitOk;
+    } catch (const sweep::Error& e) {
+      spdlog::error("{}", e.what());
+      return e.exit_status();
+    }
+  }
   // Jobs of the CLI die with it, even by kill -9: the first job starts the
   // supervisor. Only here, never in the library; and not without /proc.
   if (access("/proc/self/exe", X_OK) == 0)

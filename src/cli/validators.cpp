@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <sstream>
 
 namespace sweep::cli {
 
@@ -24,6 +25,38 @@ CLI::Validator at_least(std::uint64_t min) {
         return "";
       },
       "", "");
+}
+
+namespace {
+
+constexpr std::string_view kChoicesPrefix = "choices:";
+
+}  // namespace
+
+std::string choices_validator_name(const std::vector<std::string>& words) {
+  std::string name(kChoicesPrefix);
+  for (const auto& w : words) name += " " + w;
+  return name;
+}
+
+std::vector<std::string> option_choices(const CLI::Option& opt) {
+  // CLI11 2.3 lists validators only through a non-const accessor; this
+  // reads them and changes nothing.
+  auto& o = const_cast<CLI::Option&>(opt);
+  for (int i = 0;; ++i) {
+    const CLI::Validator* v = nullptr;
+    try {
+      v = o.get_validator(i);
+    } catch (const CLI::OptionNotFound&) {
+      return {};
+    }
+    const std::string& name = v->get_name();
+    if (name.rfind(kChoicesPrefix, 0) != 0) continue;
+    std::vector<std::string> words;
+    std::istringstream in(name.substr(kChoicesPrefix.size()));
+    for (std::string w; in >> w;) words.push_back(w);
+    return words;
+  }
 }
 
 namespace {

@@ -15,14 +15,24 @@ namespace sweep::cli {
 /// ("must be a whole number >= 1, not '0'"); use with ->transform.
 CLI::Validator at_least(std::uint64_t min);
 
+/// The name add_choice gives its validator, carrying the words so that
+/// option_choices finds them again ("choices: jsonl text").
+std::string choices_validator_name(const std::vector<std::string>& words);
+
+/// The words an option declared with add_choice accepts; empty for others.
+std::vector<std::string> option_choices(const CLI::Option& opt);
+
 /// One of a fixed set of words, stored as the matching enum value.
 template <class E>
 CLI::Option* add_choice(CLI::App& app, const std::string& name, E& target,
                         const std::vector<std::pair<std::string, E>>& choices,
                         const std::string& description) {
   std::string allowed;
-  for (const auto& [word, value] : choices)
+  std::vector<std::string> words;
+  for (const auto& [word, value] : choices) {
     allowed += (allowed.empty() ? "" : ", ") + word;
+    words.push_back(word);
+  }
   auto* opt = app.add_option_function<std::string>(
       name,
       [&target, choices](const std::string& v) {
@@ -36,7 +46,7 @@ CLI::Option* add_choice(CLI::App& app, const std::string& name, E& target,
           if (word == v) return "";
         return "'" + v + "' is not one of " + allowed;
       },
-      "", ""));
+      "", choices_validator_name(words)));
   return opt;
 }
 

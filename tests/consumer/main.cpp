@@ -35,8 +35,9 @@ int main() {
       grid, {"sh", "-c", "echo $((<a> * <b>))"}, options);
   std::printf(
       "consumer ok: %zu results, sum %ld; commands: %ld lines, %ld ends, sum "
-      "%ld, %llu succeeded\n",
+      "%ld, %llu succeeded; version %.*s\n",
       ev.results.size(), sum, lines, ends, printed,
-      static_cast<unsigned long long>(s.succeeded));
+      static_cast<unsigned long long>(s.succeeded),
+      static_cast<int>(sweep::version().size()), sweep::version().data());
   return sum == 60 && printed == 60 && ends == 12 && s.succeeded == 12 ? 0 : 1;
 }

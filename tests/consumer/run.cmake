@@ -17,7 +17,7 @@ run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${WORK_DIR}/prefix)
 file(GLOB installed RELATIVE ${WORK_DIR}/prefix/include/sweep ${WORK_DIR}/prefix/include/sweep/*)
 list(SORT installed)
 set(public command_sweep.hpp error.hpp evaluate.hpp grid.hpp grid_parse.hpp
-    record.hpp stats.hpp sweep.hpp value.hpp value_seq.hpp)
+    record.hpp stats.hpp sweep.hpp value.hpp value_seq.hpp version.hpp)
 if(NOT installed STREQUAL public)
   message(FATAL_ERROR "installed headers: ${installed}; expected ${public}")
 endif()
@@ -26,7 +26,8 @@ run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/consumer -B ${WORK_DIR}/build
     "-DCMAKE_CXX_FLAGS=${CONSUMER_FLAGS}" "-DCMAKE_EXE_LINKER_FLAGS=${CONSUMER_FLAGS}")
 run(${CMAKE_COMMAND} --build ${WORK_DIR}/build)
 run(${WORK_DIR}/build/consumer)
-if(NOT last_output MATCHES "consumer ok: 12 results, sum 60; commands: 12 lines, 12 ends, sum 60, 12 succeeded")
+# sweep::version() starts with the project version (VERSION, from CMake).
+if(NOT last_output MATCHES "consumer ok: 12 results, sum 60; commands: 12 lines, 12 ends, sum 60, 12 succeeded; version ${VERSION}")
   message(FATAL_ERROR "unexpected output: ${last_output}")
 endif()
 

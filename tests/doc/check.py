@@ -33,6 +33,8 @@ HELP_PARSE_ONLY = {
         "needs the user's run directory",
     "sweep report base.jsonl new.jsonl --label base --label new --metric acc:max":
         "needs two of the user's runs",
+    "sweep completion fish > ~/.config/fish/completions/sweep.fish":
+        "writes into the user's fish configuration",
 }
 
 # `<name>` outside quotes: the shell reads `<` and `>` as redirections.

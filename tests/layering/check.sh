@@ -14,7 +14,7 @@ declare -A rank=([core]=0 [grid]=1 [command]=2 [exec]=3 [output]=3
                  [backend]=4 [batchify]=4 [report]=4 [cli]=5)
 # Which layer each public header belongs to (sweep.hpp: the umbrella, top).
 declare -A public=([value]=core [error]=core [record]=core [stats]=core
-                   [grid]=grid [grid_parse]=grid [value_seq]=grid
+                   [version]=core [grid]=grid [grid_parse]=grid [value_seq]=grid
                    [evaluate]=exec [command_sweep]=exec [sweep]=cli)
 # Siblings that must not see each other although their ranks allow it.
 # A report reads records, never the backend's run directories: the CLI
