@@ -136,6 +136,8 @@ bool read_result_field(std::string_view k, dom::element v, JobResult& r) {
     return get(v, r.leftover_killed);
   } else if (k == "retrying") {
     return get(v, r.will_retry);
+  } else if (k == "memory_stopped") {
+    return get(v, r.memory_stopped);
   } else if (k == "duration_s") {
     return get(v, r.duration_s);
   } else if (k == "cpu_user_s") {
@@ -148,8 +150,10 @@ bool read_result_field(std::string_view k, dom::element v, JobResult& r) {
   } else if (k == "error") {
     if (!get(v, s)) return false;
     r.error.assign(s);
-  } else if (k == "collect_missing" || k == "collect_refused") {
-    auto& list = k == "collect_missing" ? r.collect_missing : r.collect_refused;
+  } else if (k == "collect_missing" || k == "collect_refused" || k == "gpus") {
+    auto& list = k == "collect_missing"   ? r.collect_missing
+                 : k == "collect_refused" ? r.collect_refused
+                                          : r.gpus;
     dom::array a;
     if (!get(v, a)) return false;
     for (dom::element e : a) {
@@ -164,7 +168,8 @@ bool is_result_field(std::string_view k) {
   return k == "exit" || k == "signal" || k == "timeout" || k == "stopped" ||
          k == "leftover_killed" || k == "retrying" || k == "duration_s" ||
          k == "cpu_user_s" || k == "cpu_sys_s" || k == "max_rss_kb" ||
-         k == "error" || k == "collect_missing" || k == "collect_refused";
+         k == "error" || k == "collect_missing" || k == "collect_refused" ||
+         k == "memory_stopped" || k == "gpus";
 }
 
 // One field into out; false (with why) if it has the wrong type.
