@@ -213,6 +213,11 @@ TEST_CASE("resource flags refuse what cannot be shared out") {
       {"run", "--memfree", "lots", "-p", "x=1", "--", "true"},
       "--memfree lots: not a size (bytes, or with k, M, G, "
       "T: 512M, 4G)");
+  e2e::check_usage_error(
+      {"run", "--backend", "slurm", "--run-dir", (dir.path() / "r").string(),
+       "--gpus", "0,1", "-p", "x=1", "--", "true"},
+      "--backend slurm: --gpus 0,1: each task's allocation names its "
+      "devices; give --gpus-per-job K alone");
   // No CUDA_VISIBLE_DEVICES and no nvidia-smi on PATH.
   auto r = sweep_with(dir.path().string(), nullptr,
                       {"run", "--gpus", "auto", "-p", "x=1", "--", "true"});
