@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <sstream>
 
@@ -15,6 +16,24 @@
 #include "validators.hpp"
 
 namespace sweep::cli {
+
+namespace {
+
+// A load average: a plain non-negative number ("must be a number >= 0, not
+// 'x'"), without CLI11's range of all doubles in the message.
+CLI::Validator non_negative_number() {
+  return CLI::Validator(
+      [](std::string& s) -> std::string {
+        char* end = nullptr;
+        double v = std::strtod(s.c_str(), &end);
+        if (s.empty() || *end != '\0' || !(v >= 0) || !std::isfinite(v))
+          return "must be a number >= 0, not '" + s + "'";
+        return "";
+      },
+      "", "");
+}
+
+}  // namespace
 
 void add_resource_options(CLI::App& sub, RunOptions& o) {
   auto* group = "Resources per job";
@@ -48,7 +67,7 @@ void add_resource_options(CLI::App& sub, RunOptions& o) {
   sub.add_option("--load", o.max_load,
                  "Start no job while the 1-minute load average is above MAX")
       ->type_name("MAX")
-      ->check(CLI::NonNegativeNumber.description(""))
+      ->check(non_negative_number())
       ->group(group);
 }
 

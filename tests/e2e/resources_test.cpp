@@ -218,6 +218,8 @@ TEST_CASE("resource flags refuse what cannot be shared out") {
        "--gpus", "0,1", "-p", "x=1", "--", "true"},
       "--backend slurm: --gpus 0,1: each task's allocation names its "
       "devices; give --gpus-per-job K alone");
+  e2e::check_usage_error({"run", "--load", "-1", "-p", "x=1", "--", "true"},
+                         "--load: must be a number >= 0, not '-1'");
   // No CUDA_VISIBLE_DEVICES and no nvidia-smi on PATH.
   auto r = sweep_with(dir.path().string(), nullptr,
                       {"run", "--gpus", "auto", "-p", "x=1", "--", "true"});
