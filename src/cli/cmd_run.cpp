@@ -233,7 +233,7 @@ int dry_run(const RunOptions& o, const Grid& grid, const Plan& plan,
                    4096);  // a listing: lines go out early
   GridJobSource source(grid, plan, command);
   // Every line shows slot 0's share (<@gpus>).
-  SlotResources slots = slot_resources(o);
+  SlotResources slots = slot_resources(o, grid);
   source.set_slot_resources(&slots);
   // <@dir> shows where each job would run; nothing is created.
   if (std::string root = job_dirs_root(o); !root.empty()) {
@@ -454,7 +454,7 @@ void open_job_dirs(const RunOptions& o, GridJobSource& source,
 
 int run_locally(const RunOptions& o, const Grid& grid, const Plan& plan,
                 const CommandTemplate& command, const RunDirShard* shard) {
-  SlotResources slots = slot_resources(o);
+  SlotResources slots = slot_resources(o, grid);
   size_t threads = jobs_at_once(o, slots);
   bool progress = !o.no_progress && !o.log.quiet &&
                   (o.progress || StatusLine::is_smart_terminal(STDERR_FILENO));

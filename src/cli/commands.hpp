@@ -96,8 +96,9 @@ void add_run_report_options(CLI::App& sub, RunOptions& o);
 /// and --load on `sweep run`.
 void add_resource_options(CLI::App& sub, RunOptions& o);
 /// What each slot owns, from those flags; throws Error for a bad one (no
-/// device found by --gpus auto, a malformed --slot-env).
-SlotResources slot_resources(const RunOptions& o);
+/// device found by --gpus auto, a malformed --slot-env, a variable that a
+/// parameter of the grid sets too).
+SlotResources slot_resources(const RunOptions& o, const Grid& grid);
 /// Jobs at once: -j if given (checked against the slots' shares), else what
 /// the shares allow, else the number of online CPUs.
 std::size_t jobs_at_once(const RunOptions& o, const SlotResources& slots);

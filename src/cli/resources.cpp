@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <set>
 #include <sstream>
 
 #include "backend/backend.hpp"
@@ -154,14 +155,29 @@ SlotEnv slot_env(const std::string& spec) {
   return env;
 }
 
+// A variable a slot sets must be no other variable sweep sets for the job,
+// which would then have two values of it.
+void check_env_names(const SlotResources& r, const Grid& grid) {
+  std::set<std::string> taken = {"SWEEP_JOB",        "SWEEP_REP",
+                                 "SWEEP_SLOT",       "SWEEP_PARAMS",
+                                 "SWEEP_PARAMS_B64", "SWEEP_JOB_DIR"};
+  for (const auto& p : grid.names()) taken.insert(env_var_name(p));
+  for (const auto& name : r.env_names())
+    if (!taken.insert(name).second)
+      throw Error(name +
+                  " would be set twice for each job: by --gpus or --slot-env, "
+                  "and by a parameter, sweep or another --slot-env");
+}
+
 }  // namespace
 
-SlotResources slot_resources(const RunOptions& o) {
+SlotResources slot_resources(const RunOptions& o, const Grid& grid) {
   SlotResources r;
   if (!o.gpus.empty())
     r.set_gpus(gpu_list(o.gpus), std::max<std::uint64_t>(1, o.gpus_per_job));
   if (o.cpus_per_job) r.set_cpus(allowed_cores(), o.cpus_per_job);
   for (const auto& spec : o.slot_envs) r.add_env(slot_env(spec));
+  check_env_names(r, grid);
   return r;
 }
 

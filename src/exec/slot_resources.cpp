@@ -67,6 +67,13 @@ std::string join_devices(const std::vector<std::string>& devices) {
   return out;
 }
 
+std::vector<std::string> SlotResources::env_names() const {
+  std::vector<std::string> names;
+  if (gpus_per_job_) names = {"CUDA_VISIBLE_DEVICES", "SWEEP_GPUS"};
+  for (const auto& e : envs_) names.push_back(e.name);
+  return names;
+}
+
 void SlotResources::assign(Job& job) const {
   std::size_t s = job.slot;
   if (gpus_per_job_) {

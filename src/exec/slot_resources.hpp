@@ -35,6 +35,8 @@ class SlotResources {
   std::optional<std::size_t> max_slots() const;
   /// Throws Error naming the flag whose share `slots` jobs at once exceed.
   void check_slots(std::size_t slots) const;
+  /// The environment variables slots set, in order.
+  std::vector<std::string> env_names() const;
   /// Gives the job its slot's share: gpus, cpus and the environment
   /// (CUDA_VISIBLE_DEVICES, SWEEP_GPUS, the --slot-env variables).
   void assign(Job& job) const;

@@ -218,6 +218,14 @@ TEST_CASE("resource flags refuse what cannot be shared out") {
        "--gpus", "0,1", "-p", "x=1", "--", "true"},
       "--backend slurm: --gpus 0,1: each task's allocation names its "
       "devices; give --gpus-per-job K alone");
+  e2e::check_usage_error(
+      {"run", "--gpus", "0", "-p", "gpus=1,2", "--", "true"},
+      "SWEEP_GPUS would be set twice for each job: by --gpus or --slot-env, "
+      "and by a parameter, sweep or another --slot-env");
+  e2e::check_usage_error(
+      {"run", "--slot-env", "SWEEP_SLOT=a,b", "-p", "x=1", "--", "true"},
+      "SWEEP_SLOT would be set twice for each job: by --gpus or --slot-env, "
+      "and by a parameter, sweep or another --slot-env");
   e2e::check_usage_error({"run", "--load", "-1", "-p", "x=1", "--", "true"},
                          "--load: must be a number >= 0, not '-1'");
   // No CUDA_VISIBLE_DEVICES and no nvidia-smi on PATH.
