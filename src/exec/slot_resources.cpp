@@ -76,6 +76,8 @@ std::vector<std::string> SlotResources::env_names() const {
 
 void SlotResources::assign(Job& job) const {
   std::size_t s = job.slot;
+  if (s >= max_slots().value_or(s + 1))  // check_slots() prevents it
+    throw Error("slot " + std::to_string(s) + " has no share of its own");
   if (gpus_per_job_) {
     auto first = gpus_.begin() + s * gpus_per_job_;
     job.gpus.assign(first, first + gpus_per_job_);
