@@ -158,7 +158,7 @@ TEST_CASE("--gpus-per-job 2 gives each job two devices of its own") {
 }
 
 TEST_CASE(
-    "--gpus auto takes CUDA_VISIBLE_DEVICES first; a list is taken as is") {
+    "--gpus auto takes CUDA_VISIBLE_DEVICES first, and a list is taken as is") {
   e2e::TempDir dir;
   std::string bin = fake_nvidia_smi(dir);
   std::vector<std::string> args = {"run", "--gpus", "auto", "-p", "x=1..6"};
