@@ -46,6 +46,11 @@ struct JobResult {
   /// decides its outcome.
   bool leftover_killed = false;
   bool will_retry = false;  ///< A failed attempt that will be run again.
+  /// sweep stopped it because memory ran low (--memfree): its own outcome is
+  /// no verdict; it runs again unless the sweep is stopping.
+  bool memory_stopped = false;
+  /// The devices (--gpus) the attempt owned while it ran, as listed.
+  std::vector<std::string> gpus;
   /// --collect patterns that matched no file in the job's directory.
   std::vector<std::string> collect_missing;
   /// Files --collect refused (over its size bound, not a regular file).

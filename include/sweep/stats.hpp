@@ -42,6 +42,7 @@ struct ProgressCounts {
   std::uint64_t done = 0, total = 0, running = 0, failed = 0;
   std::uint64_t skipped = 0;  ///< Of total, already done before the run.
   double elapsed_s = 0;
+  std::string held;  ///< Why no job starts now (--memfree, --load), or "".
 };
 
 /// Collects the statistics of a run from how its jobs ended.

@@ -115,6 +115,12 @@ struct SlurmRun {
       tasks;                   ///< Task ids to submit (all, or those left).
   std::uint64_t throttle = 0;  ///< At most this many tasks at once (%M).
   std::vector<std::string> sbatch_options;  ///< Passed through to sbatch.
+  /// Jobs at once in each task; 0: SLURM_CPUS_PER_TASK (or 1).
+  std::uint64_t task_jobs = 0;
+  /// GPUs each task asks for (--gres=gpu:N), shared out by its jobs.
+  std::uint64_t task_gpus = 0;
+  /// Cores each task asks for (--cpus-per-task=N), likewise; 0: Slurm's.
+  std::uint64_t task_cpus = 0;
   std::uint64_t points = 0, jobs = 0;     ///< Planned, for progress and merge.
   std::vector<std::uint64_t> shard_jobs;  ///< Planned jobs per shard.
   /// What every run directory's sweep.json holds (grid, command, ...); the

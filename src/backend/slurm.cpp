@@ -54,15 +54,22 @@ void write_slurm_run_dir(const SlurmRun& run) {
   std::string script =
       "#!/bin/sh\n#SBATCH --job-name=sweep\n#SBATCH --output=" + run.run_dir +
       "/slurm-%A_%a.out\n";
+  // A task asks for what its jobs at once need; inside it, sweep shares the
+  // allocation out by slot as on a workstation (--gpus auto reads the
+  // CUDA_VISIBLE_DEVICES Slurm sets).
+  if (run.task_gpus)
+    script += "#SBATCH --gres=gpu:" + std::to_string(run.task_gpus) + "\n";
+  if (run.task_cpus)
+    script += "#SBATCH --cpus-per-task=" + std::to_string(run.task_cpus) + "\n";
   script += "cd " + shell_quote(run.cwd) + " || exit 1\n";
   script += "I=$SLURM_ARRAY_TASK_ID\n";
-  script +=
-      "exec " + shell_join(run.task_argv) + " --run-dir " +
-      shell_quote(run.run_dir) +
-      " --run-id \"$SLURM_ARRAY_JOB_ID\" --shard \"$I/" +
-      std::to_string(run.shards) +
-      "\" -j \"${SLURM_CPUS_PER_TASK:-1}\" -q --no-progress --resume -- " +
-      shell_join(run.command) + "\n";
+  std::string jobs = run.task_jobs ? std::to_string(run.task_jobs)
+                                   : "\"${SLURM_CPUS_PER_TASK:-1}\"";
+  script += "exec " + shell_join(run.task_argv) + " --run-dir " +
+            shell_quote(run.run_dir) +
+            " --run-id \"$SLURM_ARRAY_JOB_ID\" --shard \"$I/" +
+            std::to_string(run.shards) + "\" -j " + jobs +
+            " -q --no-progress --resume -- " + shell_join(run.command) + "\n";
   write_file_atomically(layout.slurm_script(), script);
 }
 

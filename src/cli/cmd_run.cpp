@@ -181,7 +181,8 @@ CLI::App* setup_run(CLI::App& app, RunOptions& o) {
       "run", "Run a command once per grid point, in parallel, as JSON Lines");
   add_grid_options(*sub, o.grid);
   sub->add_option("-j,--threads", o.threads,
-                  "Jobs at once (default: the number of online CPUs)")
+                  "Jobs at once (default: the number of online CPUs, or what "
+                  "--gpus, --cpus-per-job, --slot-env allow)")
       ->transform(at_least(1))
       ->type_name("N");
   sub->add_option("-o,--output", o.output,
@@ -193,6 +194,7 @@ CLI::App* setup_run(CLI::App& app, RunOptions& o) {
   sub->add_flag("--dry-run", o.dry_run,
                 "Print each job's command line (shell-quoted), run nothing");
   add_failure_options(*sub, o);
+  add_resource_options(*sub, o);
   add_persistence_options(*sub, o);
   add_output_options(*sub, o);
   add_batch_options(*sub, o);
@@ -218,11 +220,6 @@ CLI::App* setup_run(CLI::App& app, RunOptions& o) {
 
 namespace {
 
-size_t default_threads() {
-  long n = sysconf(_SC_NPROCESSORS_ONLN);
-  return n > 0 ? static_cast<size_t>(n) : 1;
-}
-
 // Where the jobs' own directories go, or "" for none.
 std::string job_dirs_root(const RunOptions& o) {
   if (!o.run_dir.empty()) return RunDirLayout(o.run_dir).jobs();
@@ -235,6 +232,9 @@ int dry_run(const RunOptions& o, const Grid& grid, const Plan& plan,
   OutputStream out(STDOUT_FILENO, false,
                    4096);  // a listing: lines go out early
   GridJobSource source(grid, plan, command);
+  // Every line shows slot 0's share (<@gpus>).
+  SlotResources slots = slot_resources(o, grid);
+  source.set_slot_resources(&slots);
   // <@dir> shows where each job would run; nothing is created.
   if (std::string root = job_dirs_root(o); !root.empty()) {
     root = std::filesystem::absolute(root).string();
@@ -330,6 +330,8 @@ void check_run_options(const RunOptions& o) {
     throw Error(
         "--shards, --slurm-opt, --max-running and --detach need --backend "
         "slurm");
+  if (o.gpus.empty() && o.gpus_per_job && o.backend != Backend::kSlurm)
+    throw Error("--gpus-per-job needs --gpus LIST or --gpus auto");
   if ((o.chdir || !o.collect.empty()) && o.run_dir.empty() && o.results.empty())
     throw Error(
         "--chdir and --collect need job directories: --run-dir DIR or "
@@ -418,8 +420,7 @@ int finish_run(const RunOptions& o, const StatsSummary& summary,
     outs.stats_out->write(stats_json(summary));
     outs.stats_out->flush();
   }
-  if (!o.log.quiet && print_stats)
-    status.print_above(format_report(summary));
+  if (!o.log.quiet && print_stats) status.print_above(format_report(summary));
   if (report) report_collected(*report, o.report_flags, STDERR_FILENO);
   if (outcome.interrupted_by) return 128 + outcome.interrupted_by;
   if (outcome.sink_stopped) {
@@ -453,13 +454,15 @@ void open_job_dirs(const RunOptions& o, GridJobSource& source,
 
 int run_locally(const RunOptions& o, const Grid& grid, const Plan& plan,
                 const CommandTemplate& command, const RunDirShard* shard) {
-  size_t threads =
-      o.threads > 0 ? static_cast<size_t>(o.threads) : default_threads();
+  SlotResources slots = slot_resources(o, grid);
+  size_t threads = jobs_at_once(o, slots);
   bool progress = !o.no_progress && !o.log.quiet &&
                   (o.progress || StatusLine::is_smart_terminal(STDERR_FILENO));
   SchedulerOptions sched = scheduler_options(o, threads, progress);
   // The live file is rewritten at most once a second, on this tick.
   if (shard && !sched.tick) sched.tick = std::chrono::seconds(1);
+  ProcProbe machine;
+  set_machine_limits(o, sched, machine);
   std::optional<JournalIndex> done = load_done(o);
   RunOutputs outs(o);
   std::uint64_t jobs = plan.size();
@@ -484,6 +487,7 @@ int run_locally(const RunOptions& o, const Grid& grid, const Plan& plan,
                  collector_sink ? &*collector_sink : nullptr,
                  live ? &*live : nullptr);
   GridJobSource source(grid, plan, command);
+  source.set_slot_resources(&slots);
   std::optional<JobDirs> job_dirs;
   open_job_dirs(o, source, command, job_dirs);
   if (done) {
@@ -533,6 +537,8 @@ int run_run(const RunOptions& given) {
   std::optional<TempDirGuard> batch_tmp;
   if (!o.batchify.empty()) add_batch_axis(grid, o, batch_tmp);
   CommandTemplate command(o.command, grid);
+  if (command.uses_gpus() && o.gpus.empty() && !o.gpus_per_job)
+    throw Error("<@gpus> needs --gpus LIST or --gpus auto");
   Plan plan = build_plan(grid, o.grid);
   if (o.dry_run) return dry_run(o, grid, plan, command);
   collect_options(o.report_flags);  // a bad --metric fails before any job

@@ -3,7 +3,9 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -24,6 +26,25 @@ namespace sweep::cli {
 namespace fs = std::filesystem;
 
 namespace {
+
+// What each task's jobs own: the devices and cores of the task's allocation,
+// shared out as locally.
+void append_resource_arguments(const RunOptions& o,
+                               std::vector<std::string>& a) {
+  if (!o.gpus.empty() || o.gpus_per_job)
+    a.insert(a.end(),
+             {"--gpus", "auto", "--gpus-per-job",
+              std::to_string(std::max<std::uint64_t>(1, o.gpus_per_job))});
+  if (o.cpus_per_job)
+    a.insert(a.end(), {"--cpus-per-job", std::to_string(o.cpus_per_job)});
+  for (const auto& e : o.slot_envs) a.insert(a.end(), {"--slot-env", e});
+  if (!o.memfree.empty()) a.insert(a.end(), {"--memfree", o.memfree});
+  if (o.max_load) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", *o.max_load);
+    a.insert(a.end(), {"--load", buf});
+  }
+}
 
 // The options every task repeats: the grid and the job policies. Outputs,
 // shard and threads are the task's own; the seed is fixed so every task
@@ -57,6 +78,7 @@ std::vector<std::string> task_arguments(const RunOptions& o, const Plan& plan) {
                      o.stderr_mode == StderrMode::kStream ? "stream" : "pass"});
   if (o.chdir) a.push_back("--chdir");
   for (const auto& c : o.collect) a.insert(a.end(), {"--collect", c});
+  append_resource_arguments(o, a);
   return a;
 }
 
@@ -83,6 +105,21 @@ void check_slurm_options(const RunOptions& o) {
     throw Error("--backend slurm merges JSON Lines: drop --format");
   if (!o.run_id.empty())
     throw Error("--run-id is for the tasks of --backend slurm");
+  if (!o.gpus.empty() && o.gpus != "auto")
+    throw Error("--backend slurm: --gpus " + o.gpus +
+                ": each task's allocation names its devices; give "
+                "--gpus-per-job K alone");
+}
+
+// Each task runs -j jobs at once (default 1 when they own resources) and
+// asks Slurm for what they need together.
+void plan_task_resources(const RunOptions& o, SlurmRun& run) {
+  bool gpus = !o.gpus.empty() || o.gpus_per_job;
+  if (!gpus && !o.cpus_per_job) return;  // -j from SLURM_CPUS_PER_TASK
+  run.task_jobs = o.threads > 0 ? static_cast<std::uint64_t>(o.threads) : 1;
+  if (gpus)
+    run.task_gpus = run.task_jobs * std::max<std::uint64_t>(1, o.gpus_per_job);
+  run.task_cpus = run.task_jobs * o.cpus_per_job;
 }
 
 // A run directory belongs to one backend: its journals are split the way
@@ -140,6 +177,7 @@ SlurmRun plan_slurm_run(const RunOptions& o, const Grid& grid,
   run.shards = choose_shards(o, plan.size());
   run.throttle = o.throttle;
   run.sbatch_options = o.slurm_opts;
+  plan_task_resources(o, run);
   run.points = plan.points();
   run.jobs = plan.size();
   run.definition = run_definition(o, plan, "slurm");

@@ -9,6 +9,9 @@
 #include "backend/backend.hpp"
 #include "command/command_template.hpp"
 #include "common.hpp"
+#include "exec/machine_probe.hpp"
+#include "exec/scheduler.hpp"
+#include "exec/slot_resources.hpp"
 #include "report/collect.hpp"
 #include "report/format.hpp"
 
@@ -74,6 +77,12 @@ struct RunOptions {
   bool detach = false;                  ///< --detach
   std::vector<std::string> batchify;    ///< --batchify N FILE
   std::string batch_dir;                ///< --batch-dir DIR
+  std::string gpus;                     ///< --gpus LIST|auto
+  std::uint64_t gpus_per_job = 0;       ///< --gpus-per-job K (0: 1)
+  std::vector<std::string> slot_envs;   ///< --slot-env NAME=V1,V2,...
+  std::uint64_t cpus_per_job = 0;       ///< --cpus-per-job K (0: not pinned)
+  std::string memfree;                  ///< --memfree SIZE
+  std::optional<double> max_load;       ///< --load MAX
   std::vector<std::string> command;     ///< Everything after `--`.
   bool report = false;                  ///< --report
   /// --metric and the report's options (--report-format, ...).
@@ -82,6 +91,21 @@ struct RunOptions {
 
 /// Declares --metric, --report and the report's options on `sweep run`.
 void add_run_report_options(CLI::App& sub, RunOptions& o);
+
+/// Declares --gpus, --gpus-per-job, --slot-env, --cpus-per-job, --memfree
+/// and --load on `sweep run`.
+void add_resource_options(CLI::App& sub, RunOptions& o);
+/// What each slot owns, from those flags; throws Error for a bad one (no
+/// device found by --gpus auto, a malformed --slot-env, a variable that a
+/// parameter of the grid sets too).
+SlotResources slot_resources(const RunOptions& o, const Grid& grid);
+/// Jobs at once: -j if given (checked against the slots' shares), else what
+/// the shares allow, else the number of online CPUs.
+std::size_t jobs_at_once(const RunOptions& o, const SlotResources& slots);
+/// Sets --memfree and --load on the scheduler, with probe reading them;
+/// throws Error if the machine does not tell what they need.
+void set_machine_limits(const RunOptions& o, SchedulerOptions& s,
+                        MachineProbe& probe);
 
 /// Declares `sweep run` on app.
 CLI::App* setup_run(CLI::App& app, RunOptions& o);

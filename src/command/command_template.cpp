@@ -64,10 +64,13 @@ CommandTemplate::CommandTemplate(const std::vector<std::string>& args,
           piece.kind = Kind::kSlot;
         else if (name == "@dir")
           piece.kind = Kind::kDir;
+        else if (name == "@gpus")
+          piece.kind = Kind::kGpus;
         else
           throw Error("command argument '" + arg +
                       "': unknown built-in placeholder <" + name +
-                      "> (built-ins: <@job>, <@rep>, <@slot>, <@dir>)");
+                      "> (built-ins: <@job>, <@rep>, <@slot>, <@dir>, "
+                      "<@gpus>)");
       } else {
         piece.kind = Kind::kParam;
         piece.param = grid.find_param(name);
@@ -117,6 +120,9 @@ std::vector<std::string> CommandTemplate::render(const Point& point,
         case Kind::kDir:
           out += ctx.dir;
           break;
+        case Kind::kGpus:
+          out += ctx.gpus;
+          break;
         case Kind::kParam:
           if (const Value* v = point.get(piece.param))
             out += to_text(*v);
@@ -129,10 +135,10 @@ std::vector<std::string> CommandTemplate::render(const Point& point,
   return argv;
 }
 
-bool CommandTemplate::uses_dir() const {
+bool CommandTemplate::uses(Kind kind) const {
   for (const auto& pieces : args_)
     for (const auto& piece : pieces)
-      if (piece.kind == Kind::kDir) return true;
+      if (piece.kind == kind) return true;
   return false;
 }
 

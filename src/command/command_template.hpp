@@ -14,6 +14,7 @@ struct JobContext {
   std::uint64_t rep = 0;   ///< `<@rep>`: 0-based repeat.
   std::uint64_t slot = 0;  ///< `<@slot>`: 0-based slot of the running job.
   std::string_view dir;    ///< `<@dir>`: the job's own directory, if any.
+  std::string_view gpus;   ///< `<@gpus>`: its devices (--gpus), as "0,1".
 };
 
 /// A command line with `<name>` placeholders, parsed once into literal and
@@ -34,13 +35,17 @@ class CommandTemplate {
   bool program_has_placeholder() const;
 
   /// True if some argument uses `<@dir>` (which needs job directories).
-  bool uses_dir() const;
+  bool uses_dir() const { return uses(Kind::kDir); }
+
+  /// True if some argument uses `<@gpus>` (which needs --gpus).
+  bool uses_gpus() const { return uses(Kind::kGpus); }
 
   /// Number of arguments.
   size_t size() const { return args_.size(); }
 
  private:
-  enum class Kind { kLiteral, kParam, kJob, kRep, kSlot, kDir };
+  enum class Kind { kLiteral, kParam, kJob, kRep, kSlot, kDir, kGpus };
+  bool uses(Kind kind) const;
   struct Piece {
     Kind kind = Kind::kLiteral;
     std::string text;  ///< The literal, or a parameter's default.

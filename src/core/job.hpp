@@ -23,7 +23,10 @@ struct Job {
   std::uint64_t seq = 0;    ///< Start order, from 0; kept across retries.
   unsigned attempt = 1;     ///< 1-based attempt.
   bool retrying = false;    ///< The run allows retries: records show attempt.
-  JobKey key;               ///< Identity across runs, for the journal.
+  /// Attempts sweep stopped for want of memory (--memfree): they do not count
+  /// against --retries.
+  unsigned requeues = 0;
+  JobKey key;                     ///< Identity across runs, for the journal.
   std::vector<std::string> argv;  ///< Never empty.
   std::vector<std::string>
       env;                  ///< NAME=VALUE entries added to the environment.
@@ -35,6 +38,10 @@ struct Job {
   std::string dir;
   /// The job's working directory, or empty for sweep's (--chdir).
   std::string cwd;
+  /// Devices its slot owns (--gpus), as CUDA_VISIBLE_DEVICES lists them.
+  std::vector<std::string> gpus;
+  /// Cores its slot owns (--cpus-per-job); empty: not pinned.
+  std::vector<int> cpus;
 };
 
 /// The head of every record of this job: job, params, and rep and attempt
@@ -66,6 +73,9 @@ class EventSink {
   virtual void flush() {}
   /// Called about every tick while jobs run (for live progress).
   virtual void on_tick() {}
+  /// Why no job may start now (--memfree, --load), or "" once jobs may start
+  /// again; called when that changes.
+  virtual void on_held(std::string_view /*why*/) {}
 };
 
 /// Produces jobs one at a time, lazily.

@@ -161,7 +161,9 @@ enum class Field : std::uint8_t {
   kMaxRssKb,
   kError,
   kCollectMissing,
-  kCollectRefused
+  kCollectRefused,
+  kMemoryStopped,
+  kGpus
 };
 
 Field field_of(std::string_view k) {
@@ -187,6 +189,8 @@ Field field_of(std::string_view k) {
       return is("error", Field::kError);
     case 'f':
       return is("file", Field::kFile);
+    case 'g':
+      return is("gpus", Field::kGpus);
     case 'j':
       return is("job", Field::kJob);
     case 'k':
@@ -195,7 +199,8 @@ Field field_of(std::string_view k) {
       if ((f = is("line", Field::kLine)) != Field::kOther) return f;
       return is("leftover_killed", Field::kLeftoverKilled);
     case 'm':
-      return is("max_rss_kb", Field::kMaxRssKb);
+      if ((f = is("max_rss_kb", Field::kMaxRssKb)) != Field::kOther) return f;
+      return is("memory_stopped", Field::kMemoryStopped);
     case 'o':
       return is("ok", Field::kOk);
     case 'p':
@@ -266,6 +271,10 @@ bool read_result_field(Field f, dom::element v, JobResult& r) {
       return get_strings(v, r.collect_missing);
     case Field::kCollectRefused:
       return get_strings(v, r.collect_refused);
+    case Field::kMemoryStopped:
+      return get(v, r.memory_stopped);
+    case Field::kGpus:
+      return get_strings(v, r.gpus);
     default:
       return true;
   }

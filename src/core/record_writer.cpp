@@ -112,6 +112,7 @@ void append_end_fields(std::string& b, const JobResult& result) {
   if (result.stopped) b += ",\"stopped\":true";
   if (result.leftover_killed) b += ",\"leftover_killed\":true";
   if (result.will_retry) b += ",\"retrying\":true";
+  if (result.memory_stopped) b += ",\"memory_stopped\":true";
   b += ",\"duration_s\":";
   append_seconds(b, result.duration_s);
   b += ",\"cpu_user_s\":";
@@ -120,6 +121,10 @@ void append_end_fields(std::string& b, const JobResult& result) {
   append_seconds(b, result.cpu_sys_s);
   b += ",\"max_rss_kb\":";
   append_int(b, result.max_rss_kb);
+  if (!result.gpus.empty()) {
+    b += ",\"gpus\":";
+    append_string_array(b, result.gpus);
+  }
   if (!result.error.empty()) {
     b += ",\"error\":";
     append_json_string(b, result.error);

@@ -46,11 +46,13 @@ Job GridJobSource::build(std::uint64_t pos, const PlannedJob& planned,
     job.dir = dirs_.path(key);
     if (dirs_.chdir) job.cwd = job.dir;
   }
-  job.argv =
-      command_.render(p, JobContext{planned.job, planned.rep, slot, job.dir});
+  job.env.reserve(p.values.size() + 8);
+  if (resources_) resources_->assign(job);
+  std::string gpus = join_devices(job.gpus);
+  job.argv = command_.render(
+      p, JobContext{planned.job, planned.rep, slot, job.dir, gpus});
   append_params_json(job.params_json, grid_, p);
   append_params_b64_json(job.params_b64_json, grid_, p);
-  job.env.reserve(p.values.size() + 4);
   for (const auto& [param, value] : p.values)
     job.env.push_back(env_names_[param] + "=" + to_text(value));
   job.env.push_back("SWEEP_JOB=" + std::to_string(planned.job));
@@ -75,6 +77,7 @@ Job GridJobSource::again(const Job& job, std::size_t slot) {
   Job j = make_job(job.pos, slot);
   j.seq = job.seq;
   j.attempt = job.attempt;
+  j.requeues = job.requeues;
   return j;
 }
 

@@ -33,9 +33,13 @@ void LocalRunner::start(Job&& job, EventSink& sink) {
     if (!overridden) envp.push_back(e.data());
   }
   envp.push_back(nullptr);
+  cpu_set_t cpus;
+  CPU_ZERO(&cpus);
+  for (int c : job.cpus) CPU_SET(c, &cpus);
   try {
     procs_.add(job.index, job.argv, envp.data(),
-               job.cwd.empty() ? nullptr : job.cwd.c_str());
+               job.cwd.empty() ? nullptr : job.cwd.c_str(),
+               job.cpus.empty() ? nullptr : &cpus);
   } catch (const SystemError&) {
     // sweep's own, not the job's: a shortage (ResourceError: the scheduler
     // starts the job later) or a failure it cannot recover from (say, its

@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <deque>
 #include <unordered_map>
 
@@ -17,13 +18,21 @@ class TimeoutPolicy {
   TimeoutPolicy(std::optional<milliseconds> timeout, milliseconds kill_after)
       : timeout_(timeout), kill_after_(kill_after) {}
   void started(const Job& job, Clock::time_point now) {
-    if (timeout_) deadlines_[job.index] = Entry{now + *timeout_, false};
+    if (timeout_) deadlines_[job.index] = Entry{now + *timeout_, false, true};
+  }
+  /// Terminates a job at the next enforce(), as a timeout would but not
+  /// for one (--memfree); false if it is being terminated already.
+  bool stop_now(std::uint64_t index, Clock::time_point now) {
+    auto it = deadlines_.find(index);
+    if (it != deadlines_.end() && it->second.expired) return false;
+    deadlines_[index] = Entry{now, false, false};
+    return true;
   }
   /// True if the job was terminated for its timeout; forgets it.
   bool finished(const Job& job) {
     auto it = deadlines_.find(job.index);
     if (it == deadlines_.end()) return false;
-    bool expired = it->second.expired;
+    bool expired = it->second.expired && it->second.timeout;
     deadlines_.erase(it);
     return expired;
   }
@@ -48,6 +57,7 @@ class TimeoutPolicy {
   struct Entry {
     Clock::time_point at;
     bool expired;  ///< SIGTERM sent; `at` is now the SIGKILL time.
+    bool timeout;  ///< For --timeout, not stop_now().
   };
   std::optional<milliseconds> timeout_;
   milliseconds kill_after_;
@@ -60,7 +70,8 @@ class RetryPolicy {
   explicit RetryPolicy(unsigned retries) : retries_(retries) {}
   bool enabled() const { return retries_ > 0; }
   bool should_retry(const Job& job, const JobResult& r) const {
-    return !r.ok() && !r.stopped && job.attempt <= retries_;
+    // Attempts sweep stopped for memory were no failures of the job.
+    return !r.ok() && !r.stopped && job.attempt - job.requeues <= retries_;
   }
 
  private:
@@ -141,6 +152,59 @@ class ResourcePolicy {
   bool warned_ = false;
 };
 
+// Holds starts back while the machine is short (--memfree, --load), and
+// says when memory fell below half of --memfree, when GNU parallel stops its
+// youngest job. The machine is read at most once a poll, so short jobs do
+// not cost a read of /proc each.
+class MachinePolicy {
+ public:
+  explicit MachinePolicy(const SchedulerOptions& o)
+      : memfree_(o.memfree),
+        max_load_(o.max_load),
+        probe_(o.probe),
+        poll_(o.machine_poll) {}
+  bool enabled() const { return probe_ && (memfree_ || max_load_); }
+  /// Reads the machine again if the last reading is a poll old.
+  void refresh(Clock::time_point now) {
+    if (!enabled() || (read_at_ && now < *read_at_ + poll_)) return;
+    read_at_ = now;
+    held_.clear();
+    critical_ = false;
+    if (memfree_) {
+      if (auto m = probe_->mem_available(); m && *m < *memfree_) {
+        held_ = "memory " + format_size(*m) + " < --memfree " +
+                format_size(*memfree_);
+        critical_ = *m < *memfree_ / 2;
+      }
+    }
+    if (auto load = max_load_ ? probe_->load_1min() : std::nullopt;
+        held_.empty() && load && *load > *max_load_) {
+      char buf[96];
+      std::snprintf(buf, sizeof buf, "load %.2f > --load %g", *load,
+                    *max_load_);
+      held_ = buf;
+    }
+  }
+  /// Why no job may start, or "".
+  const std::string& held() const { return held_; }
+  /// Memory is below half of --memfree: a job should make room.
+  bool memory_critical() const { return critical_; }
+  /// When to read the machine next.
+  std::optional<Clock::time_point> next() const {
+    if (!enabled() || !read_at_) return std::nullopt;
+    return *read_at_ + poll_;
+  }
+
+ private:
+  std::optional<std::uint64_t> memfree_;
+  std::optional<double> max_load_;
+  MachineProbe* probe_;
+  milliseconds poll_;
+  std::optional<Clock::time_point> read_at_;
+  std::string held_;
+  bool critical_ = false;
+};
+
 }  // namespace
 
 Scheduler::Scheduler(JobSource& source, Runner& runner, EventSink& sink,
@@ -165,7 +229,8 @@ class Run : public EventSink {
         timeouts_(o.timeout, o.kill_after),
         retries_(o.retries),
         halt_(o.max_failures),
-        resources_(o.threads, o.resource_patience) {}
+        resources_(o.threads, o.resource_patience),
+        machine_(o) {}
 
   RunOutcome run() {
     // Start jobs while slots are free (retries first), then wait for the next
@@ -177,12 +242,14 @@ class Run : public EventSink {
     next_tick_ = begin;
     runner_.set_kill_after(o_.kill_after);
     while (true) {
+      watch_machine(Clock::now());
       start_jobs();
       if (runner_.running() == 0 && !(deferred_ && !stopping_)) break;
       sink_.flush();
       int sig = runner_.wait(*this, wait_timeout());
       Clock::time_point now = Clock::now();
       if (sig) stop(/*terminate=*/true, now, sig);
+      watch_machine(now);
       if (!stopping_ && sink_.wants_stop()) {
         outcome_.sink_stopped = true;
         stop(true, now, 0);
@@ -205,6 +272,7 @@ class Run : public EventSink {
 
   void on_start(const Job& job) override {
     timeouts_.started(job, Clock::now());
+    start_order_[job.index] = next_start_++;
     sink_.on_start(job);
   }
   void on_line(const Job& job, Stream s, std::string_view line) override {
@@ -215,12 +283,26 @@ class Run : public EventSink {
   }
   void on_finish(const Job& job, const JobResult& result) override {
     busy_[job.slot] = false;
+    start_order_.erase(job.index);
     JobResult r = result;
+    r.gpus = job.gpus;
     // A job that exited before its deadline did not time out, whatever it
     // left running until then (stopped by the deadline: leftover_killed).
     r.timeout = timeouts_.finished(job) && !r.leftover_killed;
     r.stopped = terminating_ && !r.ok();
-    if (!stopping_ && retries_.should_retry(job, r)) {
+    if (memory_stop_ == job.index) {
+      memory_stop_.reset();
+      // sweep's decision, not the job's failure: it runs again, or, if the
+      // sweep is stopping, counts as stopped.
+      r.memory_stopped = !r.ok();
+      r.stopped |= r.memory_stopped && stopping_;
+    }
+    if (r.memory_stopped && !stopping_) {
+      r.will_retry = true;
+      Job again = job;
+      ++again.requeues;
+      retry_.push_back(std::move(again));
+    } else if (!stopping_ && retries_.should_retry(job, r)) {
       r.will_retry = true;
       retry_.push_back(job);
     }
@@ -240,6 +322,10 @@ class Run : public EventSink {
           std::find(busy_.begin(), busy_.end(), false) - busy_.begin();
       std::optional<Job> job = next_job(slot);
       if (!job) break;
+      if (!machine_.held().empty()) {
+        deferred_ = std::move(job);  // starts once the machine has room
+        break;
+      }
       busy_[slot] = true;
       try {
         runner_.start(std::move(*job), *this);
@@ -274,8 +360,30 @@ class Run : public EventSink {
       if (!job) return job;
       job->seq = next_seq_++;
     }
-    job->retrying = retries_.enabled();
+    job->retrying = retries_.enabled() || job->requeues > 0;
     return job;
+  }
+
+  // Reads the machine (--memfree, --load): tells the sink when starts are
+  // held back or may go on, and, with memory below half of --memfree,
+  // stops the youngest job, one at a time, to run it again later.
+  void watch_machine(Clock::time_point now) {
+    if (!machine_.enabled()) return;
+    machine_.refresh(now);
+    if (machine_.held() != shown_held_) {
+      shown_held_ = machine_.held();
+      sink_.on_held(shown_held_);
+    }
+    if (!machine_.memory_critical() || memory_stop_ || stopping_ ||
+        start_order_.empty())
+      return;
+    auto youngest = std::max_element(
+        start_order_.begin(), start_order_.end(),
+        [](const auto& a, const auto& b) { return a.second < b.second; });
+    if (timeouts_.stop_now(youngest->first, now)) {
+      memory_stop_ = youngest->first;
+      timeouts_.enforce(runner_, now);
+    }
   }
 
   void stop(bool terminate, Clock::time_point now, int sig) {
@@ -300,6 +408,8 @@ class Run : public EventSink {
     auto retry_at = resources_.next();
     if (retry_at && !stopping_ && (!t || *retry_at < *t)) t = retry_at;
     if (o_.tick && (!t || next_tick_ < *t)) t = next_tick_;
+    auto read_at = machine_.next();
+    if (read_at && (!t || *read_at < *t)) t = read_at;
     if (!t) return std::nullopt;
     auto left = std::chrono::ceil<milliseconds>(*t - Clock::now());
     return std::max(milliseconds(0), left);
@@ -315,7 +425,14 @@ class Run : public EventSink {
   RetryPolicy retries_;
   HaltPolicy halt_;
   ResourcePolicy resources_;
-  std::optional<Job> deferred_;  ///< A job whose start was refused.
+  MachinePolicy machine_;
+  std::string shown_held_;  ///< What the sink was last told is holding.
+  /// Running jobs' indexes, and the order they started in.
+  std::unordered_map<std::uint64_t, std::uint64_t> start_order_;
+  std::uint64_t next_start_ = 0;
+  /// The job stopped for memory and not yet finished, if any.
+  std::optional<std::uint64_t> memory_stop_;
+  std::optional<Job> deferred_;  ///< A job refused or held back.
   RunOutcome outcome_;
   bool stopping_ = false;     ///< Start nothing more.
   bool terminating_ = false;  ///< Running jobs were sent SIGTERM.

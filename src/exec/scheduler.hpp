@@ -8,7 +8,9 @@
 
 #include "command/command_template.hpp"
 #include "core/job.hpp"
+#include "exec/machine_probe.hpp"
 #include "exec/runner.hpp"
+#include "exec/slot_resources.hpp"
 #include "grid/plan.hpp"
 #include "sweep/grid.hpp"
 
@@ -43,6 +45,9 @@ class GridJobSource : public JobSource {
   /// its working directory. The directory is created as the job is handed
   /// out, before it starts.
   void set_job_dirs(JobDirOptions dirs) { dirs_ = std::move(dirs); }
+  /// Gives each job its slot's share (devices, cores, variables; see
+  /// SlotResources), which must outlive the source.
+  void set_slot_resources(const SlotResources* r) { resources_ = r; }
   /// Jobs skipped so far.
   std::uint64_t skipped() const { return skipped_; }
   /// How many jobs of the whole plan the skip predicate accepts: one pass
@@ -62,6 +67,7 @@ class GridJobSource : public JobSource {
   std::uint64_t skipped_ = 0;
   std::function<bool(const JobKey&)> skip_;
   JobDirOptions dirs_;
+  const SlotResources* resources_ = nullptr;
   std::vector<std::string> env_names_;  ///< SWEEP_<NAME> per parameter.
 };
 
@@ -87,6 +93,15 @@ struct SchedulerOptions {
   std::chrono::milliseconds resource_patience{60000};
   /// Receives the one warning that sweep ran short and lowered -j.
   std::function<void(const std::string&)> warn;
+  /// Start no job while available memory is below this many bytes, and
+  /// stop the youngest job (to run again) below half of it (--memfree).
+  std::optional<std::uint64_t> memfree;
+  /// Start no job while the 1-minute load average is above this (--load).
+  std::optional<double> max_load;
+  /// Reads memory and load for those two; needed when either is set.
+  MachineProbe* probe = nullptr;
+  /// How often the probe is read while either is set.
+  std::chrono::milliseconds machine_poll{250};
 };
 
 /// How a scheduler run ended.

@@ -28,7 +28,8 @@ struct Child {
   char* const* envp;
   const char* path;  ///< The directories to search, as in PATH.
   int out, err, watch;
-  const char* cwd;  ///< Changed to before exec, unless nullptr.
+  const char* cwd;        ///< Changed to before exec, unless nullptr.
+  const cpu_set_t* cpus;  ///< Pinned to before exec, unless nullptr.
   sigset_t mask;
   int error = 0;  ///< errno of the step that failed, set by the child.
 };
@@ -123,7 +124,9 @@ int child_main(void* arg) {
   Child& c = *static_cast<Child*>(arg);
   reset_signals();
   // Its own process group, so a timeout or Ctrl-C reaches grandchildren.
-  if (setpgid(0, 0) == 0 && redirect(c) && (!c.cwd || chdir(c.cwd) == 0)) {
+  // Pinned before exec, so every thread the job ever starts inherits it.
+  if (setpgid(0, 0) == 0 && redirect(c) && (!c.cwd || chdir(c.cwd) == 0) &&
+      (!c.cpus || sched_setaffinity(0, sizeof(cpu_set_t), c.cpus) == 0)) {
     if (c.watch >= 0) {
       // Before exec: the supervisor knows the group before the job can
       // start anything, even if sweep is killed this very moment.
@@ -152,6 +155,23 @@ int child_main(void* arg) {
 // tsan`: the library's threaded tests, which never start a supervisor) the
 // same steps run inside glibc's posix_spawnp, whose calls are not
 // intercepted.
+// posix_spawn has no affinity attribute, but a child inherits the affinity
+// of the thread that spawns it: the calling thread takes the job's cores for
+// the one call and gets its own back, so the job is pinned before it runs.
+int posix_spawnp_pinned(pid_t* pid, char* const* argv,
+                        const posix_spawn_file_actions_t* fa,
+                        const posix_spawnattr_t* attr, const SpawnRequest& r) {
+  cpu_set_t own;
+  if (r.cpus) {
+    if (sched_getaffinity(0, sizeof own, &own) != 0) return errno;
+    if (sched_setaffinity(0, sizeof(cpu_set_t), r.cpus) != 0) return errno;
+  }
+  int e = posix_spawnp(pid, argv[0], fa, attr, argv, r.envp);
+  if (r.cpus && sched_setaffinity(0, sizeof own, &own) != 0)
+    throw SystemError("sched_setaffinity", errno);
+  return e;
+}
+
 pid_t spawn_under_tsan(const SpawnRequest& r, char* const* argv) {
   sigset_t defaults;
   sigemptyset(&defaults);
@@ -179,7 +199,7 @@ pid_t spawn_under_tsan(const SpawnRequest& r, char* const* argv) {
   posix_spawn_file_actions_adddup2(&fa, r.stderr_fd, 2);
   if (r.cwd) posix_spawn_file_actions_addchdir_np(&fa, r.cwd);
   pid_t pid = -1;
-  int e = posix_spawnp(&pid, argv[0], &fa, &attr, argv, r.envp);
+  int e = posix_spawnp_pinned(&pid, argv, &fa, &attr, r);
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
   if (e != 0) throw_spawn_error(r.argv->front(), e);
@@ -205,6 +225,7 @@ pid_t spawn(const SpawnRequest& r) {
           .err = r.stderr_fd,
           .watch = r.watch_fd,
           .cwd = r.cwd,
+          .cpus = r.cpus,
           .mask = *r.mask};
   Stack stack;
   // No handler may run in the child before it resets them, nor in the parent

@@ -5,6 +5,7 @@
 // supervisor the child's process group before the program runs, so no
 // process of a job can exist that the supervisor does not know of.
 
+#include <sched.h>
 #include <signal.h>
 #include <sys/types.h>
 
@@ -25,14 +26,16 @@ struct SpawnRequest {
   int watch_fd = -1;
   /// The child's working directory, or nullptr for sweep's (--chdir).
   const char* cwd = nullptr;
+  /// The cores the child may run on (--cpus-per-job), or nullptr: sweep's.
+  const cpu_set_t* cpus = nullptr;
 };
 
 /// Starts argv[0] (searched in PATH unless it has a slash; no shell) in a new
-/// process group of its own, with SIGINT, SIGTERM, SIGHUP, SIGCHLD and
-/// SIGPIPE at their defaults and no handler of the parent's left. Returns its
-/// pid. Throws ResourceError when sweep lacks descriptors, processes or
-/// memory, and Error (exit 127) naming the program when it cannot be
-/// executed.
+/// process group of its own, pinned to request.cpus if given, with SIGINT,
+/// SIGTERM, SIGHUP, SIGCHLD and SIGPIPE at their defaults and no handler of the
+/// parent's left. Returns its pid. Throws ResourceError when sweep lacks
+/// descriptors, processes or memory, and Error (exit 127) naming the program
+/// when it cannot be executed.
 pid_t spawn(const SpawnRequest& request);
 
 }  // namespace sweep

@@ -49,7 +49,8 @@ void throw_system_error(const char* call, int err) {
 }
 
 Subprocess::Subprocess(std::uint64_t id, const std::vector<std::string>& argv,
-                       char* const* envp, const char* cwd)
+                       char* const* envp, const char* cwd,
+                       const cpu_set_t* cpus)
     : id_(id) {
   int out[2], err[2];
   if (pipe2(out, O_CLOEXEC) != 0) throw_system_error("pipe2", errno);
@@ -68,6 +69,7 @@ Subprocess::Subprocess(std::uint64_t id, const std::vector<std::string>& argv,
   request.stderr_fd = err[1];
   request.mask = &child_mask();
   request.cwd = cwd;
+  request.cpus = cpus;
   try {
     request.watch_fd = Supervisor::watch_fd();
     // A job's time includes its own exec, which can be most of a short one.
@@ -209,8 +211,9 @@ SubprocessSet::~SubprocessSet() {
 
 Subprocess& SubprocessSet::add(std::uint64_t id,
                                const std::vector<std::string>& argv,
-                               char* const* envp, const char* cwd) {
-  procs_.push_back(std::make_unique<Subprocess>(id, argv, envp, cwd));
+                               char* const* envp, const char* cwd,
+                               const cpu_set_t* cpus) {
+  procs_.push_back(std::make_unique<Subprocess>(id, argv, envp, cwd, cpus));
   return *procs_.back();
 }
 

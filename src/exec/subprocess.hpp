@@ -1,6 +1,7 @@
 #pragma once
 
 #include <poll.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/types.h>
 
@@ -46,9 +47,11 @@ class Subprocess {
   /// /dev/null, in its own process group, which the supervisor (if the CLI
   /// enabled it) learns before the program runs. Throws ResourceError when
   /// sweep lacks the means to start it now, and Error naming the program (exit
-  /// 127) when the program itself cannot be executed.
+  /// 127) when the program itself cannot be executed. With cpus, the child
+  /// runs only on those cores.
   Subprocess(std::uint64_t id, const std::vector<std::string>& argv,
-             char* const* envp, const char* cwd = nullptr);
+             char* const* envp, const char* cwd = nullptr,
+             const cpu_set_t* cpus = nullptr);
   ~Subprocess();
   Subprocess(const Subprocess&) = delete;
   Subprocess& operator=(const Subprocess&) = delete;
@@ -115,7 +118,8 @@ class SubprocessSet {
 
   /// Spawns a child; see Subprocess.
   Subprocess& add(std::uint64_t id, const std::vector<std::string>& argv,
-                  char* const* envp, const char* cwd = nullptr);
+                  char* const* envp, const char* cwd = nullptr,
+                  const cpu_set_t* cpus = nullptr);
   /// Number of children not yet finished.
   size_t size() const { return procs_.size(); }
 

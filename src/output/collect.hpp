@@ -52,6 +52,7 @@ class CollectSink : public EventSink {
   bool wants_stop() const override { return next_.wants_stop(); }
   void flush() override { next_.flush(); }
   void on_tick() override { next_.on_tick(); }
+  void on_held(std::string_view why) override { next_.on_held(why); }
 
  private:
   /// Reads one matched file (name relative to the job's directory).

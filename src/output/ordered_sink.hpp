@@ -35,6 +35,7 @@ class OrderedSink : public EventSink {
   bool wants_stop() const override { return next_.wants_stop(); }
   void flush() override { next_.flush(); }
   void on_tick() override { next_.on_tick(); }
+  void on_held(std::string_view why) override { next_.on_held(why); }
 
   /// Bytes allocated for held events in memory now; never more than
   /// max_held. (The held jobs themselves, argv and parameters, are not

@@ -117,6 +117,10 @@ void FanoutSink::flush() {
   for (auto* s : sinks_) s->flush();
 }
 
+void FanoutSink::on_held(std::string_view why) {
+  for (auto* s : sinks_) s->on_held(why);
+}
+
 void FanoutSink::on_tick() {
   for (auto* s : sinks_) s->on_tick();
 }

@@ -99,6 +99,7 @@ class FanoutSink : public EventSink {
   bool wants_stop() const override;
   void flush() override;
   void on_tick() override;
+  void on_held(std::string_view why) override;
 
  private:
   std::vector<EventSink*> sinks_;

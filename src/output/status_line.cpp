@@ -92,6 +92,7 @@ std::string format_progress(const ProgressCounts& c) {
     out += buf;
   }
   if (c.skipped) out += ", " + std::to_string(c.skipped) + " already done";
+  if (!c.held.empty()) out += ", waiting: " + c.held;
   return out;
 }
 

@@ -51,6 +51,7 @@ class ProgressSink : public EventSink {
   void on_lines(const Job&, Stream, std::string_view) override {}
   void on_finish(const Job& job, const JobResult& result) override;
   void on_tick() override;
+  void on_held(std::string_view why) override { counts_.held = why; }
   /// Jobs the run will skip (already done): left out of the count to run.
   void set_skipped(std::uint64_t n) { counts_.skipped = n; }
   /// Removes the line at the end of the run.

@@ -278,3 +278,27 @@ TEST_CASE("a local and a Slurm run directory read alike by merge and status") {
   CHECK(resumed.exit == 1);
   CHECK(resumed.err.find("every shard is done") != std::string::npos);
 }
+
+TEST_CASE(
+    "--cpus-per-job on Slurm: a task asks for its jobs' cores, each "
+    "job gets one") {
+  if (!private_cluster()) return;
+  e2e::TempDir dir;
+  std::string run = (dir.path() / "run").string();
+  auto r = sweep({"run", "--backend", "slurm", "--run-dir", run, "--shards",
+                  "2", "--cpus-per-job", "1", "-p", "x=1..4", "--", "sh", "-c",
+                  "grep Cpus_allowed_list /proc/self/status | cut -f2"},
+                 {.timeout_s = 120});
+  CHECK(r.exit == 0);
+  std::string script = read(dir.path() / "run" / "job.sh");
+  CHECK(script.find("#SBATCH --cpus-per-task=1\n") != std::string::npos);
+  CHECK(script.find("--cpus-per-job 1") != std::string::npos);
+  int jobs = 0;
+  for (const auto& rec : e2e::records(r.out)) {
+    if (!rec.contains("line")) continue;
+    ++jobs;
+    std::string cores = rec["line"];
+    CHECK(cores.find_first_of(",-") == std::string::npos);  // one core
+  }
+  CHECK(jobs == 4);
+}

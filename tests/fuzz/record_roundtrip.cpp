@@ -81,6 +81,9 @@ JobResult result(FuzzedDataProvider& in) {
   r.timeout = in.ConsumeBool();
   r.stopped = in.ConsumeBool();
   r.will_retry = in.ConsumeBool();
+  r.memory_stopped = in.ConsumeBool();
+  for (int n = in.ConsumeIntegralInRange(0, 3); n > 0; --n)
+    r.gpus.push_back(std::to_string(in.ConsumeIntegralInRange(0, 15)));
   if (in.ConsumeBool()) r.error = in.ConsumeRandomLengthString(32);
   return r;
 }
@@ -123,7 +126,8 @@ void check(const Written& w, const Record& r, std::string_view text) {
     FUZZ_CHECK(a.cpu_sys_s == rounded(b.cpu_sys_s), at);
     FUZZ_CHECK(a.max_rss_kb == b.max_rss_kb, at);
     FUZZ_CHECK(a.timeout == b.timeout && a.stopped == b.stopped &&
-                   a.will_retry == b.will_retry,
+                   a.will_retry == b.will_retry &&
+                   a.memory_stopped == b.memory_stopped && a.gpus == b.gpus,
                at);
     FUZZ_CHECK(a.error == (b.error.empty() ? "" : as_written(b.error)), at);
   }

@@ -74,6 +74,14 @@ class FakeRunner : public Runner {
       running_.clear();
       return 0;
     }
+    for (auto it = running_.begin(); it != running_.end(); ++it) {
+      if (!signalled_.erase(it->index)) continue;
+      JobResult r;
+      r.signal = SIGTERM;
+      sink.on_finish(*it, r);
+      running_.erase(it);
+      return 0;
+    }
     Job j = std::move(running_.front());
     running_.pop_front();
     sink.on_line(j, Stream::kStdout, "out " + std::to_string(j.index));
@@ -81,7 +89,18 @@ class FakeRunner : public Runner {
     return 0;
   }
   void signal_all(int sig) override { signals.push_back(sig); }
-  void signal_job(std::uint64_t, int sig) override { signals.push_back(sig); }
+  void signal_job(std::uint64_t index, int sig) override {
+    if (!honour_signal_job) {
+      signals.push_back(sig);
+      return;
+    }
+    job_signals.push_back(sig);
+    signalled_.insert(index);
+  }
+  /// A job signalled with signal_job ends by SIGTERM on the next wait (and
+  /// the signal goes to job_signals, not signals).
+  bool honour_signal_job = false;
+  std::vector<int> job_signals;
 
   size_t max_running = 0;
   int waits = 0;
@@ -91,6 +110,7 @@ class FakeRunner : public Runner {
 
  private:
   std::deque<Job> running_;
+  std::set<std::uint64_t> signalled_;
 };
 
 struct Finish {
@@ -113,6 +133,8 @@ class RecordingSink : public EventSink {
   }
   bool wants_stop() const override { return stop; }
   void flush() override { ++flushes; }
+  void on_held(std::string_view why) override { held.emplace_back(why); }
+  std::vector<std::string> held;
 
   std::vector<std::uint64_t> started, finished;
   std::vector<Finish> finishes;
@@ -320,4 +342,139 @@ TEST_CASE("an interrupt while a refused start waits starts nothing more") {
   CHECK(out.interrupted_by == SIGINT);
   CHECK(sink.started.empty());
   CHECK(src.handed_out() == 1);
+}
+
+namespace {
+
+// Memory and load as a test says, one reading per call.
+class FakeProbe : public MachineProbe {
+ public:
+  std::function<std::uint64_t(int)> memory = [](int) { return 1u << 30; };
+  std::function<double(int)> load = [](int) { return 0.0; };
+  std::optional<std::uint64_t> mem_available() override {
+    return memory(mem_reads++);
+  }
+  std::optional<double> load_1min() override { return load(load_reads++); }
+  int mem_reads = 0, load_reads = 0;
+};
+
+JobResult always_ok(const Job&) { return JobResult{}; }
+
+}  // namespace
+
+TEST_CASE("--memfree holds starts back while memory is short and says why") {
+  CountingSource src(3);
+  FakeRunner runner;
+  runner.outcome = always_ok;
+  RecordingSink sink;
+  FakeProbe probe;
+  // Short (but above half) for the first five readings.
+  probe.memory = [](int n) -> std::uint64_t { return n < 5 ? 700 : 5000; };
+  Scheduler(src, runner, sink,
+            {.threads = 2,
+             .memfree = 1000,
+             .probe = &probe,
+             .machine_poll = std::chrono::milliseconds(0)})
+      .run();
+  CHECK(sink.started.empty() == false);
+  CHECK(sink.finished.size() == 3);
+  CHECK(sink.failed == 0);
+  REQUIRE(sink.held.size() == 2);
+  CHECK(sink.held[0] == "memory 700 B < --memfree 1000 B");
+  CHECK(sink.held[1] == "");
+  CHECK(probe.mem_reads >= 5);
+  CHECK(runner.signals.empty());  // never below half: nothing stopped
+}
+
+TEST_CASE(
+    "memory below half of --memfree stops the youngest job, which runs again "
+    "and is no failure") {
+  CountingSource src(3);
+  FakeRunner runner;
+  runner.outcome = always_ok;
+  runner.honour_signal_job = true;
+  RecordingSink sink;
+  FakeProbe probe;
+  // Readings 2 and 3 (after the first job ended) are below half.
+  probe.memory = [](int n) -> std::uint64_t {
+    return n == 1 || n == 2 ? 100 : 5000;
+  };
+  Scheduler(src, runner, sink,
+            {.threads = 3,
+             .memfree = 1000,
+             .probe = &probe,
+             .machine_poll = std::chrono::milliseconds(0)})
+      .run();
+  CHECK(runner.job_signals == std::vector<int>{SIGTERM});
+  CHECK(runner.signals.empty());
+  CHECK(sink.failed == 0);
+  CHECK(sink.finished.size() == 3);
+  std::vector<Finish> job2;
+  for (const auto& f : sink.finishes)
+    if (f.index == 2) job2.push_back(f);
+  REQUIRE(job2.size() == 2);
+  // Jobs 0, 1 and 2 started in that order: 2 is the youngest.
+  CHECK(job2[0].attempt == 1);
+  CHECK(job2[0].result.memory_stopped);
+  CHECK(job2[0].result.will_retry);
+  CHECK(job2[0].result.signal == SIGTERM);
+  CHECK_FALSE(job2[0].result.timeout);
+  CHECK(job2[1].attempt == 2);
+  CHECK(job2[1].result.ok());
+  CHECK_FALSE(job2[1].result.memory_stopped);
+}
+
+TEST_CASE("an attempt stopped for memory does not use up --retries") {
+  CountingSource src(2);
+  FakeRunner runner;
+  runner.honour_signal_job = true;
+  // Job 1 fails on its second attempt, the first it runs to its end.
+  runner.outcome = [](const Job& j) {
+    JobResult r;
+    r.exit_code = j.index == 1 && j.attempt == 2 ? 1 : 0;
+    return r;
+  };
+  RecordingSink sink;
+  FakeProbe probe;
+  // Below half once, after job 0 ended: job 1 is stopped.
+  probe.memory = [](int n) -> std::uint64_t { return n == 1 ? 100 : 5000; };
+  Scheduler(src, runner, sink,
+            {.threads = 2,
+             .retries = 1,
+             .memfree = 1000,
+             .probe = &probe,
+             .machine_poll = std::chrono::milliseconds(0)})
+      .run();
+  std::vector<std::pair<unsigned, bool>> attempts;
+  std::vector<bool> memory_stopped;
+  for (const auto& f : sink.finishes) {
+    if (f.index != 1) continue;
+    attempts.emplace_back(f.attempt, f.result.ok());
+    memory_stopped.push_back(f.result.memory_stopped);
+  }
+  // Stopped for memory, then failed and retried once, as --retries 1 allows.
+  CHECK(attempts == std::vector<std::pair<unsigned, bool>>{
+                        {1, false}, {2, false}, {3, true}});
+  CHECK(memory_stopped == std::vector<bool>{true, false, false});
+  CHECK(sink.failed == 0);
+}
+
+TEST_CASE("--load holds starts back while the load average is above MAX") {
+  CountingSource src(4);
+  FakeRunner runner;
+  runner.outcome = always_ok;
+  RecordingSink sink;
+  FakeProbe probe;
+  probe.load = [](int n) { return n < 3 ? 9.0 : 0.5; };
+  Scheduler(src, runner, sink,
+            {.threads = 2,
+             .max_load = 4.0,
+             .probe = &probe,
+             .machine_poll = std::chrono::milliseconds(0)})
+      .run();
+  CHECK(sink.finished.size() == 4);
+  REQUIRE(sink.held.size() == 2);
+  CHECK(sink.held[0] == "load 9.00 > --load 4");
+  CHECK(sink.held[1] == "");
+  CHECK(probe.mem_reads == 0);  // no --memfree: memory is not read
 }

@@ -1,5 +1,6 @@
 // Real children through the ppoll loop.
 #include <doctest/doctest.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -311,4 +312,24 @@ TEST_CASE("the supervisor stops the groups it watches when its socket closes") {
   CHECK(status_of(supervisor) == 0);
   int f = status_of(forgotten);  // left alone: it ended by itself
   CHECK((WIFEXITED(f) && WEXITSTATUS(f) == 0));
+}
+
+TEST_CASE("a job pinned to one core runs there, and sweep stays unpinned") {
+  cpu_set_t own;
+  REQUIRE(sched_getaffinity(0, sizeof own, &own) == 0);
+  int last = -1;
+  for (int c = 0; c < CPU_SETSIZE; ++c)
+    if (CPU_ISSET(c, &own)) last = c;
+  SignalGuard guard;
+  LocalRunner runner;
+  Collect sink;
+  Job j = sh(0, "grep Cpus_allowed_list /proc/self/status");
+  j.cpus = {last};
+  runner.start(std::move(j), sink);
+  drain(runner, sink);
+  REQUIRE(sink.out[0].size() == 1);
+  CHECK(sink.out[0][0] == "Cpus_allowed_list:\t" + std::to_string(last));
+  cpu_set_t after;
+  REQUIRE(sched_getaffinity(0, sizeof after, &after) == 0);
+  CHECK(CPU_EQUAL(&own, &after));
 }
