@@ -35,6 +35,7 @@ struct JobState {
   unsigned attempt = 1;  ///< Lines of earlier attempts are dropped.
   std::vector<std::pair<std::int32_t, MetricValues>> metrics;  ///< By id.
   std::string last_out, last_err;
+  JobCurve curve;  ///< The primary metric (id 0) by step.
   MetricValues& values(std::int32_t id) {
     for (auto& [i, v] : metrics)
       if (i == id) return v;
@@ -145,7 +146,7 @@ std::uint32_t Collector::State::group_of(std::string_view params_json,
   }
   auto g = static_cast<std::uint32_t>(data.groups.size());
   groups.insert(over.empty() ? params_json : key, g);
-  data.groups.push_back(Group{{}, job, 0, 0, {}});
+  data.groups.push_back(Group{{}, job, 0, 0, {}, {}});
   for (const auto& [name, v] : j.items()) {  // a new group: note its params
     param_names.insert(name);
     if (is_over(name)) continue;
@@ -168,6 +169,7 @@ JobState& Collector::State::job_for(const Record& r) {
   JobState& j = states[last_slot];
   if (r.attempt > j.attempt) {  // a retry: the earlier one failed
     j.metrics.clear();
+    j.curve.clear();
     j.attempt = r.attempt;
   }
   return j;
@@ -186,6 +188,7 @@ std::uint32_t Collector::State::start_job(const Record& r) {
   j.group = group_of(r.params_json, r.job);
   j.attempt = r.attempt;
   j.metrics.clear();
+  j.curve.clear();
   j.last_out.clear();
   j.last_err.clear();
   Group& g = data.groups[j.group];
@@ -222,6 +225,7 @@ void Collector::State::add_line(const Record& r) {
     if (is_step_key(name) || param_names.contains(name)) continue;
     std::int32_t id = metric_id(name);
     if (id != kNotCollected) j.values(id).add(value, step);
+    if (id == 0 && step) j.curve.add(*step, value);
   }
 }
 
@@ -246,6 +250,7 @@ void Collector::State::add_end(const Record& r) {
   JobState& j = job_for(r);
   if (r.result.will_retry) {  // the next attempt starts afresh
     j.metrics.clear();
+    j.curve.clear();
     j.attempt = r.attempt + 1;
     return;
   }
@@ -265,6 +270,7 @@ void Collector::State::add_end(const Record& r) {
     for (const auto& [id, values] : j.metrics)
       g.values[static_cast<size_t>(id)].push_back(
           values.reduce(options.reduce, data.metrics[id].goal));
+    g.curve.add(j.curve);
   }
   add_builtins(r.result, g);
   end_job(r.job);
