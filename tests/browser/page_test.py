@@ -23,6 +23,7 @@ Exit 77 (skipped) when Chromium, chromedriver or selenium is missing.
 """
 
 import argparse
+import base64
 import json
 import os
 import shutil
@@ -48,8 +49,8 @@ except ImportError:
     skip("no python3-selenium for " + sys.executable)
 
 
-def run(cmd, status=0):
-    r = subprocess.run(cmd, capture_output=True, text=True)
+def run(cmd, status=0, cwd=None):
+    r = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd)
     if r.returncode != status:
         sys.exit(f"FAIL: {' '.join(cmd)} exited {r.returncode}:\n{r.stderr}")
     return r
@@ -67,8 +68,10 @@ def make_pages(args, tmp):
         subprocess.run([sweep, "run", "-q", "-j", "4", grid] + cmd,
                        stdout=out, check=True)
     page = os.path.join(tmp, "report.html")
-    run([sweep, "report", runs, "--metric", "accuracy:max", "--over", "seed",
-         "--html", page])
+    # From the sweep's directory, so the page names its input as a user's
+    # would (the README's screenshot shows it).
+    run([os.path.abspath(sweep), "report", "runs.jsonl", "--metric",
+         "accuracy:max", "--over", "seed", "--html", page], cwd=tmp)
     run_page = os.path.join(tmp, "run.html")
     # Depth 100 sleeps 2 s: those jobs time out, for the failures' view.
     run([sweep, "run", "-q", "-j", "4", "-p", "depth=1,2,3,100", "-p",
@@ -78,13 +81,26 @@ def make_pages(args, tmp):
          "--report-html", run_page] + cmd, status=1)  # jobs failed
     deep = os.path.join(tmp, "deep.jsonl")
     with open(deep, "w") as out:
-        subprocess.run([sweep, "run", "-q", "-j", "4", "-p", "depth=4,5,6",
-                        "-p", "impurity=gini,entropy", "-p", "seed=0,1,2"]
+        # The parameters in configs/report.json's order, so groups match.
+        subprocess.run([sweep, "run", "-q", "-j", "4", "-p",
+                        "impurity=gini,entropy", "-p", "depth=4,5,6",
+                        "-p", "seed=0,1,2"]
                        + cmd, stdout=out, check=True)
     compare_page = os.path.join(tmp, "compare.html")
     run([sweep, "report", runs, deep, "--label", "base", "--label", "new",
          "--metric", "accuracy:max", "--over", "seed", "--html", compare_page])
-    return page, run_page, compare_page
+    # 1,000 groups (a log-spaced and a categorical axis among them): the
+    # page with their data stays under 1 MB.
+    big = os.path.join(tmp, "big.jsonl")
+    with open(big, "w") as out:
+        subprocess.run([sweep, "run", "-q", "-j", "2", "-p", "a=1..10", "-p",
+                        "b=0.001,0.003,0.01,0.03,0.1,0.3,1,3,10,30", "-p", "c=q,r,s,t,u,v,w,x,y,z",
+                        "--", "sh", "-c", "echo acc=$(( ($1 * 7 + $3) % 13 ))",
+                        "sh", "<a>", "<b>", "<@job>"],
+                       stdout=out, check=True)
+    big_page = os.path.join(tmp, "big.html")
+    run([sweep, "report", big, "--metric", "acc:max", "--html", big_page])
+    return page, run_page, compare_page, big_page
 
 
 def start_browser(tmp):
@@ -212,16 +228,20 @@ def check_report_page(driver, page, artifacts, docs_png):
     check(len(marg) == len(data["report"]["marginals"]) == 2,
           f"a marginal plot per parameter: {len(marg)}")
     driver.save_screenshot(os.path.join(artifacts, "report.png"))
+    save_full_page(driver, os.path.join(artifacts, "report-full.png"))
     if docs_png:
-        driver.save_screenshot(docs_png)
+        save_full_page(driver, docs_png)
     check_brush(driver, groups, artifacts)
     check_sort(driver)
     errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
     check(not errors, f"no console error after the interactions {errors}")
+
+
+def save_full_page(driver, path):
+    """The whole page, 1280 px wide, as one PNG."""
     full = driver.execute_cdp_cmd("Page.captureScreenshot", {
         "captureBeyondViewport": True, "format": "png"})
-    import base64
-    with open(os.path.join(artifacts, "report-full.png"), "wb") as f:
+    with open(path, "wb") as f:
         f.write(base64.b64decode(full["data"]))
 
 
@@ -235,9 +255,9 @@ def main():
     tmp = tempfile.mkdtemp(prefix="sweep-browser-")
     driver = None
     try:
-        page, run_page, compare_page = make_pages(args, tmp)
-        size = os.path.getsize(page)
-        check(size < 1 << 20, f"the page is {size} bytes, under 1 MB")
+        page, run_page, compare_page, big_page = make_pages(args, tmp)
+        size = os.path.getsize(big_page)
+        check(size < 1 << 20, f"1,000 groups' page is {size} bytes, under 1 MB")
         driver, service = start_browser(tmp)
         check_report_page(driver, page, args.artifacts, args.docs_png)
         data = open_page(driver, run_page, "run page (--report-html)")
@@ -249,9 +269,17 @@ def main():
         driver.save_screenshot(os.path.join(args.artifacts, "run.png"))
         data = open_page(driver, compare_page, "comparison page (--label)")
         rows = len(data["comparison"]["rows"])
+        check(rows == 10, f"comparison: 10 groups, 6 of them in both ({rows})")
         check(len(driver.find_elements(By.CSS_SELECTOR, "#compare tbody tr"))
               == rows, f"comparison: a row per matched group ({rows})")
         driver.save_screenshot(os.path.join(args.artifacts, "compare.png"))
+        open_page(driver, big_page, "1,000 groups")
+        lines = len(driver.find_elements(By.CSS_SELECTOR, "path.pc-line"))
+        check(lines == 1000, f"1,000 groups: {lines} lines")
+        driver.find_element(By.CSS_SELECTOR, "#topk option[value='10']").click()
+        check(len(shown(driver, "path.pc-line")) == 100,
+              "top 10% leaves the best 100 lines")
+        driver.save_screenshot(os.path.join(args.artifacts, "big-top10.png"))
     finally:
         if driver:
             pid = service.process.pid
