@@ -125,10 +125,14 @@ void write_page(std::optional<OutputStream>& page, const std::string& html) {
   page->flush();
 }
 
-// The header of a page of streams: the inputs, now, and the wall time the
-// statistics files beside the streams give (a run directory's).
-report::PageInfo page_info(const std::vector<std::string>& inputs) {
+// The header of a page of streams: the inputs, now, the points when each
+// group is one (no --over), and the wall time the statistics files beside
+// the streams give (a run directory's).
+report::PageInfo page_info(const std::vector<std::string>& inputs,
+                           const ReportFlags& flags,
+                           const report::Dataset& data) {
   report::PageInfo info{inputs, utc_timestamp(), std::nullopt, std::nullopt};
+  if (flags.over.empty()) info.points = data.groups.size();
   std::vector<std::string> files;
   for (const auto& in : inputs)
     if (in != "-")
@@ -228,7 +232,7 @@ void report_streams(const std::vector<std::string>& inputs,
   report::Report r = report::build_report(data, options);
   out.write(report::render(r, format_of(flags)));
   out.flush();
-  write_page(page, report::write_html(r, page_info(inputs)));
+  write_page(page, report::write_html(r, page_info(inputs, flags, data)));
   check_asserts(r, flags.asserts);
 }
 
@@ -257,7 +261,9 @@ void compare_streams(const std::vector<std::string>& inputs,
   if (flags.top && c.rows.size() > flags.top) c.rows.resize(flags.top);
   out.write(report::render_comparison(c, format_of(flags)));
   out.flush();
-  write_page(page, report::write_html(runs, c, page_info(inputs)));
+  report::PageInfo info = page_info(inputs, flags, data.back());
+  info.points.reset();  // the header follows the run chosen on the page
+  write_page(page, report::write_html(runs, c, info));
   check_asserts(reports.back(), flags.asserts);
 }
 

@@ -100,7 +100,10 @@ def make_pages(args, tmp):
                        stdout=out, check=True)
     big_page = os.path.join(tmp, "big.html")
     run([sweep, "report", big, "--metric", "acc:max", "--html", big_page])
-    return page, run_page, compare_page, big_page
+    # No --metric: every metric found, no goal, rows in grid order.
+    plain_page = os.path.join(tmp, "plain.html")
+    run([sweep, "report", runs, "--html", plain_page])
+    return page, run_page, compare_page, big_page, plain_page
 
 
 def start_browser(tmp):
@@ -233,6 +236,20 @@ def check_report_page(driver, page, artifacts, docs_png):
         save_full_page(driver, docs_png)
     check_brush(driver, groups, artifacts)
     check_sort(driver)
+    box = driver.find_element(By.ID, "filter")
+    box.send_keys("entropy 5")
+    rows = [int(r.get_attribute("data-group")) for r in driver.find_elements(
+        By.CSS_SELECTOR, "#groups tbody tr") if r.is_displayed()]
+    expected = [i for i, g in enumerate(groups) if g["params"]["depth"] == 5
+                and g["params"]["impurity"] == "entropy"]
+    check(sorted(rows) == expected and shown(driver, "path.pc-line") == expected,
+          f"the text filter 'entropy 5' leaves {rows} == {expected}")
+    box.clear()
+    box.send_keys(" ")  # an input event: the filter is empty again
+    pdf = driver.execute_cdp_cmd("Page.printToPDF", {"printBackground": True})
+    with open(os.path.join(artifacts, "report.pdf"), "wb") as f:
+        f.write(base64.b64decode(pdf["data"]))
+    check(len(pdf["data"]) > 1000, "the page prints (report.pdf)")
     errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
     check(not errors, f"no console error after the interactions {errors}")
 
@@ -255,7 +272,8 @@ def main():
     tmp = tempfile.mkdtemp(prefix="sweep-browser-")
     driver = None
     try:
-        page, run_page, compare_page, big_page = make_pages(args, tmp)
+        page, run_page, compare_page, big_page, plain_page = make_pages(
+            args, tmp)
         size = os.path.getsize(big_page)
         check(size < 1 << 20, f"1,000 groups' page is {size} bytes, under 1 MB")
         driver, service = start_browser(tmp)
@@ -273,6 +291,9 @@ def main():
         check(len(driver.find_elements(By.CSS_SELECTOR, "#compare tbody tr"))
               == rows, f"comparison: a row per matched group ({rows})")
         driver.save_screenshot(os.path.join(args.artifacts, "compare.png"))
+        data = open_page(driver, plain_page, "page without a goal")
+        check(len(driver.find_elements(By.CSS_SELECTOR, "path.pc-line"))
+              == len(data["report"]["groups"]), "without a goal: a line a group")
         open_page(driver, big_page, "1,000 groups")
         lines = len(driver.find_elements(By.CSS_SELECTOR, "path.pc-line"))
         check(lines == 1000, f"1,000 groups: {lines} lines")

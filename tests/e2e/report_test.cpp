@@ -365,6 +365,7 @@ TEST_CASE("report --html: one page whose data is the report's own JSON") {
   Json data = page_data(e2e::read(html));
   CHECK(data["report"] == Json::parse(json.out));
   CHECK(data["info"]["inputs"] == Json::array({stream}));
+  CHECK(data["info"]["points"] == 3);  // without --over, a group is a point
   // kTrain prints loss at epochs 1 and 2: x=1's curve is 2+5+rep, 2+rep.
   const Json& curve = data["report"]["groups"][0]["curve"];
   REQUIRE(curve.size() == 2);

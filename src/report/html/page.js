@@ -240,8 +240,7 @@ function pcAxis(m, a, root, update) {
   const brush = svg("rect", { class: "brush", x: a.x - 9, width: 18, y: 0, height: 0, visibility: "hidden" });
   const area = svg("rect", {
     class: "brush-area", x: a.x - 14, width: 28, y: y1 - 6, height: y0 - y1 + 12,
-    "data-axis": a.name, tabindex: 0, role: "slider",
-    "aria-label": `Range of ${a.name}: drag to keep, click to clear`,
+    "data-axis": a.name,
   });
   area.append(svg("title", { text: `Drag to keep a range of ${a.name}` }));
   g.append(brush, area);
