@@ -480,7 +480,7 @@ function curves(m) {
     axis.append(svg("text", { x: LC.left - 5, y: LC.top + (1 - t) * plotH + 4, "text-anchor": "end", class: "tick", text: label }));
   for (const [t, label] of xs.ticks) if (t >= 0 && t <= 1)
     axis.append(svg("text", { x: LC.left + t * plotW, y: LC.top + plotH + 16, "text-anchor": "middle", class: "tick", text: label }));
-  axis.append(svg("text", { x: LC.left + plotW / 2, y: LC.h - 6, "text-anchor": "middle", class: "tick", text: "step (or epoch)" }));
+  axis.append(svg("text", { x: LC.left + plotW / 2, y: LC.h - 6, "text-anchor": "middle", class: "tick", text: "step (or epoch)" + (xs.kind === "log" ? ", log scale" : "") }));
   axis.append(svg("text", { x: 14, y: LC.top + plotH / 2, transform: `rotate(-90 14 ${LC.top + plotH / 2})`, "text-anchor": "middle", class: "tick", text: name }));
   root.append(axis);
   withCurve.forEach((x, i) => {
@@ -649,7 +649,6 @@ function render(report, label) {
   filter.value = "";
   filter.oninput = () => { m.filter = filter.value; update(); };
   update();
-  window.sweepPage = m;  // for the browser test and the curious
 }
 
 function main() {
