@@ -11,6 +11,10 @@ DEPS := cmake g++ make libcli11-dev nlohmann-json3-dev libspdlog-dev doctest-dev
 SWEEP := $(BUILD_DIR)/sweep
 TRAIN := $(BUILD_DIR)/sweep-example-train
 
+# What `make test` adds: the HTML report's browser test drives Debian's
+# Chromium headless through chromedriver and python3-selenium.
+BROWSER_DEPS := chromium chromium-driver python3-selenium
+
 # What `make bench` adds: the anchors it compares against and GNU time.
 BENCH_DEPS := parallel hyperfine time
 
@@ -34,12 +38,15 @@ ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-f
 ASAN_ENV := ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:quarantine_size_mb=16 \
   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
-.PHONY: all deps bench-deps fuzz-deps build run test tsan asan fuzz install package bench soak clean format
+.PHONY: all deps browser-deps bench-deps fuzz-deps build run test tsan asan fuzz install package bench soak clean format
 
 all: build
 
 deps:
 	@$(MAKE) --no-print-directory install-packages PACKAGES="$(DEPS)"
+
+browser-deps:
+	@$(MAKE) --no-print-directory install-packages PACKAGES="$(BROWSER_DEPS)"
 
 bench-deps:
 	@$(MAKE) --no-print-directory install-packages PACKAGES="$(BENCH_DEPS)"
@@ -78,7 +85,7 @@ run: build
 	@echo "make run: the sweep's definition, journal, result stream and each job's directory are in $(RUN_DIR)/;"
 	@echo "next: $(SWEEP) report $(RUN_DIR) --metric accuracy:max --format md, $(SWEEP) grid configs/example.json --describe, $(SWEEP) run --help"
 
-test: build
+test: build browser-deps
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 
 # The library's threaded code (evaluate, Pool) under ThreadSanitizer.

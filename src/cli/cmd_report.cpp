@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "commands.hpp"
+#include "core/clock.hpp"
 #include "output/output_stream.hpp"
 #include "report/collect.hpp"
 #include "report/compare.hpp"
@@ -149,6 +150,34 @@ OutputStream open_output(const ReportFlags& f, int out_fd) {
                           : OutputStream::open_file(f.output);
 }
 
+// --html's file, opened before anything is read, or none.
+std::optional<OutputStream> open_page(const ReportFlags& f) {
+  if (f.html.empty()) return std::nullopt;
+  return OutputStream::open_file(f.html);
+}
+
+void write_page(std::optional<OutputStream>& page, const std::string& html) {
+  if (!page) return;
+  page->write(html);
+  page->flush();
+}
+
+// The header of a page of streams: the inputs, now, the points when each
+// group is one (no --over), and the wall time the statistics files beside
+// the streams give (a run directory's).
+report::PageInfo page_info(const std::vector<std::string>& inputs,
+                           const ReportFlags& flags,
+                           const report::Dataset& data) {
+  report::PageInfo info{inputs, utc_timestamp(), std::nullopt, std::nullopt};
+  if (flags.over.empty()) info.points = data.groups.size();
+  std::vector<std::string> files;
+  for (const auto& in : inputs)
+    if (in != "-")
+      for (auto& f : stream_files(in)) files.push_back(std::move(f));
+  if (auto times = shard_times(files)) info.wall_s = times->wall_s;
+  return info;
+}
+
 report::Format format_of(const ReportFlags& f) {
   if (f.format) return *f.format;
   return report::format_for_path(f.output).value_or(report::Format::kTable);
@@ -208,8 +237,9 @@ void check_report_flags(const ReportFlags& flags) {
 }
 
 void report_collected(report::Collector& collector, const ReportFlags& flags,
-                      int out_fd) {
+                      int out_fd, const report::PageInfo& info) {
   OutputStream out = open_output(flags, out_fd);
+  std::optional<OutputStream> page = open_page(flags);
   std::optional<report::Dataset> data;
   std::optional<report::Report> r;
   try {
@@ -224,6 +254,7 @@ void report_collected(report::Collector& collector, const ReportFlags& flags,
   }
   out.write(report::render(*r, format_of(flags)));
   out.flush();
+  write_page(page, report::write_html(*r, info));
   check_asserts(*r, flags.asserts);
 }
 
@@ -233,10 +264,12 @@ void report_streams(const std::vector<std::string>& inputs,
   report::ReportOptions options = report_options(flags);
   check_report_flags(flags);
   OutputStream out = open_output(flags, out_fd);  // a bad path fails first
+  std::optional<OutputStream> page = open_page(flags);
   report::Dataset data = read_dataset(inputs, collect);
   report::Report r = report::build_report(data, options);
   out.write(report::render(r, format_of(flags)));
   out.flush();
+  write_page(page, report::write_html(r, page_info(inputs, flags, data)));
   check_asserts(r, flags.asserts);
 }
 
@@ -250,6 +283,7 @@ void compare_streams(const std::vector<std::string>& inputs,
   report::ReportOptions options = report_options(flags);
   options.top = 0;  // --top applies to the comparison, after matching
   OutputStream out = open_output(flags, STDOUT_FILENO);
+  std::optional<OutputStream> page = open_page(flags);
   std::vector<report::Dataset> data;
   data.reserve(inputs.size());
   for (const auto& in : inputs) data.push_back(read_dataset({in}, collect));
@@ -264,6 +298,9 @@ void compare_streams(const std::vector<std::string>& inputs,
   if (flags.top && c.rows.size() > flags.top) c.rows.resize(flags.top);
   out.write(report::render_comparison(c, format_of(flags)));
   out.flush();
+  report::PageInfo info = page_info(inputs, flags, data.back());
+  info.points.reset();  // the header follows the run chosen on the page
+  write_page(page, report::write_html(runs, c, info));
   check_asserts(reports.back(), flags.asserts);
 }
 
@@ -344,6 +381,11 @@ void add_report_options(CLI::App& sub, ReportFlags& o, bool on_run) {
                  "format)")
       ->type_name("FILE")
       ->group(g);
+  sub.add_option(on_run ? "--report-html" : "--html", o.html,
+                 "Also write the report as one self-contained HTML page "
+                 "(plots, a sortable table; no network) to FILE")
+      ->type_name("FILE")
+      ->group(g);
 }
 
 void add_run_report_options(CLI::App& sub, RunOptions& o) {
@@ -359,7 +401,8 @@ void add_run_report_options(CLI::App& sub, RunOptions& o) {
   add_report_options(sub, o.report_flags, true);
   for (const char* name :
        {"--reduce", "--over", "--metric-regex", "--ci", "--alpha", "--top",
-        "--where", "--pivot", "--assert", "--report-format", "--report-output"})
+        "--where", "--pivot", "--assert", "--report-format", "--report-output",
+        "--report-html"})
     sub.get_option(name)->needs(report);
 }
 

@@ -8,6 +8,7 @@
 #include "batchify/batchify.hpp"
 #include "command/command_template.hpp"
 #include "commands.hpp"
+#include "core/clock.hpp"
 #include "exec/duration.hpp"
 #include "exec/runner.hpp"
 #include "exec/scheduler.hpp"
@@ -412,6 +413,19 @@ std::optional<JournalIndex> load_done(const RunOptions& o) {
   return done;
 }
 
+// The header of --report-html's page: what the run swept, its points and
+// wall time.
+report::PageInfo run_page_info(const RunOptions& o,
+                               const StatsSummary& summary) {
+  report::PageInfo info;
+  if (!o.grid.grid_file.empty()) info.inputs.push_back(o.grid.grid_file);
+  for (const auto& p : o.grid.params) info.inputs.push_back("-p " + p);
+  info.date = utc_timestamp();
+  if (summary.wall_known) info.wall_s = summary.wall_s;
+  info.points = summary.points;
+  return info;
+}
+
 // Prints the statistics and maps the outcome to the exit status.
 int finish_run(const RunOptions& o, const StatsSummary& summary,
                const RunOutcome& outcome, RunOutputs& outs, StatusLine& status,
@@ -421,7 +435,9 @@ int finish_run(const RunOptions& o, const StatsSummary& summary,
     outs.stats_out->flush();
   }
   if (!o.log.quiet && print_stats) status.print_above(format_report(summary));
-  if (report) report_collected(*report, o.report_flags, STDERR_FILENO);
+  if (report)
+    report_collected(*report, o.report_flags, STDERR_FILENO,
+                     run_page_info(o, summary));
   if (outcome.interrupted_by) return 128 + outcome.interrupted_by;
   if (outcome.sink_stopped) {
     spdlog::error(

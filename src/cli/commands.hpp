@@ -14,6 +14,7 @@
 #include "exec/slot_resources.hpp"
 #include "report/collect.hpp"
 #include "report/format.hpp"
+#include "report/html_writer.hpp"
 
 namespace sweep::cli {
 
@@ -39,6 +40,7 @@ struct ReportFlags {
   std::optional<report::Format> format;  ///< --format (else from -o)
   std::string output;                    ///< -o FILE (empty: stdout)
   std::vector<std::string> asserts;      ///< --assert COND (repeatable)
+  std::string html;  ///< --html FILE (run: --report-html): the page too.
 };
 
 /// Options of `sweep run`.
@@ -227,9 +229,10 @@ report::CollectOptions collect_options(const ReportFlags& flags);
 void check_report_flags(const ReportFlags& flags);
 
 /// Writes the report of a finished run's collected records to `out_fd`, or
-/// to --report-output; --assert as in report_streams.
+/// to --report-output, and the page to --report-html with `info`; --assert
+/// as in report_streams.
 void report_collected(report::Collector& collector, const ReportFlags& flags,
-                      int out_fd);
+                      int out_fd, const report::PageInfo& info);
 
 /// `sweep completion SHELL`: which shell's script to print.
 enum class CompletionShell { kBash, kZsh, kFish };

@@ -34,6 +34,7 @@ struct JobState {
   unsigned attempt = 1;  ///< Lines of earlier attempts are dropped.
   std::vector<std::pair<std::int32_t, MetricValues>> metrics;  ///< By id.
   std::string last_out, last_err;
+  JobCurve curve;  ///< The primary metric (id 0) by step.
   MetricValues& values(std::int32_t id) {
     for (auto& [i, v] : metrics)
       if (i == id) return v;
@@ -139,7 +140,7 @@ std::uint32_t Collector::State::group_of(const Record& r) {
   if (const std::uint32_t* g = groups.find(key)) return *g;
   auto g = static_cast<std::uint32_t>(data.groups.size());
   groups.insert(key, g);
-  data.groups.push_back(Group{{}, r.job, 0, 0, {}});
+  data.groups.push_back(Group{{}, r.job, 0, 0, {}, {}});
   for (const ParamField& p : r.params) {  // a new group: note its params
     if (!param_names.contains(p.name)) {
       param_names.emplace(p.name);
@@ -198,6 +199,7 @@ JobState& Collector::State::job_for(const Record& r) {
   JobState& j = states[last_slot];
   if (r.attempt > j.attempt) {  // a retry: the earlier one failed
     j.metrics.clear();
+    j.curve.clear();
     j.attempt = r.attempt;
   }
   return j;
@@ -216,6 +218,7 @@ std::uint32_t Collector::State::start_job(const Record& r) {
   j.group = group_of(r);
   j.attempt = r.attempt;
   j.metrics.clear();
+  j.curve.clear();
   j.last_out.clear();
   j.last_err.clear();
   Group& g = data.groups[j.group];
@@ -252,6 +255,7 @@ void Collector::State::add_line(const Record& r) {
   for (size_t i = 0; i < pairs.size(); ++i) {
     std::int32_t id = line_metric(i, pairs[i].first);
     if (id != kNotCollected) j.values(id).add(pairs[i].second, step);
+    if (id == 0 && step) j.curve.add(*step, pairs[i].second);
   }
 }
 
@@ -289,6 +293,7 @@ void Collector::State::add_end(const Record& r) {
   JobState& j = job_for(r);
   if (r.result.will_retry) {  // the next attempt starts afresh
     j.metrics.clear();
+    j.curve.clear();
     j.attempt = r.attempt + 1;
     return;
   }
@@ -308,6 +313,7 @@ void Collector::State::add_end(const Record& r) {
     for (const auto& [id, values] : j.metrics)
       g.values[static_cast<size_t>(id)].push_back(
           values.reduce(options.reduce, data.metrics[id].goal));
+    g.curve.add(j.curve);
   }
   add_builtins(r.result, g);
   end_job(r.job);

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "report/curve.hpp"
 #include "report/metrics.hpp"
 #include "sweep/record.hpp"
 #include "sweep/value.hpp"
@@ -41,6 +42,8 @@ struct Group {
   std::uint64_t failed = 0;     ///< Of those, failed.
   /// Per metric (Dataset::metrics), one value per job that reported it.
   std::vector<std::vector<double>> values;
+  /// The primary metric against step/epoch, over the jobs that succeeded.
+  GroupCurve curve;
 };
 
 /// A failed job, as much as the stream tells of it.

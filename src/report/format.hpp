@@ -27,7 +27,11 @@ std::string render(const Report& report, Format format);
 /// then tie_best.
 std::string write_delimited(const Report& report, char sep);
 
-/// One JSON object: metrics, groups, marginals, failures, pivot.
+/// The first groups of the JSON that carry their learning curve.
+constexpr size_t kCurveGroups = 10;
+
+/// One JSON object: metrics, totals, groups (the first kCurveGroups with a
+/// curve when jobs printed steps), marginals, failures, pivot.
 std::string write_json(const Report& report);
 
 /// A number in shortest round-trip form; NaN as empty.

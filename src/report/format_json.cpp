@@ -45,6 +45,28 @@ Json group_json(const Report& r, const GroupRow& row) {
   return g;
 }
 
+// A group's learning curve: per step, n, mean and sd of the primary metric.
+Json curve_json(const GroupCurve& c) {
+  Json out = Json::array();
+  for (const CurvePoint& p : c.points())
+    out.push_back(Json{{"step", p.step},
+                       {"n", p.n},
+                       {"mean", number(p.mean)},
+                       {"sd", number(p.sd())}});
+  return out;
+}
+
+Json totals_json(const Report& r) {
+  const Dataset& d = *r.data;
+  std::uint64_t failed = 0;
+  for (const auto& [outcome, jobs] : d.failures.by_outcome) failed += jobs;
+  return Json{{"groups", d.groups.size()},
+              {"jobs", d.jobs},
+              {"succeeded", d.jobs - failed},
+              {"failed", failed},
+              {"records", d.records}};
+}
+
 Json marginals_json(const Report& r) {
   Json out = Json::array();
   for (const Marginal& m : r.marginals) {
@@ -142,8 +164,14 @@ std::string write_json(const Report& r) {
              {"goal", m.goal == Goal::kMax   ? Json("max")
                       : m.goal == Goal::kMin ? Json("min")
                                              : Json(nullptr)}});
+  j["totals"] = totals_json(r);
   j["groups"] = Json::array();
-  for (const GroupRow& row : r.rows) j["groups"].push_back(group_json(r, row));
+  for (const GroupRow& row : r.rows) {
+    j["groups"].push_back(group_json(r, row));
+    const GroupCurve& curve = row.group->curve;
+    if (j["groups"].size() <= kCurveGroups && !curve.points().empty())
+      j["groups"].back()["curve"] = curve_json(curve);
+  }
   j["marginals"] = marginals_json(r);
   j["failures"] = failures_json(r);
   if (r.pivot) j["pivot"] = pivot_json(*r.pivot);

@@ -365,3 +365,82 @@ TEST_CASE("report: metrics from files a job wrote, collected into a run dir") {
   CHECK(rows[1].rfind("3,2,0,2,30.5,0.7071", 0) == 0);
   CHECK(rows[3].rfind("1,2,0,2,10.5,0.7071", 0) == 0);
 }
+
+namespace {
+
+// The JSON a page carries as its data (the test of the page itself, in a
+// real browser, is tests/browser/page_test.py).
+Json page_data(const std::string& page) {
+  const std::string open =
+      "<script type=\"application/json\" id=\"sweep-data\">";
+  size_t at = page.find(open);
+  REQUIRE(at != std::string::npos);
+  at += open.size();
+  return Json::parse(page.substr(at, page.find("</script>", at) - at));
+}
+
+}  // namespace
+
+TEST_CASE("report --html: one page whose data is the report's own JSON") {
+  e2e::TempDir dir;
+  auto stream = run_stream(dir);
+  std::string html = (dir.path() / "sweep.html").string();
+  auto r = sweep({"report", stream, "--metric", "loss:min", "--html", html});
+  REQUIRE(r.exit == 0);
+  CHECK(has(r.out, "GROUPS (3 of 3"));  // the table is still printed
+  auto json =
+      sweep({"report", stream, "--metric", "loss:min", "--format", "json"});
+  Json data = page_data(e2e::read(html));
+  CHECK(data["report"] == Json::parse(json.out));
+  CHECK(data["info"]["inputs"] == Json::array({stream}));
+  CHECK(data["info"]["points"] == 3);  // without --over, a group is a point
+  // kTrain prints loss at epochs 1 and 2: x=1's curve is 2+5+rep, 2+rep.
+  const Json& curve = data["report"]["groups"][0]["curve"];
+  REQUIRE(curve.size() == 2);
+  CHECK(curve[0]["mean"] == 8.0);
+  CHECK(curve[1]["n"] == 3);
+  CHECK(curve[1]["sd"] == 1.0);
+  // The page's file is opened before anything is read.
+  e2e::check_usage_error(
+      {"report", stream, "--html", (dir.path() / "no/such.html").string()},
+      (dir.path() / "no/such.html").string() +
+          ": cannot open for writing: No such file or directory");
+}
+
+TEST_CASE("run --report-html: the run's page, with its points and wall time") {
+  e2e::TempDir dir;
+  std::string html = (dir.path() / "run.html").string();
+  std::vector<std::string> args = {"run",      "-q",
+                                   "-p",       "x=1..3",
+                                   "--repeat", "3",
+                                   "--metric", "loss:min",
+                                   "--report", "--report-format",
+                                   "csv",      "--report-html",
+                                   html,       "--"};
+  args.insert(args.end(), kTrain.begin(), kTrain.end());
+  auto r = sweep(args);
+  REQUIRE(r.exit == 0);
+  Json data = page_data(e2e::read(html));
+  CHECK(data["info"]["points"] == 3);
+  CHECK(data["info"]["wall_s"].get<double>() > 0);
+  CHECK(data["info"]["inputs"] == Json::array({"-p x=1..3"}));
+  CHECK(data["report"]["totals"]["jobs"] == 9);
+  e2e::check_usage_error(
+      {"run", "-p", "x=1", "--report-html", html, "--", "true"},
+      "--report-html requires --report (see sweep --help)");
+}
+
+TEST_CASE("report --label --html: each run's report and the comparison") {
+  e2e::TempDir dir;
+  auto a = run_stream(dir);
+  std::string html = (dir.path() / "cmp.html").string();
+  auto r = sweep({"report", a, a, "--label", "one", "--label", "two",
+                  "--metric", "loss:min", "--html", html});
+  REQUIRE(r.exit == 0);
+  Json data = page_data(e2e::read(html));
+  REQUIRE(data["runs"].size() == 2);
+  CHECK(data["runs"][1]["label"] == "two");
+  CHECK(data["runs"][0]["report"]["groups"].size() == 3);
+  CHECK(data["comparison"]["labels"] == Json::array({"one", "two"}));
+  CHECK(data["comparison"]["rows"].size() == 3);
+}

@@ -6,12 +6,15 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "report/collect.hpp"
 #include "report/condition.hpp"
+#include "report/curve.hpp"
 #include "report/format.hpp"
+#include "report/html_writer.hpp"
 #include "report/metrics.hpp"
 #include "report/string_index.hpp"
 #include "report/student_t.hpp"
@@ -420,13 +423,118 @@ TEST_CASE("without --over a point is its group, by values, not their text") {
   // The same point written two ways (other writers than sweep's may): one
   // group. A failed job is listed with its params as written, though the
   // collector does not ask the reader for params_json.
-  Dataset d = collect({end(0, R"({"lr":0.1,"d":2})", 1),
-                       end(1, R"({"lr":0.10,"d":2})"),
-                       end(2, R"({"lr":0.2,"d":2})")});
+  Dataset d =
+      collect({end(0, R"({"lr":0.1,"d":2})", 1), end(1, R"({"lr":0.10,"d":2})"),
+               end(2, R"({"lr":0.2,"d":2})")});
   REQUIRE(d.groups.size() == 2);
   CHECK(d.groups[0].runs == 2);
   CHECK(d.groups[0].failed == 1);
   CHECK(d.groups[1].runs == 1);
   REQUIRE(d.failures.jobs.size() == 1);
   CHECK(d.failures.jobs[0].params == R"({"lr":0.1,"d":2})");
+}
+
+TEST_CASE("a group's curve: per step, n, mean and sd over its jobs") {
+  // Two replicates print acc at steps 1 and 2; the second also at 3. A
+  // failed job's curve and a line without a step are not counted.
+  std::string a = R"({"lr":1,"seed":1})", b = R"({"lr":1,"seed":2})";
+  CollectOptions o;
+  o.metrics = {MetricSpec::parse("acc:max", "--metric")};
+  o.over = {"seed"};
+  Dataset d = collect(
+      {line(0, a, "epoch 1 acc=0.5"), line(0, a, R"({"step": 2, "acc": 0.7})"),
+       line(0, a, "acc=0.9"), end(0, a), line(1, b, "epoch 1 acc=0.7"),
+       line(1, b, "epoch 2 acc=0.8"), line(1, b, "epoch 3 acc=0.85"), end(1, b),
+       line(2, b, "epoch 1 acc=0.1"), end(2, b, 1)},
+      o);
+  REQUIRE(d.groups.size() == 1);
+  const auto& c = d.groups[0].curve.points();
+  REQUIRE(c.size() == 3);
+  CHECK(c[0].step == 1);
+  CHECK(c[0].n == 2);
+  CHECK(c[0].mean == doctest::Approx(0.6));
+  // sd of {0.5, 0.7} with n - 1: sqrt(0.02) (numpy: std(ddof=1)).
+  CHECK(c[0].sd() == doctest::Approx(std::sqrt(0.02)));
+  CHECK(c[1].mean == doctest::Approx(0.75));
+  CHECK(c[2].n == 1);
+  CHECK(std::isnan(c[2].sd()));
+}
+
+TEST_CASE("curves stay bounded: a job's is thinned, a group's pooled") {
+  JobCurve job;
+  for (int i = 0; i < 100000; ++i) job.add(i, i);
+  CHECK(job.points().size() < 2 * JobCurve::kKept);
+  CHECK(job.points().size() >= JobCurve::kKept);
+  CHECK(job.points().front().first == 0);  // thinning keeps the start
+  GroupCurve group;
+  group.add(job);
+  size_t before = group.points().size();
+  JobCurve shifted;  // another replicate printing other steps
+  for (int i = 0; i < 100000; ++i) shifted.add(i + 0.5, 1);
+  group.add(shifted);
+  CHECK(group.points().size() <= 2 * JobCurve::kKept);
+  CHECK(group.points().size() >= before / 2);
+  std::uint64_t n = 0;
+  for (const CurvePoint& p : group.points()) n += p.n;
+  CHECK(n == job.points().size() + shifted.points().size());  // none lost
+  // Pooling keeps the mean and the spread: {1, 3} and {5} are {1, 3, 5}.
+  JobCurve one, two, three;
+  one.add(7, 1);
+  two.add(7, 3);
+  three.add(8, 5);
+  GroupCurve g;
+  for (const JobCurve* j : {&one, &two, &three}) g.add(*j);
+  REQUIRE(g.points().size() == 2);
+  CHECK(g.points()[0].sd() == doctest::Approx(std::sqrt(2.0)));
+}
+
+TEST_CASE("the JSON gives the first groups their curve, and totals") {
+  std::vector<std::string> recs;
+  for (int job = 0; job < 12; ++job) {
+    std::string p = "{\"x\":" + std::to_string(job) + "}";
+    recs.push_back(line(job, p, "step 1 acc=" + std::to_string(job)));
+    recs.push_back(end(job, p, job == 11 ? 2 : 0));
+  }
+  CollectOptions o;
+  o.metrics = {MetricSpec::parse("acc:max", "--metric")};
+  Dataset d = collect(recs, o);
+  auto j = nlohmann::json::parse(write_json(build_report(d, {})));
+  CHECK(j["totals"] ==
+        nlohmann::json::parse(R"({"groups":12,"jobs":12,"succeeded":11,)"
+                              R"("failed":1,"records":24})"));
+  REQUIRE(j["groups"].size() == 12);
+  CHECK(j["groups"][0]["curve"] ==
+        nlohmann::json::parse(R"([{"step":1.0,"n":1,"mean":10.0,"sd":null}])"));
+  CHECK(j["groups"][kCurveGroups - 1].contains("curve"));
+  CHECK(!j["groups"][kCurveGroups].contains("curve"));
+}
+
+TEST_CASE("the HTML page embeds the report's JSON, inert in its script") {
+  const std::string p = R"({"s":"</script><script>alert"})";
+  Dataset d = collect({line(0, p, "acc=0.5"), end(0, p)});
+  Report r = build_report(d, {});
+  PageInfo info{{"runs.jsonl"}, "2026-11-27T06:00:00.000Z", 1.5, 3};
+  std::string page = write_html(r, info);
+  CHECK(page.rfind("<!DOCTYPE html>", 0) == 0);
+  CHECK(page.find("{{SWEEP_") == std::string::npos);  // every marker filled
+  // The parameter's text never closes the data's script element.
+  CHECK(page.find("</script><script>alert") == std::string::npos);
+  size_t open =
+      page.find(R"(<script type="application/json" id="sweep-data">)");
+  REQUIRE(open != std::string::npos);
+  open = page.find('>', open) + 1;
+  std::string data = page.substr(open, page.find("</script>", open) - open);
+  auto j = nlohmann::json::parse(data);  // \u003c is JSON's own escape
+  CHECK(j["report"] == nlohmann::json::parse(write_json(r)));
+  CHECK(j["info"]["inputs"] == nlohmann::json::array({"runs.jsonl"}));
+  CHECK(j["info"]["wall_s"] == 1.5);
+  CHECK(j["info"]["points"] == 3);
+  // No request of any kind: nothing is loaded from anywhere (the one URL
+  // is SVG's namespace, a name that is never fetched).
+  for (const char* ref : {"src=", "href=", "@import", "url(h", "url(/"})
+    CHECK_MESSAGE(page.find(ref) == std::string::npos, std::string(ref));
+  for (size_t at = page.find("://"); at != std::string::npos;
+       at = page.find("://", at + 1))
+    CHECK(page.compare(at - 4, 26, "http://www.w3.org/2000/svg") == 0);
+  CHECK(script_safe(R"({"a":"<b>"})") == R"({"a":"\u003cb>"})");
 }
