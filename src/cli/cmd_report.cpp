@@ -237,7 +237,8 @@ void check_report_flags(const ReportFlags& flags) {
 }
 
 void report_collected(report::Collector& collector, const ReportFlags& flags,
-                      int out_fd, const report::PageInfo& info) {
+                      int out_fd, const report::PageInfo& info,
+                      bool print_text) {
   OutputStream out = open_output(flags, out_fd);
   std::optional<OutputStream> page = open_page(flags);
   std::optional<report::Dataset> data;
@@ -252,8 +253,10 @@ void report_collected(report::Collector& collector, const ReportFlags& flags,
     spdlog::error("--report: {}", e.what());
     return;
   }
-  out.write(report::render(*r, format_of(flags)));
-  out.flush();
+  if (print_text) {
+    out.write(report::render(*r, format_of(flags)));
+    out.flush();
+  }
   write_page(page, report::write_html(*r, info));
   check_asserts(*r, flags.asserts);
 }
@@ -399,11 +402,21 @@ void add_run_report_options(CLI::App& sub, RunOptions& o) {
       ->type_name("METRIC")
       ->group("Report");
   add_report_options(sub, o.report_flags, true);
+  // The report's options shape the text report or the page: without either
+  // they would do nothing, which is more likely a mistake.
+  std::vector<CLI::Option*> shaping;
   for (const char* name :
        {"--reduce", "--over", "--metric-regex", "--ci", "--alpha", "--top",
-        "--where", "--pivot", "--assert", "--report-format", "--report-output",
-        "--report-html"})
-    sub.get_option(name)->needs(report);
+        "--where", "--pivot", "--assert", "--report-format", "--report-output"})
+    shaping.push_back(sub.get_option(name));
+  CLI::Option* html = sub.get_option("--report-html");
+  sub.parse_complete_callback([report, html, shaping] {
+    if (report->count() || html->count()) return;
+    for (CLI::Option* opt : shaping)
+      if (opt->count())
+        throw CLI::ValidationError(opt->get_name(),
+                                   "needs --report or --report-html");
+  });
 }
 
 CLI::App* setup_report(CLI::App& app, ReportCommandOptions& o) {

@@ -437,7 +437,7 @@ int finish_run(const RunOptions& o, const StatsSummary& summary,
   if (!o.log.quiet && print_stats) status.print_above(format_report(summary));
   if (report)
     report_collected(*report, o.report_flags, STDERR_FILENO,
-                     run_page_info(o, summary));
+                     run_page_info(o, summary), o.report_text());
   if (outcome.interrupted_by) return 128 + outcome.interrupted_by;
   if (outcome.sink_stopped) {
     spdlog::error(
@@ -495,7 +495,7 @@ int run_locally(const RunOptions& o, const Grid& grid, const Plan& plan,
   // --report: the records the stream gets, collected as they are written.
   std::optional<report::Collector> collector;
   std::optional<report::CollectorSink> collector_sink;
-  if (o.report) {
+  if (o.report_text() || !o.report_flags.html.empty()) {
     collector.emplace(collect_options(o.report_flags));
     collector_sink.emplace(*collector);
   }
@@ -558,8 +558,9 @@ int run_run(const RunOptions& given) {
   Plan plan = build_plan(grid, o.grid);
   if (o.dry_run) return dry_run(o, grid, plan, command);
   collect_options(o.report_flags);  // a bad --metric fails before any job
-  if (o.report) check_report_flags(o.report_flags);
-  if (o.report && o.backend == Backend::kSlurm)
+  bool reporting = o.report_text() || !o.report_flags.html.empty();
+  if (reporting) check_report_flags(o.report_flags);
+  if (reporting && o.backend == Backend::kSlurm)
     throw Error(
         "--report: not with --backend slurm (report the run directory when "
         "it is done: sweep report DIR)");

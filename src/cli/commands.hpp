@@ -89,6 +89,8 @@ struct RunOptions {
   bool report = false;                  ///< --report
   /// --metric and the report's options (--report-format, ...).
   ReportFlags report_flags;
+  /// True if the text report is wanted: --report, or --report-output.
+  bool report_text() const { return report || !report_flags.output.empty(); }
 };
 
 /// Declares --metric, --report and the report's options on `sweep run`.
@@ -229,10 +231,11 @@ report::CollectOptions collect_options(const ReportFlags& flags);
 void check_report_flags(const ReportFlags& flags);
 
 /// Writes the report of a finished run's collected records to `out_fd`, or
-/// to --report-output, and the page to --report-html with `info`; --assert
-/// as in report_streams.
+/// to --report-output (if print_text), and the page to --report-html with
+/// `info`; --assert as in report_streams.
 void report_collected(report::Collector& collector, const ReportFlags& flags,
-                      int out_fd, const report::PageInfo& info);
+                      int out_fd, const report::PageInfo& info,
+                      bool print_text);
 
 /// `sweep completion SHELL`: which shell's script to print.
 enum class CompletionShell { kBash, kZsh, kFish };
