@@ -83,7 +83,7 @@ run: build
 	$(SWEEP) run -j 4 --run-dir $(RUN_DIR) configs/example.json -- $(TRAIN) --depth='<depth>' --impurity='<impurity>'
 	$(SWEEP) report $(RUN_DIR) --metric accuracy:max
 	@echo "make run: the sweep's definition, journal, result stream and each job's directory are in $(RUN_DIR)/;"
-	@echo "next: $(SWEEP) report $(RUN_DIR) --metric accuracy:max --format md, $(SWEEP) grid configs/example.json --describe, $(SWEEP) run --help"
+	@echo "next: $(SWEEP) report $(RUN_DIR) --metric accuracy:max --html report.html (a page to open in a browser), $(SWEEP) grid configs/example.json --describe, $(SWEEP) run --help"
 
 test: build browser-deps
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
