@@ -14,6 +14,8 @@
 
 #include "commands.hpp"
 #include "core/clock.hpp"
+#include "output/atomic_file.hpp"
+#include "output/distinct_outputs.hpp"
 #include "output/output_stream.hpp"
 #include "report/collect.hpp"
 #include "report/compare.hpp"
@@ -150,17 +152,32 @@ OutputStream open_output(const ReportFlags& f, int out_fd) {
                           : OutputStream::open_file(f.output);
 }
 
-// --html's file, opened before anything is read, or none.
-std::optional<OutputStream> open_page(const ReportFlags& f) {
+std::optional<AtomicFile> open_page(const ReportFlags& f) {
   if (f.html.empty()) return std::nullopt;
-  return OutputStream::open_file(f.html);
+  return AtomicFile(f.html);
 }
 
-void write_page(std::optional<OutputStream>& page, const std::string& html) {
-  if (!page) return;
-  page->write(html);
-  page->flush();
+void write_page(std::optional<AtomicFile>& page, const std::string& html) {
+  if (page) page->commit(html);
 }
+
+// The report's outputs, checked to be neither one file nor an input (which
+// opening would truncate before it is read), then opened before anything
+// is read: -o (else out_fd) and --html's page, which appears only whole.
+struct ReportOutputs {
+  ReportOutputs(const ReportFlags& f, const std::vector<std::string>& inputs,
+                int out_fd)
+      : out((check(f, inputs), open_output(f, out_fd))), page(open_page(f)) {}
+  static void check(const ReportFlags& f,
+                    const std::vector<std::string>& inputs) {
+    std::vector<NamedOutput> named;
+    if (!f.output.empty()) named.push_back({"-o", f.output});
+    if (!f.html.empty()) named.push_back({"--html", f.html});
+    check_outputs_not_inputs(named, input_files(inputs));
+  }
+  OutputStream out;
+  std::optional<AtomicFile> page;
+};
 
 // The header of a page of streams: the inputs, now, the points when each
 // group is one (no --over), and the wall time the statistics files beside
@@ -237,10 +254,8 @@ void check_report_flags(const ReportFlags& flags) {
 }
 
 void report_collected(report::Collector& collector, const ReportFlags& flags,
-                      int out_fd, const report::PageInfo& info,
-                      bool print_text) {
-  OutputStream out = open_output(flags, out_fd);
-  std::optional<OutputStream> page = open_page(flags);
+                      OutputStream* text, std::optional<AtomicFile>& page,
+                      const report::PageInfo& info) {
   std::optional<report::Dataset> data;
   std::optional<report::Report> r;
   try {
@@ -253,9 +268,9 @@ void report_collected(report::Collector& collector, const ReportFlags& flags,
     spdlog::error("--report: {}", e.what());
     return;
   }
-  if (print_text) {
-    out.write(report::render(*r, format_of(flags)));
-    out.flush();
+  if (text) {
+    text->write(report::render(*r, format_of(flags)));
+    text->flush();
   }
   write_page(page, report::write_html(*r, info));
   check_asserts(*r, flags.asserts);
@@ -266,13 +281,12 @@ void report_streams(const std::vector<std::string>& inputs,
   report::CollectOptions collect = collect_options(flags);
   report::ReportOptions options = report_options(flags);
   check_report_flags(flags);
-  OutputStream out = open_output(flags, out_fd);  // a bad path fails first
-  std::optional<OutputStream> page = open_page(flags);
+  ReportOutputs outs(flags, inputs, out_fd);  // a bad path fails first
   report::Dataset data = read_dataset(inputs, collect);
   report::Report r = report::build_report(data, options);
-  out.write(report::render(r, format_of(flags)));
-  out.flush();
-  write_page(page, report::write_html(r, page_info(inputs, flags, data)));
+  outs.out.write(report::render(r, format_of(flags)));
+  outs.out.flush();
+  write_page(outs.page, report::write_html(r, page_info(inputs, flags, data)));
   check_asserts(r, flags.asserts);
 }
 
@@ -285,8 +299,7 @@ void compare_streams(const std::vector<std::string>& inputs,
   report::CollectOptions collect = collect_options(flags);
   report::ReportOptions options = report_options(flags);
   options.top = 0;  // --top applies to the comparison, after matching
-  OutputStream out = open_output(flags, STDOUT_FILENO);
-  std::optional<OutputStream> page = open_page(flags);
+  ReportOutputs outs(flags, inputs, STDOUT_FILENO);
   std::vector<report::Dataset> data;
   data.reserve(inputs.size());
   for (const auto& in : inputs) data.push_back(read_dataset({in}, collect));
@@ -299,11 +312,11 @@ void compare_streams(const std::vector<std::string>& inputs,
   }
   report::Comparison c = report::compare(runs);
   if (flags.top && c.rows.size() > flags.top) c.rows.resize(flags.top);
-  out.write(report::render_comparison(c, format_of(flags)));
-  out.flush();
+  outs.out.write(report::render_comparison(c, format_of(flags)));
+  outs.out.flush();
   report::PageInfo info = page_info(inputs, flags, data.back());
   info.points.reset();  // the header follows the run chosen on the page
-  write_page(page, report::write_html(runs, c, info));
+  write_page(outs.page, report::write_html(runs, c, info));
   check_asserts(reports.back(), flags.asserts);
 }
 
@@ -402,20 +415,22 @@ void add_run_report_options(CLI::App& sub, RunOptions& o) {
       ->type_name("METRIC")
       ->group("Report");
   add_report_options(sub, o.report_flags, true);
-  // The report's options shape the text report or the page: without either
-  // they would do nothing, which is more likely a mistake.
+  // The report's options shape the text report or the page: without one of
+  // those they would do nothing, which is more likely a mistake.
   std::vector<CLI::Option*> shaping;
   for (const char* name :
        {"--reduce", "--over", "--metric-regex", "--ci", "--alpha", "--top",
-        "--where", "--pivot", "--assert", "--report-format", "--report-output"})
+        "--where", "--pivot", "--assert", "--report-format"})
     shaping.push_back(sub.get_option(name));
+  CLI::Option* output = sub.get_option("--report-output");
   CLI::Option* html = sub.get_option("--report-html");
-  sub.parse_complete_callback([report, html, shaping] {
-    if (report->count() || html->count()) return;
+  sub.parse_complete_callback([report, output, html, shaping] {
+    if (report->count() || output->count() || html->count()) return;
     for (CLI::Option* opt : shaping)
       if (opt->count())
-        throw CLI::ValidationError(opt->get_name(),
-                                   "needs --report or --report-html");
+        throw CLI::ValidationError(
+            opt->get_name(),
+            "needs --report, --report-output or --report-html");
   });
 }
 

@@ -14,6 +14,7 @@
 #include "exec/scheduler.hpp"
 #include "exec/signals.hpp"
 #include "help_format.hpp"
+#include "output/atomic_file.hpp"
 #include "output/collect.hpp"
 #include "output/distinct_outputs.hpp"
 #include "output/journal.hpp"
@@ -348,6 +349,10 @@ struct RunOutputs {
       stats_out.emplace(OutputStream::open_file(o.stats_json));
     if (!o.journal.empty()) journal.emplace(o.journal);
     if (!o.results.empty()) results.emplace(o.results);
+    const ReportFlags& r = o.report_flags;
+    if (!r.output.empty())
+      report_out.emplace(OutputStream::open_file(r.output));
+    if (!r.html.empty()) page.emplace(r.html);
   }
   // The result stream, opened first; before it, outputs that are one file
   // are refused, so that a refusal truncates nothing (-o onto the journal).
@@ -356,6 +361,10 @@ struct RunOutputs {
     if (!o.output.empty()) named.push_back({"-o", o.output});
     if (!o.journal.empty()) named.push_back({"--journal", o.journal});
     if (!o.stats_json.empty()) named.push_back({"--stats-json", o.stats_json});
+    if (!o.report_flags.output.empty())
+      named.push_back({"--report-output", o.report_flags.output});
+    if (!o.report_flags.html.empty())
+      named.push_back({"--report-html", o.report_flags.html});
     check_distinct_outputs(named, o.results);
     // A resumed sweep continues its stream: truncating it would lose the
     // records of the jobs it skips.
@@ -365,6 +374,8 @@ struct RunOutputs {
   }
   OutputStream out;
   std::optional<OutputStream> stats_out;
+  std::optional<OutputStream> report_out;  ///< --report-output
+  std::optional<AtomicFile> page;          ///< --report-html
   std::optional<JournalWriter> journal;
   std::optional<ResultsDirWriter> results;
 };
@@ -435,9 +446,14 @@ int finish_run(const RunOptions& o, const StatsSummary& summary,
     outs.stats_out->flush();
   }
   if (!o.log.quiet && print_stats) status.print_above(format_report(summary));
-  if (report)
-    report_collected(*report, o.report_flags, STDERR_FILENO,
-                     run_page_info(o, summary), o.report_text());
+  if (report) {
+    OutputStream err(STDERR_FILENO);
+    OutputStream* text = !o.report_text()  ? nullptr
+                         : outs.report_out ? &*outs.report_out
+                                           : &err;
+    report_collected(*report, o.report_flags, text, outs.page,
+                     run_page_info(o, summary));
+  }
   if (outcome.interrupted_by) return 128 + outcome.interrupted_by;
   if (outcome.sink_stopped) {
     spdlog::error(

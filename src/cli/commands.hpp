@@ -12,6 +12,8 @@
 #include "exec/machine_probe.hpp"
 #include "exec/scheduler.hpp"
 #include "exec/slot_resources.hpp"
+#include "output/atomic_file.hpp"
+#include "output/output_stream.hpp"
 #include "report/collect.hpp"
 #include "report/format.hpp"
 #include "report/html_writer.hpp"
@@ -230,12 +232,11 @@ report::CollectOptions collect_options(const ReportFlags& flags);
 /// --pivot, --assert), so a run fails on them before any job starts.
 void check_report_flags(const ReportFlags& flags);
 
-/// Writes the report of a finished run's collected records to `out_fd`, or
-/// to --report-output (if print_text), and the page to --report-html with
-/// `info`; --assert as in report_streams.
+/// Writes the report of a finished run's collected records to `text` (if
+/// any), and the page (if any) with `info`; --assert as in report_streams.
 void report_collected(report::Collector& collector, const ReportFlags& flags,
-                      int out_fd, const report::PageInfo& info,
-                      bool print_text);
+                      OutputStream* text, std::optional<AtomicFile>& page,
+                      const report::PageInfo& info);
 
 /// `sweep completion SHELL`: which shell's script to print.
 enum class CompletionShell { kBash, kZsh, kFish };

@@ -335,7 +335,8 @@ TEST_CASE("run --report: the report follows the statistics on stderr") {
                          "--metric loss:down: goal 'down' is not max or min");
   e2e::check_usage_error(
       {"run", "-p", "x=1", "--top", "2", "--", "true"},
-      "--top: needs --report or --report-html (see sweep --help)");
+      "--top: needs --report, --report-output or --report-html (see "
+      "sweep --help)");
   // A report that cannot be made does not hide the run's own status.
   auto none = sweep({"run", "-q", "-p", "x=1", "--metric", "loss:min",
                      "--report", "--", "sh", "-c", "exit 4"});
@@ -439,9 +440,10 @@ TEST_CASE("run --report-html: the run's page, with its points and wall time") {
   REQUIRE(page_only.exit == 0);
   CHECK(page_only.err.empty());
   CHECK(page_data(e2e::read(html))["report"]["totals"]["jobs"] == 3);
-  e2e::check_usage_error({"run", "-p", "x=1", "--over", "x", "--", "true"},
-                         "--over: needs --report or --report-html (see sweep "
-                         "--help)");
+  e2e::check_usage_error(
+      {"run", "-p", "x=1", "--over", "x", "--", "true"},
+      "--over: needs --report, --report-output or --report-html (see sweep "
+      "--help)");
 }
 
 TEST_CASE("report --label --html: each run's report and the comparison") {
@@ -457,4 +459,43 @@ TEST_CASE("report --label --html: each run's report and the comparison") {
   CHECK(data["runs"][0]["report"]["groups"].size() == 3);
   CHECK(data["comparison"]["labels"] == Json::array({"one", "two"}));
   CHECK(data["comparison"]["rows"].size() == 3);
+}
+
+TEST_CASE("report: no output overwrites an input or another, a page is whole") {
+  e2e::TempDir dir;
+  auto stream = run_stream(dir);
+  std::string before = e2e::read(stream);
+  auto in = [&](const std::string& name) {
+    return (dir.path() / name).string();
+  };
+  // Onto the input: refused before anything is opened, the input intact.
+  e2e::check_usage_error({"report", stream, "--html", stream},
+                         "--html " + stream + " is the input " + stream +
+                             ": writing it would destroy it before it is read");
+  CHECK(e2e::read(stream) == before);
+  e2e::check_usage_error({"report", stream, "-o", in("x"), "--html", in("x")},
+                         "-o " + in("x") + " and --html " + in("x") +
+                             " are the same file: each output needs its own");
+  e2e::check_usage_error({"run", "-p", "x=1", "--journal", in("j"),
+                          "--report-html", in("j"), "--", "true"},
+                         "--journal " + in("j") + " and --report-html " +
+                             in("j") +
+                             " are the same file: each output "
+                             "needs its own");
+  // A page that cannot be written fails the run before any job starts.
+  auto bad = sweep({"run", "-p", "x=1", "--report-html", in("no/p.html"), "--",
+                    "touch", in("ran")});
+  CHECK(bad.exit == 2);
+  CHECK_FALSE(std::filesystem::exists(in("ran")));
+  // A report that fails leaves an earlier page as it was, and nothing else.
+  dir.write("page.html", "earlier");
+  dir.write("empty.jsonl", "");
+  CHECK(sweep({"report", in("empty.jsonl"), "--html", in("page.html")}).exit ==
+        2);
+  CHECK(e2e::read(in("page.html")) == "earlier");
+  size_t files = 0;
+  for ([[maybe_unused]] const auto& e :
+       std::filesystem::directory_iterator(dir.path()))
+    ++files;
+  CHECK(files == 3);  // results.jsonl, page.html, empty.jsonl
 }
