@@ -41,6 +41,12 @@ void add_resource_options(CLI::App& sub, RunOptions& o) {
   sub.add_option("--gpus", o.gpus,
                  "Devices the jobs share out, K to each running job "
                  "(CUDA_VISIBLE_DEVICES, <@gpus>): 0,1,2,3 or auto")
+      ->check(
+          [](const std::string& s) {
+            return s.empty() ? std::string("an empty list names no device")
+                             : std::string();
+          },
+          "LIST")
       ->type_name("LIST")
       ->group(group);
   sub.add_option("--gpus-per-job", o.gpus_per_job,
@@ -74,18 +80,26 @@ void add_resource_options(CLI::App& sub, RunOptions& o) {
 
 namespace {
 
-// "a,b,c" into its items; an empty item is refused, naming the flag.
+// "a, b,c" into its items, blanks around them dropped; an empty item, and
+// one listed twice (two slots would own it at once), are refused, naming
+// the flag.
 std::vector<std::string> split_list(const std::string& text,
                                     const std::string& flag) {
   std::vector<std::string> items;
   std::stringstream in(text);
   for (std::string item; std::getline(in, item, ',');) {
+    size_t from = item.find_first_not_of(" \t");
+    size_t to = item.find_last_not_of(" \t");
+    item = from == std::string::npos ? "" : item.substr(from, to + 1 - from);
     if (item.empty())
-      throw Error(flag + " " + text + ": an empty item in the list");
+      throw Error(flag + " '" + text + "': an empty item in the list");
+    if (std::find(items.begin(), items.end(), item) != items.end())
+      throw Error(flag + " '" + text + "': " + item +
+                  " is listed twice (two jobs would own it at once)");
     items.push_back(item);
   }
   if (items.empty() || text.back() == ',')
-    throw Error(flag + " " + text + ": an empty item in the list");
+    throw Error(flag + " '" + text + "': an empty item in the list");
   return items;
 }
 
@@ -93,15 +107,21 @@ std::vector<std::string> split_list(const std::string& text,
 // index, as CUDA_VISIBLE_DEVICES names them.
 std::vector<std::string> nvidia_smi_devices() {
   const std::string advice = "; name the devices: --gpus 0,1";
+  // Bounded: a driver in a bad state can leave nvidia-smi hanging.
   CommandOutput r;
   try {
-    r = run_command({"nvidia-smi", "-L"});
+    r = run_command({"timeout", "-k", "2", "10", "nvidia-smi", "-L"});
   } catch (const Error&) {
+    r.exit = 127;
+  }
+  if (r.exit == 127 || r.exit == 126)
     throw Error(
         "--gpus auto: CUDA_VISIBLE_DEVICES is not set and nvidia-smi cannot "
         "be run" +
         advice);
-  }
+  if (r.exit == 124 || r.exit == 137)
+    throw Error("--gpus auto: nvidia-smi -L did not answer within 10 s" +
+                advice);
   std::vector<std::string> devices;
   std::istringstream in(r.out);
   for (std::string line; std::getline(in, line);) {
@@ -123,7 +143,13 @@ std::vector<std::string> gpu_list(const std::string& spec) {
       throw Error(
           "--gpus auto: CUDA_VISIBLE_DEVICES is set but empty: no device is "
           "visible");
-    return split_list(visible, "--gpus auto: CUDA_VISIBLE_DEVICES");
+    auto devices = split_list(visible, "--gpus auto: CUDA_VISIBLE_DEVICES");
+    // CUDA shows the devices before the first invalid one: -1 (or
+    // NoDevFiles) first is the usual way to hide them all.
+    if (devices[0] == "-1" || devices[0] == "NoDevFiles")
+      throw Error("--gpus auto: CUDA_VISIBLE_DEVICES=" + std::string(visible) +
+                  " hides every device");
+    return devices;
   }
   return nvidia_smi_devices();
 }

@@ -79,7 +79,10 @@ std::uint64_t parse_size(const std::string& text, const std::string& flag) {
       !std::isfinite(n))
     throw Error(flag + " " + text +
                 ": not a size (bytes, or with k, M, G, T: 512M, 4G)");
-  return static_cast<std::uint64_t>(n * std::pow(1024.0, power));
+  double bytes = n * std::pow(1024.0, power);
+  if (bytes >= 18446744073709551616.0)  // 2^64: it would wrap to a small one
+    throw Error(flag + " " + text + ": too large (at most 16 EiB)");
+  return static_cast<std::uint64_t>(bytes);
 }
 
 std::string format_size(std::uint64_t bytes) {

@@ -205,7 +205,21 @@ TEST_CASE("resource flags refuse what cannot be shared out") {
       {"run", "--gpus-per-job", "2", "-p", "x=1", "--", "true"},
       "--gpus-per-job needs --gpus LIST or --gpus auto");
   e2e::check_usage_error({"run", "--gpus", "0,,1", "-p", "x=1", "--", "true"},
-                         "--gpus 0,,1: an empty item in the list");
+                         "--gpus '0,,1': an empty item in the list");
+  // One device listed twice would be held by two jobs at once.
+  e2e::check_usage_error(
+      {"run", "--gpus", "0, 1,0", "-p", "x=1", "--", "true"},
+      "--gpus '0, 1,0': 0 is listed twice (two jobs would own it at once)");
+  e2e::check_usage_error(
+      {"run", "--slot-env", "PORT=80,80", "-p", "x=1", "--", "true"},
+      "--slot-env PORT '80,80': 80 is listed twice (two jobs would own it at "
+      "once)");
+  e2e::check_usage_error({"run", "--gpus", "", "-p", "x=1", "--", "true"},
+                         "--gpus: an empty list names no device");
+  // A size beyond 2^64 bytes is refused, not wrapped to a small one.
+  e2e::check_usage_error(
+      {"run", "--memfree", "16777216T", "-p", "x=1", "--", "true"},
+      "--memfree 16777216T: too large (at most 16 EiB)");
   e2e::check_usage_error(
       {"run", "--slot-env", "1X=a", "-p", "x=1", "--", "true"},
       "--slot-env 1X=a: write NAME=V1,V2,... (NAME of letters, digits and _)");
@@ -331,4 +345,26 @@ TEST_CASE("a real GPU: each job sees exactly its own device") {
   REQUIRE(r.exit == 0);
   for (const auto& rec : e2e::records(r.out))
     if (rec.contains("line")) CHECK(rec["line"] == "1");
+}
+
+TEST_CASE("--gpus auto: hidden devices and a hanging nvidia-smi are errors") {
+  e2e::TempDir dir;
+  std::string bin = fake_nvidia_smi(dir);
+  for (const char* hidden : {"-1", "NoDevFiles"}) {
+    auto r = sweep_with(bin, hidden,
+                        {"run", "--gpus", "auto", "-p", "x=1", "--", "true"});
+    CHECK(r.exit == 2);
+    CHECK(r.err == std::string("sweep: error: --gpus auto: "
+                               "CUDA_VISIBLE_DEVICES=") +
+                       hidden + " hides every device\n");
+  }
+  // nvidia-smi stuck in a bad driver state: sweep gives up after 10 s.
+  e2e::TempDir stuck;
+  std::string smi = stuck.write("nvidia-smi", "#!/bin/sh\nexec sleep 1000\n");
+  chmod(smi.c_str(), 0755);
+  auto r = sweep_with(stuck.path().string(), nullptr,
+                      {"run", "--gpus", "auto", "-p", "x=1", "--", "true"});
+  CHECK(r.exit == 2);
+  CHECK(r.err.find("nvidia-smi -L did not answer within 10 s") !=
+        std::string::npos);
 }
