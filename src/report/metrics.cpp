@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cmath>
 #include <regex>
 
 #include "sweep/error.hpp"
@@ -38,6 +39,9 @@ std::optional<double> parse_number(std::string_view text) {
   const char* end = text.data() + text.size();
   auto [ptr, ec] = std::from_chars(text.data(), end, v);
   if (ec != std::errc() || ptr != end || text.empty()) return std::nullopt;
+  // inf and nan are no measurement (JSON has neither): as missing, they can
+  // not become the best group or pass an --assert.
+  if (!std::isfinite(v)) return std::nullopt;
   return v;
 }
 

@@ -49,7 +49,8 @@ class LineScanner {
   std::unique_ptr<Regex> regex_;
 };
 
-/// A number of text as a whole (from_chars, no leading '+'); nothing else.
+/// A finite number of text as a whole (from_chars, no leading '+'); nothing
+/// else (not inf or nan).
 std::optional<double> parse_number(std::string_view text);
 
 /// True for the keys that order a job's values rather than being metrics.

@@ -141,6 +141,9 @@ TEST_CASE("plain lines give key=value and key: value numbers, Guild's way") {
   CHECK(scan(s, "name=foo time 12:30:01 url=http://x a==1").empty());
   CHECK(scan(s, "step=7 x=-2.5").size() == 2);
   CHECK(scan(s, "").empty());
+  // Not finite is no value: it would rank first and pass any --assert.
+  CHECK(scan(s, "acc=inf loss: -inf f1=nan top=NaN x=1e999 y=2") ==
+        Pairs{{"y", 2}});
 }
 
 TEST_CASE("--metric-regex replaces the plain-line rule, by named groups") {
