@@ -113,7 +113,8 @@ struct Record {
   /// The params' members, in order (kFieldParamValues).
   std::span<const ParamField> params;
   /// Exact bytes (base64) of values that are not UTF-8, if any: a JSON
-  /// object beside params, which shows them with U+FFFD.
+  /// object beside params, which shows them with U+FFFD (kFieldParams or
+  /// kFieldParamValues).
   std::string_view params_b64_json;
   // Line records.
   Stream stream = Stream::kStdout;

@@ -41,12 +41,10 @@ void add_resource_options(CLI::App& sub, RunOptions& o) {
   sub.add_option("--gpus", o.gpus,
                  "Devices the jobs share out, K to each running job "
                  "(CUDA_VISIBLE_DEVICES, <@gpus>): 0,1,2,3 or auto")
-      ->check(
-          [](const std::string& s) {
-            return s.empty() ? std::string("an empty list names no device")
-                             : std::string();
-          },
-          "LIST")
+      ->check([](const std::string& s) {
+        return s.empty() ? std::string("an empty list names no device")
+                         : std::string();
+      })
       ->type_name("LIST")
       ->group(group);
   sub.add_option("--gpus-per-job", o.gpus_per_job,

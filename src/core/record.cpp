@@ -468,10 +468,10 @@ bool fill(dom::object obj, std::string_view text, unsigned fields, Record& out,
     why = "no \"job\" field";
     return false;
   }
-  if (fields & kFieldParams) {
-    out.params_json = raw_member(text, "params");
-    if (seen.params_b64) out.params_b64_json = raw_member(text, "params_b64");
-  }
+  if (fields & kFieldParams) out.params_json = raw_member(text, "params");
+  // Rare, and what tells two non-UTF-8 values apart: with either params.
+  if ((fields & (kFieldParams | kFieldParamValues)) && seen.params_b64)
+    out.params_b64_json = raw_member(text, "params_b64");
   if ((fields & kFieldLine) && (seen.line || seen.file) && seen.data)
     out.data_json = raw_member(text, "data");
   dom::object d;

@@ -5,6 +5,7 @@
 #include "report/collect.hpp"
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -123,6 +124,7 @@ struct Collector::State {
   std::uint32_t group_of(const Record& r);
   bool is_over(std::string_view name) const;
   std::string_view group_key(const Record& r);
+  void add_exact_bytes(const Record& r);
   JobState& job_for(const Record& r);
   std::uint32_t start_job(const Record& r);
   void end_job(std::uint64_t job);
@@ -186,7 +188,20 @@ std::string_view Collector::State::group_key(const Record& r) {
     else
       key.append(reinterpret_cast<const char*>(&p.i), sizeof p.i);
   }
+  if (!r.params_b64_json.empty()) add_exact_bytes(r);
   return key;
+}
+
+// Values that are not UTF-8 read as text with U+FFFD, so two of them can
+// read alike: their exact bytes (base64, rare) join the key.
+void Collector::State::add_exact_bytes(const Record& r) {
+  auto exact = nlohmann::json::parse(r.params_b64_json, nullptr, false);
+  if (!exact.is_object()) return;
+  for (const auto& [name, b64] : exact.items()) {
+    if (is_over(name) || !b64.is_string()) continue;
+    append_sized(key, name);
+    append_sized(key, b64.get_ref<const std::string&>());
+  }
 }
 
 JobState& Collector::State::job_for(const Record& r) {

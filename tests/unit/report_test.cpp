@@ -541,3 +541,24 @@ TEST_CASE("the HTML page embeds the report's JSON, inert in its script") {
     CHECK(page.compare(at - 4, 26, "http://www.w3.org/2000/svg") == 0);
   CHECK(script_safe(R"({"a":"<b>"})") == R"({"a":"\u003cb>"})");
 }
+
+TEST_CASE("values that are not UTF-8 group by their exact bytes") {
+  // v\xff and v\xfe both read as "v\ufffd"; params_b64 tells them apart.
+  auto rec = [](int job, const std::string& b64, int seed) {
+    return R"({"job":)" + std::to_string(job) +
+           R"(,"params":{"x":"v\ufffd","seed":)" + std::to_string(seed) +
+           R"(},"params_b64":{"x":")" + b64 + R"("},"exit":0})";
+  };
+  std::vector<std::string> records = {rec(0, "dv8=", 1), rec(1, "dv4=", 1),
+                                      rec(2, "dv8=", 2)};
+  CollectOptions o;
+  o.over = {"seed"};
+  Dataset d = collect(records, o);
+  REQUIRE(d.groups.size() == 2);
+  CHECK(d.groups[0].runs == 2);
+  CHECK(d.groups[1].runs == 1);
+  o.over = {"x"};  // over the odd bytes themselves: by seed alone
+  CHECK(collect(records, o).groups.size() == 2);
+  o.over = {"x", "seed"};
+  CHECK(collect(records, o).groups.size() == 1);
+}
