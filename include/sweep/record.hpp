@@ -49,6 +49,10 @@ struct JobResult {
   /// sweep stopped it because memory ran low (--memfree): its own outcome is
   /// no verdict; it runs again unless the sweep is stopping.
   bool memory_stopped = false;
+  /// sweep stopped it early (--prune): its metric was worse than the other
+  /// jobs' at `pruned_step`. Neither success nor failure; not run again.
+  bool pruned = false;
+  double pruned_step = 0;  ///< The step it was pruned at (with pruned).
   /// The devices (--gpus) the attempt owned while it ran, as listed.
   std::vector<std::string> gpus;
   /// --collect patterns that matched no file in the job's directory.

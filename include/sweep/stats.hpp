@@ -19,6 +19,7 @@ struct StatsSummary {
   std::uint64_t failed = 0;     ///< Jobs whose last attempt failed.
   std::uint64_t timed_out = 0;  ///< Failed jobs whose last attempt timed out.
   std::uint64_t stopped = 0;    ///< Jobs killed by sweep (interrupt, halt).
+  std::uint64_t pruned = 0;     ///< Jobs stopped early by --prune.
   std::uint64_t retries = 0;    ///< Attempts that were run again.
   double wall_s = 0;            ///< Wall time of the run.
   bool wall_known = true;       ///< False: merged streams that did not say.
@@ -33,6 +34,7 @@ struct StatsSummary {
   long max_rss_kb = 0;     ///< Largest peak RSS of any attempt.
   int interrupted_by = 0;  ///< Signal that stopped the run, or 0.
   bool halted = false;     ///< --max-failures was reached.
+  std::string target;      ///< The --stop-when target met, or "".
   /// Jobs never started.
   std::uint64_t not_run() const { return jobs - skipped - started; }
 };
@@ -41,6 +43,7 @@ struct StatsSummary {
 struct ProgressCounts {
   std::uint64_t done = 0, total = 0, running = 0, failed = 0;
   std::uint64_t skipped = 0;  ///< Of total, already done before the run.
+  std::uint64_t pruned = 0;   ///< Of done, stopped early by --prune.
   double elapsed_s = 0;
   std::string held;  ///< Why no job starts now (--memfree, --load), or "".
 };
@@ -70,7 +73,7 @@ class Stats {
   std::uint64_t points_, jobs_;
   std::size_t threads_;
   std::uint64_t skipped_ = 0, started_ = 0, succeeded_ = 0, failed_ = 0,
-                timed_out_ = 0, stopped_ = 0, retries_ = 0;
+                timed_out_ = 0, stopped_ = 0, pruned_ = 0, retries_ = 0;
   double cpu_user_s_ = 0, cpu_sys_s_ = 0;
   double total_job_s_ = 0, min_s_ = 0, max_s_ = 0;
   long max_rss_kb_ = 0;

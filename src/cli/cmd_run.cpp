@@ -27,6 +27,7 @@
 #include "output/stats_sink.hpp"
 #include "output/status_line.hpp"
 #include "report/collector_sink.hpp"
+#include "report/metric_watch.hpp"
 #include "sweep/error.hpp"
 #include "sweep/stats.hpp"
 #include "validators.hpp"
@@ -61,8 +62,40 @@ void add_failure_options(CLI::App& sub, RunOptions& o) {
       ->transform(at_least(1))
       ->group(failures);
   sub.add_flag("--halt-now", o.halt_now,
-               "When halting, also terminate the running jobs")
+               "When halting (or at a --stop-when target), also terminate "
+               "the running jobs")
       ->group(failures);
+}
+
+void add_metric_options(CLI::App& sub, RunOptions& o) {
+  auto* metrics = "Metric-driven";
+  sub.add_option("--stop-when", o.stop_when,
+                 "Start no new job once a job prints a value meeting COND, "
+                 "e.g. 'acc>=0.99' (repeatable: any of them)")
+      ->type_name("COND")
+      ->allow_extra_args(false)
+      ->group(metrics);
+  auto* prune =
+      sub.add_option(
+             "--prune", o.prune,
+             "Stop a running job whose best --metric so far is worse than "
+             "the other jobs' median at the same step (median), or "
+             "outside their top P% (percentile:P)")
+          ->type_name("RULE")
+          ->group(metrics);
+
+  sub.add_option("--prune-min-jobs", o.prune_min_jobs,
+                 "With --prune: judge at a step only once M other jobs "
+                 "reported it (default 5)")
+      ->type_name("M")
+      ->transform(at_least(1))
+      ->needs(prune)
+      ->group(metrics);
+  sub.add_option("--prune-warmup", o.prune_warmup,
+                 "With --prune: judge no job before step S (default 0)")
+      ->type_name("S")
+      ->needs(prune)
+      ->group(metrics);
 }
 
 void add_persistence_options(CLI::App& sub, RunOptions& o) {
@@ -78,6 +111,11 @@ void add_persistence_options(CLI::App& sub, RunOptions& o) {
   sub.add_flag("--resume-failed", o.resume_failed,
                "With --journal or --run-dir: skip jobs that succeeded, run "
                "failed ones again")
+      ->group(persistence)
+      ->excludes(resume);
+  sub.add_flag("--resume-pruned", o.resume_pruned,
+               "With --journal or --run-dir: as --resume, but run the jobs "
+               "--prune stopped again")
       ->group(persistence)
       ->excludes(resume);
   sub.add_option(
@@ -196,6 +234,7 @@ CLI::App* setup_run(CLI::App& app, RunOptions& o) {
   sub->add_flag("--dry-run", o.dry_run,
                 "Print each job's command line (shell-quoted), run nothing");
   add_failure_options(*sub, o);
+  add_metric_options(*sub, o);
   add_resource_options(*sub, o);
   add_persistence_options(*sub, o);
   add_output_options(*sub, o);
@@ -316,17 +355,48 @@ SchedulerOptions scheduler_options(const RunOptions& o, size_t threads,
 
 namespace {
 
+// --stop-when and --prune, checked; nothing if neither is given.
+std::optional<report::WatchOptions> watch_options(const RunOptions& o) {
+  if (o.stop_when.empty() && o.prune.empty()) return std::nullopt;
+  if (o.backend == Backend::kSlurm)
+    throw Error(std::string(o.prune.empty() ? "--stop-when" : "--prune") +
+                ": not with --backend slurm (its array tasks run apart and "
+                "cannot see each other's metrics)");
+  report::WatchOptions w;
+  w.targets = report::parse_targets(o.stop_when);
+  w.metric_regex = o.report_flags.metric_regex;
+  if (o.prune.empty()) return w;
+  report::PruneRule rule;
+  rule.percentile = report::PruneRule::parse_percentile(o.prune);
+  rule.min_jobs = o.prune_min_jobs;
+  rule.warmup = o.prune_warmup;
+  std::optional<report::MetricSpec> metric;
+  if (!o.report_flags.metrics.empty())
+    metric = report::MetricSpec::parse(o.report_flags.metrics[0], "--metric");
+  if (!metric || metric->goal == report::Goal::kNone)
+    throw Error(
+        "--prune needs --metric NAME:max or NAME:min first: the metric it "
+        "judges, and which way is better");
+  rule.goal = metric->goal;
+  w.prune = rule;
+  w.metric = metric->name;
+  return w;
+}
+
 // Flag combinations CLI11 cannot express (a flag's value, one of several).
 void check_run_options(const RunOptions& o) {
   if (o.command.empty())
     throw Error(
         "missing command: write it after '--', e.g. sweep run -p x=1,2 -- echo "
         "'<x>'");
-  if ((o.resume || o.resume_failed) && o.journal.empty() && o.run_dir.empty())
+  if (o.resuming() && o.journal.empty() && o.run_dir.empty())
     throw Error(
         "--resume needs --journal FILE or --run-dir DIR to know what is done");
-  if (o.halt_now && !o.halt_on_failure && o.max_failures == 0)
-    throw Error("--halt-now needs --halt-on-failure or --max-failures N");
+  if (o.halt_now && !o.halt_on_failure && o.max_failures == 0 &&
+      o.stop_when.empty())
+    throw Error(
+        "--halt-now needs --halt-on-failure, --max-failures N or --stop-when");
+  watch_options(o);  // a bad target or rule fails before any job
   if (o.backend != Backend::kSlurm &&
       (o.shards || !o.slurm_opts.empty() || o.throttle || o.detach))
     throw Error(
@@ -369,8 +439,8 @@ struct RunOutputs {
     // A resumed sweep continues its stream: truncating it would lose the
     // records of the jobs it skips.
     if (o.output.empty()) return OutputStream(STDOUT_FILENO);
-    return o.resume || o.resume_failed ? OutputStream::open_append(o.output)
-                                       : OutputStream::open_file(o.output);
+    return o.resuming() ? OutputStream::open_append(o.output)
+                        : OutputStream::open_file(o.output);
   }
   OutputStream out;
   std::optional<OutputStream> stats_out;
@@ -384,7 +454,7 @@ struct RunOutputs {
 struct RunSinks {
   RunSinks(const RunOptions& o, RunOutputs& outs, StatusLine& status,
            Stats& stats, std::uint64_t jobs, bool progress, EventSink* report,
-           EventSink* live)
+           EventSink* live, EventSink* watch)
       : jsonl(outs.out, o.stderr_mode == StderrMode::kStream),
         text(outs.out),
         writer(o.format == OutputFormat::kText
@@ -403,6 +473,7 @@ struct RunSinks {
     if (report) sinks.push_back(report);
     if (progress) sinks.push_back(&progress_sink);
     if (live) sinks.push_back(live);
+    if (watch) sinks.push_back(watch);
     fanout.emplace(std::move(sinks));
   }
   JsonlWriter jsonl;
@@ -417,7 +488,7 @@ struct RunSinks {
 
 // What the journal already holds, before the run appends to it.
 std::optional<JournalIndex> load_done(const RunOptions& o) {
-  if (!o.resume && !o.resume_failed) return std::nullopt;
+  if (!o.resuming()) return std::nullopt;
   auto done = JournalIndex::load(
       o.journal, [](const std::string& w) { spdlog::warn("{}", w); });
   spdlog::debug("{}: {} records", o.journal, done.records());
@@ -515,18 +586,25 @@ int run_locally(const RunOptions& o, const Grid& grid, const Plan& plan,
     collector.emplace(collect_options(o.report_flags));
     collector_sink.emplace(*collector);
   }
+  // --stop-when, --prune: the metrics jobs print, read as the report reads
+  // them.
+  std::optional<report::MetricWatch> watch;
+  if (auto w = watch_options(o)) {
+    watch.emplace(std::move(*w));
+    sched.controller = &*watch;
+  }
   RunSinks sinks(o, outs, status, stats, jobs, progress,
                  collector_sink ? &*collector_sink : nullptr,
-                 live ? &*live : nullptr);
+                 live ? &*live : nullptr, watch ? &*watch : nullptr);
   GridJobSource source(grid, plan, command);
   source.set_slot_resources(&slots);
   std::optional<JobDirs> job_dirs;
   open_job_dirs(o, source, command, job_dirs);
   if (done) {
     // By value: the predicate is called long after this block has ended.
-    bool rerun_failed = o.resume_failed;
-    source.set_skip([&done, rerun_failed](const JobKey& key) {
-      return done->succeeded(key) || (!rerun_failed && done->failed(key));
+    bool failed = o.resume_failed, pruned = o.resume_pruned;
+    source.set_skip([&done, failed, pruned](const JobKey& key) {
+      return done->skips(key, failed, pruned);
     });
     // The progress line counts only the jobs left to run.
     if (progress || live) {
@@ -552,6 +630,8 @@ int run_locally(const RunOptions& o, const Grid& grid, const Plan& plan,
                  source.skipped(), o.journal);
   StatsSummary summary =
       stats.summary(outcome.wall_s, outcome.interrupted_by, outcome.halted);
+  summary.target = outcome.target;
+  if (shard && shard->target_met) *shard->target_met = !outcome.target.empty();
   if (live) live->finish(outcome.interrupted_by);
   return finish_run(o, summary, outcome, outs, status,
                     collector ? &*collector : nullptr, !shard || shard->report);

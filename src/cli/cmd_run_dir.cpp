@@ -120,8 +120,7 @@ Json run_definition(const RunOptions& o, const Plan& plan,
 }
 
 void complete_from_run_dir(RunOptions& o) {
-  if (o.run_dir.empty() || !o.run_id.empty() || !(o.resume || o.resume_failed))
-    return;
+  if (o.run_dir.empty() || !o.run_id.empty() || !o.resuming()) return;
   bool need_grid =
       o.grid.grid_file.empty() && o.grid.params.empty() && o.batchify.empty();
   bool need_command = o.command.empty();
@@ -182,10 +181,13 @@ int run_in_run_dir(const RunOptions& o, const Grid& grid, const Plan& plan,
   shard_o.journal = layout.journal(shard);
   shard_o.output = layout.stream(shard, id);
   shard_o.stats_json = layout.stats(shard, id);
-  RunDirShard s{layout.live(shard), id, task};
+  bool target_met = false;
+  RunDirShard s{layout.live(shard), id, task, &target_met};
   int status = run_locally(shard_o, grid, plan, command, &s);
   if (task || status >= 128) return status;
-  return merge_run_dir(o, layout);
+  int merged = merge_run_dir(o, layout);
+  // Jobs a target left unstarted are no failure: this run's status holds.
+  return target_met ? status : merged;
 }
 
 }  // namespace sweep::cli

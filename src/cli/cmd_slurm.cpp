@@ -154,15 +154,14 @@ std::uint64_t choose_shards(const RunOptions& o, std::uint64_t jobs) {
 bool shard_has_work(const RunOptions& o, const SlurmRun& run, const Grid& grid,
                     const Plan& shard_plan, std::uint64_t s) {
   if (shard_plan.size() == 0) return false;
-  if (!o.resume && !o.resume_failed) return true;
+  if (!o.resuming()) return true;
   auto done =
       JournalIndex::load(RunDirLayout(run.run_dir).journal(s),
                          [](const std::string& w) { spdlog::warn("{}", w); });
   CommandTemplate command(o.command, grid);
   GridJobSource source(grid, shard_plan, command);
-  bool rerun_failed = o.resume_failed;
   source.set_skip([&](const JobKey& k) {
-    return done.succeeded(k) || (!rerun_failed && done.failed(k));
+    return done.skips(k, o.resume_failed, o.resume_pruned);
   });
   return source.next(0).has_value();
 }

@@ -59,11 +59,18 @@ struct RunOptions {
   bool halt_on_failure = false;        ///< --halt-on-failure
   std::uint64_t max_failures = 0;      ///< --max-failures N
   bool halt_now = false;               ///< --halt-now
+  std::vector<std::string> stop_when;  ///< --stop-when, each a condition
+  std::string prune;                   ///< --prune median|percentile:P
+  std::uint64_t prune_min_jobs = 5;    ///< --prune-min-jobs M
+  double prune_warmup = 0;             ///< --prune-warmup S
   std::string journal;                 ///< --journal FILE
   bool resume = false;                 ///< --resume
   bool resume_failed = false;          ///< --resume-failed
-  std::string results;                 ///< --results DIR
-  bool keep_order = false;             ///< --keep-order
+  bool resume_pruned = false;          ///< --resume-pruned
+  /// Any of the three: skip what the journal records as done.
+  bool resuming() const { return resume || resume_failed || resume_pruned; }
+  std::string results;                         ///< --results DIR
+  bool keep_order = false;                     ///< --keep-order
   StderrMode stderr_mode = StderrMode::kPass;  ///< --stderr pass|stream
   OutputFormat format = OutputFormat::kJsonl;  ///< --format jsonl|text
   bool progress = false;                       ///< --progress
@@ -159,6 +166,8 @@ struct RunDirShard {
   std::string live;    ///< The shard's live status file.
   std::string id;      ///< This invocation's id.
   bool report = true;  ///< Print this invocation's statistics.
+  /// Set to true when a --stop-when target ended the run early.
+  bool* target_met = nullptr;
 };
 /// Runs the plan's jobs on this machine; returns the exit status.
 int run_locally(const RunOptions& o, const Grid& grid, const Plan& plan,

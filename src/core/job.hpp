@@ -78,6 +78,23 @@ class EventSink {
   virtual void on_held(std::string_view /*why*/) {}
 };
 
+/// Decisions a run takes from what its jobs print (--stop-when, --prune): the
+/// scheduler asks after each wait; the side that reads metrics lives in the
+/// report layer, above the scheduler, and sees the jobs' events as a sink.
+class JobController {
+ public:
+  virtual ~JobController() = default;
+  /// Why the sweep should start no new job (a target was reached), or "".
+  virtual std::string stop_reason() const = 0;
+  /// A running job to stop early, and the step it was judged at.
+  struct Prune {
+    std::uint64_t job = 0;  ///< Job::index.
+    double step = 0;
+  };
+  /// The jobs to prune decided since the last call, each once.
+  virtual std::vector<Prune> take_prunes() { return {}; }
+};
+
 /// Produces jobs one at a time, lazily.
 class JobSource {
  public:

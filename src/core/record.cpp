@@ -26,7 +26,7 @@ namespace sweep {
 namespace dom = simdjson::dom;
 
 bool JobResult::killed_from_outside() const {
-  return !timeout &&
+  return !timeout && !pruned &&
          (signal == SIGTERM || signal == SIGINT || signal == SIGHUP);
 }
 
@@ -163,6 +163,8 @@ enum class Field : std::uint8_t {
   kCollectMissing,
   kCollectRefused,
   kMemoryStopped,
+  kPruned,
+  kPrunedStep,
   kGpus
 };
 
@@ -205,6 +207,9 @@ Field field_of(std::string_view k) {
       return is("ok", Field::kOk);
     case 'p':
       if ((f = is("params", Field::kParams)) != Field::kOther) return f;
+      if ((f = is("pruned", Field::kPruned)) != Field::kOther) return f;
+      if ((f = is("pruned_step", Field::kPrunedStep)) != Field::kOther)
+        return f;
       return is("params_b64", Field::kParamsB64);
     case 'r':
       if ((f = is("rep", Field::kRep)) != Field::kOther) return f;
@@ -273,6 +278,10 @@ bool read_result_field(Field f, dom::element v, JobResult& r) {
       return get_strings(v, r.collect_refused);
     case Field::kMemoryStopped:
       return get(v, r.memory_stopped);
+    case Field::kPruned:
+      return get(v, r.pruned);
+    case Field::kPrunedStep:
+      return get(v, r.pruned_step);
     case Field::kGpus:
       return get_strings(v, r.gpus);
     default:

@@ -113,6 +113,12 @@ void append_end_fields(std::string& b, const JobResult& result) {
   if (result.leftover_killed) b += ",\"leftover_killed\":true";
   if (result.will_retry) b += ",\"retrying\":true";
   if (result.memory_stopped) b += ",\"memory_stopped\":true";
+  if (result.pruned) {
+    b += ",\"pruned\":true,\"pruned_step\":";
+    char buf[32];
+    auto r = std::to_chars(buf, buf + sizeof buf, result.pruned_step);
+    b.append(buf, r.ptr - buf);
+  }
   b += ",\"duration_s\":";
   append_seconds(b, result.duration_s);
   b += ",\"cpu_user_s\":";

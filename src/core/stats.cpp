@@ -22,6 +22,8 @@ void Stats::finished(const JobResult& result) {
     ++succeeded_;
   } else if (result.stopped) {
     ++stopped_;
+  } else if (result.pruned) {
+    ++pruned_;
   } else {
     ++failed_;
     if (result.timeout) ++timed_out_;
@@ -38,7 +40,8 @@ double quantile_of(Values& values, double q) {
   size_t lo = static_cast<size_t>(std::floor(pos));
   std::nth_element(values.begin(), values.begin() + lo, values.end());
   double a = values[lo];
-  if (lo + 1 >= values.size()) return a;
+  // On a value exactly (also where the next one is infinite: inf * 0).
+  if (lo + 1 >= values.size() || pos == static_cast<double>(lo)) return a;
   double b = *std::min_element(values.begin() + lo + 1, values.end());
   return a + (b - a) * (pos - static_cast<double>(lo));
 }
@@ -61,6 +64,7 @@ StatsSummary Stats::summary(double wall_s, int interrupted_by,
   s.skipped = skipped_;
   s.timed_out = timed_out_;
   s.stopped = stopped_;
+  s.pruned = pruned_;
   s.retries = retries_;
   s.cpu_user_s = cpu_user_s_;
   s.cpu_sys_s = cpu_sys_s_;
@@ -123,11 +127,16 @@ std::string format_report(const StatsSummary& s) {
   out += ", " + std::to_string(s.not_run()) + " not run";
   if (s.skipped) out += ", " + std::to_string(s.skipped) + " already done";
   out += ")\n";
+  if (s.pruned)
+    out += "  pruned        " + std::to_string(s.pruned) +
+           " jobs stopped early by --prune (neither succeeded nor failed)\n";
   if (s.retries)
     out += "  retries       " + std::to_string(s.retries) +
            " attempts run again\n";
   if (s.halted)
     out += "  halted        at --max-failures: no new jobs were started\n";
+  if (!s.target.empty())
+    out += "  target        " + s.target + ": no new jobs were started\n";
   if (s.interrupted_by) {
     out += "  interrupted   by ";
     out += signal_name(s.interrupted_by);
@@ -136,7 +145,7 @@ std::string format_report(const StatsSummary& s) {
   out += "  wall time     ";
   out += s.wall_known ? format_duration(s.wall_s) : "unknown";
   out += "\n";
-  if (s.succeeded + s.failed + s.stopped + s.retries > 0) {
+  if (s.succeeded + s.failed + s.stopped + s.pruned + s.retries > 0) {
     out += "  job duration  min ";
     out += format_duration(s.min_s);
     out += ", median ";
@@ -176,6 +185,7 @@ std::string stats_json(const StatsSummary& s) {
   j["failed"] = s.failed;
   j["timed_out"] = s.timed_out;
   j["stopped"] = s.stopped;
+  j["pruned"] = s.pruned;
   j["not_run"] = s.not_run();
   j["skipped"] = s.skipped;
   j["retries"] = s.retries;
@@ -195,6 +205,7 @@ std::string stats_json(const StatsSummary& s) {
   j["max_rss_kb"] = s.max_rss_kb;
   j["halted"] = s.halted;
   j["interrupted"] = s.interrupted_by != 0;
+  if (!s.target.empty()) j["target"] = s.target;
   if (s.interrupted_by) j["signal"] = signal_name(s.interrupted_by);
   return j.dump() + "\n";
 }

@@ -71,7 +71,8 @@ class RetryPolicy {
   bool enabled() const { return retries_ > 0; }
   bool should_retry(const Job& job, const JobResult& r) const {
     // Attempts sweep stopped for memory were no failures of the job.
-    return !r.ok() && !r.stopped && job.attempt - job.requeues <= retries_;
+    return !r.ok() && !r.stopped && !r.pruned &&
+           job.attempt - job.requeues <= retries_;
   }
 
  private:
@@ -84,7 +85,7 @@ class HaltPolicy {
   explicit HaltPolicy(std::uint64_t max_failures) : max_(max_failures) {}
   /// Records a final result; true when this failure reaches the limit.
   bool reached_by(const JobResult& r) {
-    if (r.ok() || r.stopped) return false;
+    if (r.ok() || r.stopped || r.pruned) return false;
     ++failures_;
     return max_ && failures_ == max_;
   }
@@ -254,6 +255,7 @@ class Run : public EventSink {
         outcome_.sink_stopped = true;
         stop(true, now, 0);
       }
+      consult_controller(now);
       timeouts_.enforce(runner_, now);
       if (kill_at_ && now >= *kill_at_) {
         runner_.signal_all(SIGKILL);
@@ -296,6 +298,12 @@ class Run : public EventSink {
       // sweep is stopping, counts as stopped.
       r.memory_stopped = !r.ok();
       r.stopped |= r.memory_stopped && stopping_;
+    }
+    if (auto p = pruning_.find(job.index); p != pruning_.end()) {
+      // Pruned unless it ended by itself first, or the sweep stopped it.
+      r.pruned = !r.ok() && !r.stopped;
+      r.pruned_step = p->second;
+      pruning_.erase(p);
     }
     if (r.memory_stopped && !stopping_) {
       r.will_retry = true;
@@ -386,6 +394,21 @@ class Run : public EventSink {
     }
   }
 
+  // Asks the controller (--stop-when, --prune) what the jobs' output decided:
+  // a target met stops the sweep as a halt does; a pruned job is stopped as
+  // at a timeout (SIGTERM now, SIGKILL after the grace) but not failed.
+  void consult_controller(Clock::time_point now) {
+    if (!o_.controller) return;
+    if (!stopping_) {
+      outcome_.target = o_.controller->stop_reason();
+      if (!outcome_.target.empty()) stop(o_.halt_now, now, 0);
+    }
+    if (terminating_) return;
+    for (const JobController::Prune& p : o_.controller->take_prunes())
+      if (start_order_.contains(p.job) && timeouts_.stop_now(p.job, now))
+        pruning_[p.job] = p.step;
+  }
+
   void stop(bool terminate, Clock::time_point now, int sig) {
     if (sig && !outcome_.interrupted_by) outcome_.interrupted_by = sig;
     if (terminating_ && sig) {
@@ -430,6 +453,8 @@ class Run : public EventSink {
   /// Running jobs' indexes, and the order they started in.
   std::unordered_map<std::uint64_t, std::uint64_t> start_order_;
   std::uint64_t next_start_ = 0;
+  /// Jobs being stopped for --prune, and the step each was judged at.
+  std::unordered_map<std::uint64_t, double> pruning_;
   /// The job stopped for memory and not yet finished, if any.
   std::optional<std::uint64_t> memory_stop_;
   std::optional<Job> deferred_;  ///< A job refused or held back.

@@ -86,6 +86,8 @@ struct SchedulerOptions {
   std::uint64_t max_failures =
       0;                  ///< Stop starting jobs after this many (0: never).
   bool halt_now = false;  ///< When halting, also terminate running jobs.
+  /// Asked after each wait whether to stop starting jobs (--stop-when).
+  JobController* controller = nullptr;
   /// How often EventSink::on_tick is called while jobs run, if at all.
   std::optional<std::chrono::milliseconds> tick;
   /// With no job running, how long a start refused for want of sweep's own
@@ -109,6 +111,7 @@ struct RunOutcome {
   int interrupted_by = 0;     ///< The signal that stopped the run, or 0.
   bool sink_stopped = false;  ///< A sink asked to stop (e.g. a closed pipe).
   bool halted = false;        ///< --max-failures was reached.
+  std::string target;         ///< Why a JobController stopped it, or "".
   double wall_s = 0;          ///< From the first start to the last finish.
 };
 

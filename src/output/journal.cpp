@@ -137,12 +137,13 @@ using Json = nlohmann::json;
 
 // A record sweep did not write itself (or an older form): key from params.
 bool parse_slow(RecordReader& reader, std::string_view line, JobKey& key,
-                bool& ok) {
+                bool& ok, bool& pruned) {
   Record r;
   if (!reader.parse(line, r) || r.params_json.empty()) return false;
   // Only records of how a job ended: a line or grid record says nothing.
   if (r.kind != RecordKind::kJournal && r.kind != RecordKind::kEnd)
     return false;
+  pruned = r.result.pruned;
   if (r.has_key) {
     key = r.key;
     ok = r.ok;
@@ -176,7 +177,7 @@ JournalIndex JournalIndex::load(
   }
   // Keys are gathered first and inserted at the end: the sets are then
   // sized exactly and filled with their slots prefetched ahead.
-  std::vector<JobKey> keys[2];
+  std::vector<JobKey> keys[2], pruned_keys;
   constexpr std::string_view kPrefix = "{\"key\":\"";
   std::string line;
   RecordReader reader(kFieldParams | kFieldResult | kFieldJournal);
@@ -191,29 +192,34 @@ JournalIndex JournalIndex::load(
     }
     if (line.empty()) continue;
     JobKey key;
-    bool ok = false;
+    bool ok = false, pruned = false;
     // Fast path for sweep's own records: key and outcome at fixed places.
     std::string_view v(line);
-    if (v.substr(0, kPrefix.size()) == kPrefix &&
-        v.size() > kPrefix.size() + 40 &&
-        JobKey::from_hex(v.substr(kPrefix.size(), 32), key) &&
-        v.substr(kPrefix.size() + 32, 7) == "\",\"ok\":" &&
-        (v.substr(kPrefix.size() + 39, 5) == "true," ||
-         v.substr(kPrefix.size() + 39, 6) == "false,")) {
-      // A record cut inside its outcome ("ok":tr) takes the slow path,
-      // which rejects it, rather than counting as a failure.
-      ok = v[kPrefix.size() + 39] == 't';
-    } else if (!parse_slow(reader, v, key, ok)) {
+    bool fast = v.substr(0, kPrefix.size()) == kPrefix &&
+                v.size() > kPrefix.size() + 40 &&
+                JobKey::from_hex(v.substr(kPrefix.size(), 32), key) &&
+                v.substr(kPrefix.size() + 32, 7) == "\",\"ok\":" &&
+                (v.substr(kPrefix.size() + 39, 5) == "true," ||
+                 v.substr(kPrefix.size() + 39, 6) == "false,");
+    // A record cut inside its outcome ("ok":tr) takes the slow path, which
+    // rejects it, rather than counting as a failure.
+    if (fast) ok = v[kPrefix.size() + 39] == 't';
+    // A pruned job's record (rare) is read whole: the words alone could be
+    // a parameter's.
+    if (fast && !ok && v.find("\"pruned\":true") != std::string_view::npos)
+      fast = false;
+    if (!fast && !parse_slow(reader, v, key, ok, pruned)) {
       if (++bad <= 3)
         warn(path + ":" + std::to_string(number) +
              ": ignoring a line that is not a journal record");
       continue;
     }
-    keys[ok].push_back(key);
+    (pruned ? pruned_keys : keys[ok]).push_back(key);
   }
   if (bad > 3)
     warn(path + ": ignored " + std::to_string(bad) + " lines in all");
-  idx.records_ = keys[0].size() + keys[1].size();
+  idx.records_ = keys[0].size() + keys[1].size() + pruned_keys.size();
+  idx.pruned_.insert_all(pruned_keys);
   idx.failed_.insert_all(keys[0]);
   idx.ok_.insert_all(keys[1]);
   return idx;
@@ -225,6 +231,10 @@ bool JournalIndex::succeeded(const JobKey& key) const {
 
 bool JournalIndex::failed(const JobKey& key) const {
   return failed_.contains(key);
+}
+
+bool JournalIndex::pruned(const JobKey& key) const {
+  return pruned_.contains(key);
 }
 
 }  // namespace sweep

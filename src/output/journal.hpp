@@ -60,11 +60,19 @@ class JournalIndex {
   bool succeeded(const JobKey& key) const;
   /// True if a job with this key failed (after all its attempts).
   bool failed(const JobKey& key) const;
+  /// True if a job with this key was pruned (--prune).
+  bool pruned(const JobKey& key) const;
+  /// True if a resumed run skips the job: it succeeded, or failed (unless
+  /// `rerun_failed`), or was pruned (unless `rerun_pruned`).
+  bool skips(const JobKey& key, bool rerun_failed, bool rerun_pruned) const {
+    return succeeded(key) || (!rerun_failed && failed(key)) ||
+           (!rerun_pruned && pruned(key));
+  }
   /// Records read.
   std::uint64_t records() const { return records_; }
 
  private:
-  KeySet ok_, failed_;
+  KeySet ok_, failed_, pruned_;
   std::uint64_t records_ = 0;
 };
 

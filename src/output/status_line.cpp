@@ -76,14 +76,14 @@ std::string format_progress(const ProgressCounts& c) {
   // Jobs skipped as already done are neither done by this run nor left: the
   // count and the ETA are over the jobs this run has to run.
   std::uint64_t total = c.total - std::min(c.skipped, c.total);
-  std::snprintf(buf, sizeof buf,
-                "[%llu/%llu] running %llu, failed %llu, %s elapsed",
+  std::snprintf(buf, sizeof buf, "[%llu/%llu] running %llu, failed %llu",
                 static_cast<unsigned long long>(c.done),
                 static_cast<unsigned long long>(total),
                 static_cast<unsigned long long>(c.running),
-                static_cast<unsigned long long>(c.failed),
-                short_duration(c.elapsed_s).c_str());
+                static_cast<unsigned long long>(c.failed));
   std::string out = buf;
+  if (c.pruned) out += ", pruned " + std::to_string(c.pruned);
+  out += ", " + short_duration(c.elapsed_s) + " elapsed";
   if (c.done > 0 && c.elapsed_s > 0) {
     double rate = static_cast<double>(c.done) / c.elapsed_s;
     double eta = static_cast<double>(total - std::min(c.done, total)) / rate;
@@ -105,7 +105,10 @@ void ProgressSink::on_finish(const Job&, const JobResult& result) {
   --counts_.running;
   if (!result.final()) return;
   ++counts_.done;
-  if (!result.ok() && !result.stopped) ++counts_.failed;
+  if (result.pruned)
+    ++counts_.pruned;
+  else if (!result.ok() && !result.stopped)
+    ++counts_.failed;
 }
 
 void ProgressSink::on_tick() {

@@ -58,6 +58,21 @@ std::string outcome_of(const JobResult& r) {
 
 }  // namespace
 
+std::optional<double> line_metrics(const Record& r, const LineScanner& scanner,
+                                   LinePairs& pairs) {
+  pairs.clear();
+  for (const DataNumber& n : r.data_numbers)
+    pairs.emplace_back(n.name, n.value);
+  if (r.data_json.empty())
+    scanner.scan(r.line, [&](std::string_view name, double value) {
+      pairs.emplace_back(name, value);
+    });
+  std::optional<double> step;
+  for (const auto& [name, value] : pairs)
+    if (is_step_key(name)) step = value;
+  return step;
+}
+
 struct Collector::State {
   CollectOptions options;
   LineScanner scanner;
@@ -78,7 +93,7 @@ struct Collector::State {
   JobSet ended;                         ///< Jobs whose last end was read.
   std::uint64_t last_job = UINT64_MAX;  ///< The job of the last record...
   std::uint32_t last_slot = 0;          ///< ...and its slot.
-  std::vector<std::pair<std::string_view, double>> pairs;  ///< One line's.
+  LinePairs pairs;                      ///< One line's.
   /// The built-in metrics asked for: (index in builtin_metrics(), id).
   std::vector<std::pair<size_t, std::int32_t>> builtins;
 
@@ -257,16 +272,7 @@ void Collector::State::add_line(const Record& r) {
     return;
   }
   j.last_out.assign(r.line);
-  pairs.clear();
-  for (const DataNumber& n : r.data_numbers)
-    pairs.emplace_back(n.name, n.value);
-  if (r.data_json.empty())
-    scanner.scan(r.line, [&](std::string_view name, double value) {
-      pairs.emplace_back(name, value);
-    });
-  std::optional<double> step;
-  for (const auto& [name, value] : pairs)
-    if (is_step_key(name)) step = value;
+  std::optional<double> step = line_metrics(r, scanner, pairs);
   for (size_t i = 0; i < pairs.size(); ++i) {
     std::int32_t id = line_metric(i, pairs[i].first);
     if (id != kNotCollected) j.values(id).add(pairs[i].second, step);
@@ -312,8 +318,8 @@ void Collector::State::add_end(const Record& r) {
     j.attempt = r.attempt + 1;
     return;
   }
-  if (r.result.stopped) {
-    ++data.failures.stopped;
+  if (r.result.stopped || r.result.pruned) {
+    ++(r.result.pruned ? data.failures.pruned : data.failures.stopped);
     end_job(r.job);
     return;
   }

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -59,6 +60,7 @@ struct Failures {
   std::map<std::string, std::uint64_t> by_outcome;  ///< "exit 1" -> jobs.
   std::uint64_t timeouts = 0;
   std::uint64_t stopped = 0;     ///< Stopped by sweep: not run to the end.
+  std::uint64_t pruned = 0;      ///< Stopped early by --prune.
   std::uint64_t unfinished = 0;  ///< Jobs without an end record.
   std::vector<FailedJob> jobs;   ///< The first kListed failed jobs.
   static constexpr size_t kListed = 20;
@@ -73,6 +75,16 @@ struct Dataset {
   Failures failures;
   std::uint64_t records = 0, jobs = 0;
 };
+
+/// A line's metrics as (name, value) pairs.
+using LinePairs = std::vector<std::pair<std::string_view, double>>;
+
+/// The metrics of a stdout line record, as the report reads them: the
+/// numbers of a JSON line, else what the scanner finds in plain text (into
+/// pairs, replaced; names point into the record). Returns the line's step
+/// or epoch, if it has one.
+std::optional<double> line_metrics(const Record& r, const LineScanner& scanner,
+                                   LinePairs& pairs);
 
 /// Thrown by Collector::add for a job that ends a second time: the stream
 /// holds reruns (a resumed run appended to it), which only a merge, keeping

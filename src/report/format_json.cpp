@@ -89,6 +89,7 @@ Json failures_json(const Report& r) {
   Json j{{"by_outcome", Json(f.by_outcome)},
          {"timeouts", f.timeouts},
          {"stopped", f.stopped},
+         {"pruned", f.pruned},
          {"unfinished", f.unfinished}};
   j["rates"] = Json::array();
   for (const FailureRate& fr : r.failure_rates)

@@ -181,6 +181,9 @@ std::vector<TextTable> failure_tables(const Report& r) {
   if (f.stopped)
     head.notes.push_back(std::to_string(f.stopped) +
                          " jobs stopped by sweep (not counted)");
+  if (f.pruned)
+    head.notes.push_back(std::to_string(f.pruned) +
+                         " jobs pruned by --prune (not counted)");
   if (f.unfinished)
     head.notes.push_back(std::to_string(f.unfinished) +
                          " jobs without an end record (not counted)");

@@ -106,6 +106,36 @@ TEST_CASE("the journal records finished jobs and reads back their outcome") {
   CHECK_FALSE(idx.failed(key_x(5)));
 }
 
+TEST_CASE("a pruned job is journaled and known as pruned, not failed") {
+  test::TempDir dir;
+  std::string path = dir.file("journal.jsonl");
+  JobResult pruned = signalled(SIGTERM);
+  pruned.pruned = true;
+  pruned.pruned_step = 3;
+  {
+    JournalWriter w(path);
+    w.on_finish(job_x(1), pruned);
+    w.on_finish(job_x(2), signalled(SIGKILL));
+    w.flush();
+  }
+  std::string text = read_file(path);
+  CHECK(contains(text, "\"pruned\":true,\"pruned_step\":3"));
+  Warnings warnings;
+  JournalIndex idx = JournalIndex::load(path, warnings.fn());
+  CHECK(warnings.list.empty());
+  CHECK(idx.records() == 2);
+  CHECK(idx.pruned(key_x(1)));
+  CHECK_FALSE(idx.failed(key_x(1)));
+  CHECK_FALSE(idx.pruned(key_x(2)));
+  CHECK(idx.failed(key_x(2)));
+  // --resume skips both; --resume-pruned reruns 1; --resume-failed, 2.
+  CHECK(idx.skips(key_x(1), false, false));
+  CHECK_FALSE(idx.skips(key_x(1), false, true));
+  CHECK(idx.skips(key_x(1), true, false));
+  CHECK_FALSE(idx.skips(key_x(2), true, false));
+  CHECK(idx.skips(key_x(2), false, true));
+}
+
 TEST_CASE("the journal leaves out jobs without a verdict") {
   test::TempDir dir;
   std::string path = dir.file("journal.jsonl");

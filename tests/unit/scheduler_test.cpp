@@ -261,6 +261,46 @@ TEST_CASE(
   }
 }
 
+// Reaches its target once job 4 has printed anything.
+class TargetAfterJob : public EventSink, public JobController {
+ public:
+  void on_line(const Job& j, Stream, std::string_view) override {
+    if (j.index == 4) reason = "acc>=0.9 reached by job 4";
+  }
+  void on_finish(const Job&, const JobResult&) override {}
+  std::string stop_reason() const override { return reason; }
+  std::string reason;
+};
+
+TEST_CASE("a controller's target starts no new job and says why") {
+  SUBCASE("running jobs finish") {
+    CountingSource src(100);
+    FakeRunner runner;
+    runner.outcome = [](const Job&) { return JobResult{}; };
+    TargetAfterJob target;
+    RunOutcome out =
+        Scheduler(src, runner, target, {.threads = 2, .controller = &target})
+            .run();
+    CHECK(out.target == "acc>=0.9 reached by job 4");
+    CHECK_FALSE(out.halted);
+    CHECK(runner.signals.empty());
+    // Jobs 0-4 finished, and job 5, already running, finished too.
+    CHECK(src.handed_out() == 6);
+  }
+  SUBCASE("with halt_now, running jobs are stopped") {
+    CountingSource src(100);
+    FakeRunner runner;
+    runner.outcome = [](const Job&) { return JobResult{}; };
+    TargetAfterJob target;
+    RunOutcome out =
+        Scheduler(src, runner, target,
+                  {.threads = 3, .halt_now = true, .controller = &target})
+            .run();
+    CHECK(out.target == "acc>=0.9 reached by job 4");
+    CHECK(runner.signals == std::vector<int>{SIGTERM});
+  }
+}
+
 TEST_CASE(
     "a start refused for sweep's own resources lowers -j and fails no job") {
   CountingSource src(40);

@@ -78,6 +78,20 @@ TEST_CASE("the report and its JSON form carry the same figures") {
   CHECK(j["interrupted"] == false);
 }
 
+TEST_CASE("a --stop-when target reached is said in both forms") {
+  StatsSummary s;
+  s.jobs = 10;
+  s.started = 4;
+  s.succeeded = 4;
+  CHECK(format_report(s).find("target") == std::string::npos);
+  CHECK_FALSE(nlohmann::json::parse(stats_json(s)).contains("target"));
+  s.target = "acc=0.995 met --stop-when acc>=0.99 (job 3)";
+  CHECK(format_report(s).find("  target        acc=0.995 met --stop-when "
+                              "acc>=0.99 (job 3): no new jobs were "
+                              "started\n") != std::string::npos);
+  CHECK(nlohmann::json::parse(stats_json(s))["target"] == s.target);
+}
+
 TEST_CASE("durations are formatted for people") {
   CHECK(format_duration(0.00085) == "850 us");
   CHECK(format_duration(0.0123) == "12.30 ms");

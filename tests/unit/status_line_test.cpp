@@ -23,6 +23,17 @@ TEST_CASE("the progress line reads like ninja's") {
         "[50/100] running 4, failed 2, 2h01m elapsed, ETA 2h01m, 0.0 jobs/s");
 }
 
+TEST_CASE("the progress line counts pruned jobs apart from failed ones") {
+  ProgressCounts c;
+  c.total = 10;
+  c.done = 4;
+  c.running = 2;
+  c.failed = 1;
+  c.pruned = 2;
+  CHECK(format_progress(c) ==
+        "[4/10] running 2, failed 1, pruned 2, 0s elapsed");
+}
+
 TEST_CASE("on resume, the progress line counts only the jobs left to run") {
   // 8 jobs, 6 already done by an earlier run, 2 running: [0/2], and the ETA
   // from this run's rate over this run's jobs (1 done in 10 s, 1 left: 10s).
