@@ -286,6 +286,11 @@ def main():
                     f.read(), os.path.relpath(path, a.source))
         if not a.no_help:
             blocks += help_blocks(a.sweep, checker.failures)
+            for path in sorted(glob.glob(os.path.join(a.source, "docs", "man",
+                                                      "*.txt"))):
+                with open(path) as f:
+                    blocks += examples.man_examples(
+                        f.read(), os.path.relpath(path, a.source))
         for n, block in enumerate(blocks):
             checker.check(block, n)
     c = checker.counts

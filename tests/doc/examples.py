@@ -31,6 +31,9 @@ Where examples are found, and how a block is marked (the convention):
   of a compared command is not checked (its output says how it ended).
 * `--help` of each subcommand: every line after `Examples:` that starts with
   `sweep ` is a command, run unless the checker lists it as parse-only.
+* The man pages' hand-written texts (docs/man/*.txt): every indented line
+  that starts with `sweep ` is a command, parsed only (they show a user's
+  own files).
 """
 
 import re
@@ -182,3 +185,11 @@ def help_examples(text, source):
             blocks.append(Block(source, n, "run",
                                 commands=[Command(stripped, n, None)]))
     return blocks
+
+
+def man_examples(text, source):
+    """Parse-only blocks of one command each from a man page's text."""
+    return [Block(source, n, "parse-only",
+                  commands=[Command(line.strip(), n, None)])
+            for n, line in enumerate(text.split("\n"), 1)
+            if line.startswith(" ") and line.strip().startswith("sweep ")]

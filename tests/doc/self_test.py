@@ -112,6 +112,9 @@ def check_extractor():
     assert blocks[3].commands[0].text == "sweep grid -p x=1,2 --describe"
     assert blocks[4].commands[0].text == "sweep grid -p x=7"
     assert not blocks[5].commands and not blocks[6].commands
+    (m,) = examples.man_examples("Text.\n  sweep run -- ./t '<x>'\n", "m.txt")
+    assert (m.mode, m.line, m.commands[0].text) == (
+        "parse-only", 2, "sweep run -- ./t '<x>'"), m
     help_text = "Usage: sweep x\n\nExamples:\n  sweep grid -p x=1  # one\n"
     (b,) = examples.help_examples(help_text, "help")
     assert b.commands[0].text == "sweep grid -p x=1  # one"
