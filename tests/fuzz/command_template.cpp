@@ -6,7 +6,7 @@
 //   letters, digits, `_`, `-`, `.`; a default: anything but `<` and `>`) is
 //   replaced by the point's value of `name`, or by the default when the
 //   point has none; `<@job>`, `<@rep>`, `<@slot>` by the job's numbers,
-//   `<@dir>` by the job's own directory;
+//   `<@dir>` by the job's own directory, `<@gpus>` by its devices;
 // - such a word naming no parameter (or no built-in) is an error, and so is
 //   one without a default for a parameter some union member lacks;
 // - `\` before such a word leaves the word as it is, without the `\`;
@@ -49,7 +49,8 @@ const Grid& grid() {
   return g;
 }
 
-const JobContext kCtx{.job = 12, .rep = 3, .slot = 1, .dir = "jobs/k 1"};
+const JobContext kCtx{
+    .job = 12, .rep = 3, .slot = 1, .dir = "jobs/k 1", .gpus = "0,3"};
 
 const std::regex& placeholder() {
   static const std::regex re("<([@A-Za-z_][A-Za-z0-9_.-]*)(?::([^<>]*))?>");
@@ -83,12 +84,12 @@ std::optional<std::string> expected(const std::string& arg, const Point* p,
     i += m.length(0);
     if (name[0] == '@') {
       if (name != "@job" && name != "@rep" && name != "@slot" &&
-          name != "@dir") {
+          name != "@dir" && name != "@gpus") {
         why = "unknown built-in " + name;
         return std::nullopt;
       }
-      if (name == "@dir") {
-        out += kCtx.dir;
+      if (name == "@dir" || name == "@gpus") {
+        out += name == "@dir" ? kCtx.dir : kCtx.gpus;
         continue;
       }
       out += std::to_string(name == "@job"   ? kCtx.job
