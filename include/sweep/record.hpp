@@ -53,6 +53,11 @@ struct JobResult {
   /// jobs' at `pruned_step`. Neither success nor failure; not run again.
   bool pruned = false;
   double pruned_step = 0;  ///< The step it was pruned at (with pruned).
+  /// --halving: the rung (budget index) the job ran at, or -1.
+  int rung = -1;
+  /// --halving: the last value of the metric it printed, which ranked it
+  /// in its rung (with rung; none if it printed none).
+  std::optional<double> rung_value;
   /// The devices (--gpus) the attempt owned while it ran, as listed.
   std::vector<std::string> gpus;
   /// --collect patterns that matched no file in the job's directory.

@@ -44,6 +44,7 @@ struct ProgressCounts {
   std::uint64_t done = 0, total = 0, running = 0, failed = 0;
   std::uint64_t skipped = 0;  ///< Of total, already done before the run.
   std::uint64_t pruned = 0;   ///< Of done, stopped early by --prune.
+  int rung = -1;  ///< --halving: the highest rung started so far, or -1.
   double elapsed_s = 0;
   std::string held;  ///< Why no job starts now (--memfree, --load), or "".
 };
@@ -65,6 +66,9 @@ class Stats {
   }
   /// Records jobs skipped before the run (already done).
   void add_skipped(std::uint64_t n) { skipped_ += n; }
+  /// The run turned out to take the jobs it ran (--halving: a trial that
+  /// reports no value promotes nothing), not the number planned.
+  void close_plan() { jobs_ = started_ + skipped_; }
   /// The summary for a run that took wall_s seconds.
   StatsSummary summary(double wall_s, int interrupted_by = 0,
                        bool halted = false) const;

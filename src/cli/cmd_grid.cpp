@@ -2,6 +2,7 @@
 
 #include "commands.hpp"
 #include "core/record_writer.hpp"
+#include "exec/job_source.hpp"
 #include "exec/scheduler.hpp"
 #include "output/output_stream.hpp"
 

@@ -10,6 +10,7 @@
 #include "commands.hpp"
 #include "core/clock.hpp"
 #include "exec/duration.hpp"
+#include "exec/job_source.hpp"
 #include "exec/runner.hpp"
 #include "exec/scheduler.hpp"
 #include "exec/signals.hpp"
@@ -95,6 +96,25 @@ void add_metric_options(CLI::App& sub, RunOptions& o) {
                  "With --prune: judge no job before step S (default 0)")
       ->type_name("S")
       ->needs(prune)
+      ->group(metrics);
+  auto* halving =
+      sub.add_option("--halving", o.halving,
+                     "Successive halving (ASHA) over budget parameter NAME: "
+                     "each point runs at MIN, the best 1/N of each rung runs "
+                     "again at N times the budget, up to MAX")
+          ->type_name("NAME=MIN..MAX")
+          ->excludes(prune)
+          ->group(metrics);
+  sub.add_option("--eta", o.eta,
+                 "With --halving: keep the best 1/N of each rung (default 3)")
+      ->type_name("N")
+      ->transform(at_least(2))
+      ->needs(halving)
+      ->group(metrics);
+  sub.add_flag("--hyperband", o.hyperband,
+               "With --halving: Hyperband's brackets, some points starting "
+               "at higher budgets")
+      ->needs(halving)
       ->group(metrics);
 }
 
@@ -261,6 +281,58 @@ CLI::App* setup_run(CLI::App& app, RunOptions& o) {
 
 namespace {
 
+// The --metric that --prune or --halving (`flag`) judges by, with its goal.
+report::MetricSpec judged_metric(const RunOptions& o, std::string_view flag) {
+  std::optional<report::MetricSpec> metric;
+  if (!o.report_flags.metrics.empty())
+    metric = report::MetricSpec::parse(o.report_flags.metrics[0], "--metric");
+  if (!metric || metric->goal == report::Goal::kNone)
+    throw Error(std::string(flag) +
+                " needs --metric NAME:max or NAME:min first: the metric it "
+                "judges, and which way is better");
+  return *metric;
+}
+
+std::optional<report::WatchOptions> watch_options(const RunOptions& o) {
+  if (o.stop_when.empty() && o.prune.empty() && o.halving.empty())
+    return std::nullopt;
+  if (o.backend == Backend::kSlurm)
+    throw Error(std::string(!o.halving.empty() ? "--halving"
+                            : o.prune.empty()  ? "--stop-when"
+                                               : "--prune") +
+                ": not with --backend slurm (its array tasks run apart and "
+                "cannot see each other's metrics)");
+  report::WatchOptions w;
+  w.targets = report::parse_targets(o.stop_when);
+  w.metric_regex = o.report_flags.metric_regex;
+  if (!o.halving.empty()) {
+    w.metric = judged_metric(o, "--halving").name;
+    w.last_values = true;
+  }
+  if (o.prune.empty()) return w;
+  report::PruneRule rule;
+  rule.percentile = report::PruneRule::parse_percentile(o.prune);
+  rule.min_jobs = o.prune_min_jobs;
+  rule.warmup = o.prune_warmup;
+  report::MetricSpec metric = judged_metric(o, "--prune");
+  rule.goal = metric.goal;
+  w.prune = rule;
+  w.metric = metric.name;
+  return w;
+}
+
+std::optional<HalvingBudget> halving_budget(const RunOptions& o) {
+  if (o.halving.empty()) return std::nullopt;
+  HalvingBudget b = parse_halving(o.halving, o.eta);
+  b.hyperband = o.hyperband;
+  b.maximize = judged_metric(o, "--halving").goal == report::Goal::kMax;
+  if (o.grid.repeat > 1)
+    throw Error(
+        "--halving runs each point once per rung: drop --repeat (make the "
+        "seed a parameter to rank each seed apart)");
+  return b;
+}
+
 // Where the jobs' own directories go, or "" for none.
 std::string job_dirs_root(const RunOptions& o) {
   if (!o.run_dir.empty()) return RunDirLayout(o.run_dir).jobs();
@@ -268,23 +340,90 @@ std::string job_dirs_root(const RunOptions& o) {
   return "";
 }
 
+}  // namespace
+
+std::uint64_t planned_jobs(const RunOptions& o, const Plan& plan) {
+  std::optional<HalvingBudget> h = halving_budget(o);
+  if (!h) return plan.size();
+  return Halving(HalvingShape{plan.size(),
+                              static_cast<unsigned>(h->budgets.size()), h->eta,
+                              h->hyperband, h->maximize})
+      .planned();
+}
+
+namespace {
+
+// The run's jobs: the plan's in order, or --halving's trials.
+class RunSource {
+ public:
+  RunSource(const RunOptions& o, const Grid& grid, const Plan& plan,
+            const CommandTemplate& command) {
+    if (auto h = halving_budget(o)) {
+      budgeted_.emplace(grid_with_budget(grid, *h));
+      halving_.emplace(grid, *budgeted_, plan, command, std::move(*h));
+    } else {
+      plain_.emplace(grid, plan, command);
+    }
+    planned_ = halving_ ? halving_->planned() : plan.size();
+  }
+  JobSource& source() {
+    return halving_ ? static_cast<JobSource&>(*halving_) : *plain_;
+  }
+  JobBuilder& builder() {
+    return halving_ ? halving_->builder() : plain_->builder();
+  }
+  bool halving() const { return halving_.has_value(); }
+  /// Jobs the run takes (--halving: if every trial reports a value).
+  std::uint64_t planned() const { return planned_; }
+  /// Skips what the journal says is done; returns how many of the planned
+  /// jobs that is (counted only if `count`: a pass over the plan).
+  std::uint64_t skip_done(const JournalIndex& done, bool rerun_failed,
+                          bool rerun_pruned, bool count) {
+    if (halving_)
+      return restored_ = halving_->restore(
+                 [&](const JobKey& key, std::optional<double>& value) {
+                   if (!done.skips(key, rerun_failed, rerun_pruned))
+                     return false;
+                   if (done.succeeded(key)) value = done.rung_value(key);
+                   return true;
+                 });
+    // By reference: the predicate is called as the run goes.
+    plain_->set_skip([&done, rerun_failed, rerun_pruned](const JobKey& key) {
+      return done.skips(key, rerun_failed, rerun_pruned);
+    });
+    return count ? plain_->count_skips() : 0;
+  }
+  /// Jobs skipped as done.
+  std::uint64_t skipped() const {
+    return halving_ ? restored_ : plain_->skipped();
+  }
+
+ private:
+  std::optional<Grid> budgeted_;
+  std::optional<GridJobSource> plain_;
+  std::optional<HalvingJobSource> halving_;
+  std::uint64_t planned_ = 0;
+  std::uint64_t restored_ = 0;
+};
+
 int dry_run(const RunOptions& o, const Grid& grid, const Plan& plan,
             const CommandTemplate& command) {
   OutputStream out(STDOUT_FILENO, false,
                    4096);  // a listing: lines go out early
-  GridJobSource source(grid, plan, command);
+  // --halving lists each point's first trial.
+  RunSource source(o, grid, plan, command);
   // Every line shows slot 0's share (<@gpus>).
   SlotResources slots = slot_resources(o, grid);
-  source.set_slot_resources(&slots);
+  source.builder().set_slot_resources(&slots);
   // <@dir> shows where each job would run; nothing is created.
   if (std::string root = job_dirs_root(o); !root.empty()) {
     root = std::filesystem::absolute(root).string();
-    source.set_job_dirs(JobDirOptions{
+    source.builder().set_job_dirs(JobDirOptions{
         [root](const JobKey& k) { return root + "/" + job_dir_name(k); },
         nullptr, o.chdir});
   }
   while (!out.closed()) {
-    std::optional<Job> job = source.next(0);
+    std::optional<Job> job = source.source().next(0);
     if (!job) break;
     out.buffer() += shell_join(job->argv);
     out.buffer() += '\n';
@@ -356,33 +495,6 @@ SchedulerOptions scheduler_options(const RunOptions& o, size_t threads,
 namespace {
 
 // --stop-when and --prune, checked; nothing if neither is given.
-std::optional<report::WatchOptions> watch_options(const RunOptions& o) {
-  if (o.stop_when.empty() && o.prune.empty()) return std::nullopt;
-  if (o.backend == Backend::kSlurm)
-    throw Error(std::string(o.prune.empty() ? "--stop-when" : "--prune") +
-                ": not with --backend slurm (its array tasks run apart and "
-                "cannot see each other's metrics)");
-  report::WatchOptions w;
-  w.targets = report::parse_targets(o.stop_when);
-  w.metric_regex = o.report_flags.metric_regex;
-  if (o.prune.empty()) return w;
-  report::PruneRule rule;
-  rule.percentile = report::PruneRule::parse_percentile(o.prune);
-  rule.min_jobs = o.prune_min_jobs;
-  rule.warmup = o.prune_warmup;
-  std::optional<report::MetricSpec> metric;
-  if (!o.report_flags.metrics.empty())
-    metric = report::MetricSpec::parse(o.report_flags.metrics[0], "--metric");
-  if (!metric || metric->goal == report::Goal::kNone)
-    throw Error(
-        "--prune needs --metric NAME:max or NAME:min first: the metric it "
-        "judges, and which way is better");
-  rule.goal = metric->goal;
-  w.prune = rule;
-  w.metric = metric->name;
-  return w;
-}
-
 // Flag combinations CLI11 cannot express (a flag's value, one of several).
 void check_run_options(const RunOptions& o) {
   if (o.command.empty())
@@ -396,7 +508,8 @@ void check_run_options(const RunOptions& o) {
       o.stop_when.empty())
     throw Error(
         "--halt-now needs --halt-on-failure, --max-failures N or --stop-when");
-  watch_options(o);  // a bad target or rule fails before any job
+  watch_options(o);   // a bad target or rule fails before any job
+  halving_budget(o);  // so does a bad --halving
   if (o.backend != Backend::kSlurm &&
       (o.shards || !o.slurm_opts.empty() || o.throttle || o.detach))
     throw Error(
@@ -537,7 +650,7 @@ int finish_run(const RunOptions& o, const StatsSummary& summary,
 
 // Creates the jobs' own directories (DIR/jobs/<key> of --run-dir or
 // --results) in dirs and hands them to the source.
-void open_job_dirs(const RunOptions& o, GridJobSource& source,
+void open_job_dirs(const RunOptions& o, JobBuilder& builder,
                    const CommandTemplate& command,
                    std::optional<JobDirs>& dirs) {
   std::string root = job_dirs_root(o);
@@ -548,9 +661,9 @@ void open_job_dirs(const RunOptions& o, GridJobSource& source,
     return;
   }
   JobDirs& d = dirs.emplace(root);
-  source.set_job_dirs(JobDirOptions{[&d](const JobKey& k) { return d.path(k); },
-                                    [&d](const JobKey& k) { d.create(k); },
-                                    o.chdir});
+  builder.set_job_dirs(
+      JobDirOptions{[&d](const JobKey& k) { return d.path(k); },
+                    [&d](const JobKey& k) { d.create(k); }, o.chdir});
 }
 
 }  // namespace
@@ -568,7 +681,8 @@ int run_locally(const RunOptions& o, const Grid& grid, const Plan& plan,
   set_machine_limits(o, sched, machine);
   std::optional<JournalIndex> done = load_done(o);
   RunOutputs outs(o);
-  std::uint64_t jobs = plan.size();
+  RunSource source(o, grid, plan, command);
+  std::uint64_t jobs = source.planned();
   std::optional<LiveStatusSink> live;
   if (shard) live.emplace(shard->live, shard->id, jobs);
   spdlog::debug("{} jobs, {} at once", jobs, threads);
@@ -586,8 +700,8 @@ int run_locally(const RunOptions& o, const Grid& grid, const Plan& plan,
     collector.emplace(collect_options(o.report_flags));
     collector_sink.emplace(*collector);
   }
-  // --stop-when, --prune: the metrics jobs print, read as the report reads
-  // them.
+  // --stop-when, --prune, --halving: the metrics jobs print, read as the
+  // report reads them.
   std::optional<report::MetricWatch> watch;
   if (auto w = watch_options(o)) {
     watch.emplace(std::move(*w));
@@ -596,22 +710,15 @@ int run_locally(const RunOptions& o, const Grid& grid, const Plan& plan,
   RunSinks sinks(o, outs, status, stats, jobs, progress,
                  collector_sink ? &*collector_sink : nullptr,
                  live ? &*live : nullptr, watch ? &*watch : nullptr);
-  GridJobSource source(grid, plan, command);
-  source.set_slot_resources(&slots);
+  source.builder().set_slot_resources(&slots);
   std::optional<JobDirs> job_dirs;
-  open_job_dirs(o, source, command, job_dirs);
+  open_job_dirs(o, source.builder(), command, job_dirs);
   if (done) {
-    // By value: the predicate is called long after this block has ended.
-    bool failed = o.resume_failed, pruned = o.resume_pruned;
-    source.set_skip([&done, failed, pruned](const JobKey& key) {
-      return done->skips(key, failed, pruned);
-    });
     // The progress line counts only the jobs left to run.
-    if (progress || live) {
-      std::uint64_t skips = source.count_skips();
-      sinks.progress_sink.set_skipped(skips);
-      if (live) live->set_skipped(skips);
-    }
+    std::uint64_t skips = source.skip_done(*done, o.resume_failed,
+                                           o.resume_pruned, progress || live);
+    sinks.progress_sink.set_skipped(skips);
+    if (live) live->set_skipped(skips);
   }
   // Collected files become records before each job's end record.
   std::optional<CollectSink> collect;
@@ -620,7 +727,7 @@ int run_locally(const RunOptions& o, const Grid& grid, const Plan& plan,
                     [](const std::string& w) { spdlog::warn("{}", w); });
   EventSink& sink = collect ? static_cast<EventSink&>(*collect) : *sinks.fanout;
   LocalRunner runner;
-  RunOutcome outcome = Scheduler(source, runner, sink, sched).run();
+  RunOutcome outcome = Scheduler(source.source(), runner, sink, sched).run();
   sinks.progress_sink.finish();
   set_log_status_line(nullptr);
   outs.out.flush();
@@ -628,6 +735,11 @@ int run_locally(const RunOptions& o, const Grid& grid, const Plan& plan,
   if (source.skipped())
     spdlog::info("skipped {} jobs already done according to {}",
                  source.skipped(), o.journal);
+  // A halving run that ended by itself ran every trial there was to run:
+  // fewer than planned when some reported no value.
+  if (source.halving() && !outcome.interrupted_by && !outcome.halted &&
+      !outcome.sink_stopped && outcome.target.empty())
+    stats.close_plan();
   StatsSummary summary =
       stats.summary(outcome.wall_s, outcome.interrupted_by, outcome.halted);
   summary.target = outcome.target;
@@ -648,7 +760,14 @@ int run_run(const RunOptions& given) {
   Grid grid = build_grid(o.grid);
   std::optional<TempDirGuard> batch_tmp;
   if (!o.batchify.empty()) add_batch_axis(grid, o, batch_tmp);
-  CommandTemplate command(o.command, grid);
+  // --halving: the command names the budget parameter, which the grid
+  // lacks; each trial sets it.
+  std::optional<HalvingBudget> halving = halving_budget(o);
+  Grid budgeted = halving ? grid_with_budget(grid, *halving) : Grid();
+  CommandTemplate command(o.command, halving ? budgeted : grid);
+  if (halving && !command.uses_param(budgeted.find_param(halving->name)))
+    throw Error("--halving " + halving->name + ": the command never uses <" +
+                halving->name + ">, so every rung would run the same job");
   if (command.uses_gpus() && o.gpus.empty() && !o.gpus_per_job)
     throw Error("<@gpus> needs --gpus LIST or --gpus auto");
   Plan plan = build_plan(grid, o.grid);

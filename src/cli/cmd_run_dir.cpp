@@ -56,6 +56,15 @@ GridOptions grid_from_definition(const Json& grid) {
   return g;
 }
 
+// --halving and what goes with it, for a resume that gives no command.
+void halving_from_definition(const Json& h, RunOptions& o) {
+  o.halving = h.at("budget");
+  o.eta = h.at("eta");
+  o.hyperband = h.at("hyperband");
+  if (o.report_flags.metrics.empty())
+    o.report_flags.metrics = {h.at("metric").get<std::string>()};
+}
+
 // A run directory belongs to one backend: its shards and journals are split
 // the way that backend split them.
 void check_backend(const RunDirLayout& layout, std::string_view backend) {
@@ -112,10 +121,15 @@ Json run_definition(const RunOptions& o, const Plan& plan,
   def["chdir"] = o.chdir;
   def["collect"] = o.collect;
   def["cwd"] = fs::current_path().string();
+  if (!o.halving.empty())
+    def["halving"] = {{"budget", o.halving},
+                      {"eta", o.eta},
+                      {"hyperband", o.hyperband},
+                      {"metric", o.report_flags.metrics.at(0)}};
   def["points"] = plan.points();
-  def["jobs"] = plan.size();
+  def["jobs"] = planned_jobs(o, plan);
   def["shards"] = 1;
-  def["shard_jobs"] = {plan.size()};
+  def["shard_jobs"] = {planned_jobs(o, plan)};
   return def;
 }
 
@@ -144,6 +158,8 @@ void complete_from_run_dir(RunOptions& o) {
       o.chdir = o.chdir || def.value("chdir", false);
       if (o.collect.empty())
         o.collect = def.value("collect", std::vector<std::string>{});
+      if (o.halving.empty() && def.contains("halving"))
+        halving_from_definition(def.at("halving"), o);
     }
   } catch (const nlohmann::json::exception& e) {
     throw Error(layout.definition() + ": malformed definition: " + e.what());

@@ -13,6 +13,7 @@
 #include "backend/backend.hpp"
 #include "commands.hpp"
 #include "core/clock.hpp"
+#include "exec/job_source.hpp"
 #include "exec/scheduler.hpp"
 #include "exec/signals.hpp"
 #include "output/journal.hpp"

@@ -9,6 +9,7 @@
 #include "backend/backend.hpp"
 #include "command/command_template.hpp"
 #include "common.hpp"
+#include "exec/job_source.hpp"
 #include "exec/machine_probe.hpp"
 #include "exec/scheduler.hpp"
 #include "exec/slot_resources.hpp"
@@ -63,6 +64,9 @@ struct RunOptions {
   std::string prune;                   ///< --prune median|percentile:P
   std::uint64_t prune_min_jobs = 5;    ///< --prune-min-jobs M
   double prune_warmup = 0;             ///< --prune-warmup S
+  std::string halving;                 ///< --halving NAME=MIN..MAX
+  unsigned eta = 3;                    ///< --eta N
+  bool hyperband = false;              ///< --hyperband
   std::string journal;                 ///< --journal FILE
   bool resume = false;                 ///< --resume
   bool resume_failed = false;          ///< --resume-failed
@@ -180,6 +184,9 @@ int run_in_run_dir(const RunOptions& o, const Grid& grid, const Plan& plan,
 /// Resuming with --run-dir but without a grid or a command: takes them (and
 /// --chdir, --collect with the command) from DIR's definition.
 void complete_from_run_dir(RunOptions& o);
+/// The jobs a run of the plan takes (--halving: if every trial reports a
+/// value).
+std::uint64_t planned_jobs(const RunOptions& o, const Plan& plan);
 /// The definition every run directory starts with (sweep.json): what a
 /// resume needs to run the same sweep, and its planned size.
 nlohmann::ordered_json run_definition(const RunOptions& o, const Plan& plan,

@@ -142,6 +142,13 @@ bool CommandTemplate::uses(Kind kind) const {
   return false;
 }
 
+bool CommandTemplate::uses_param(int param) const {
+  for (const auto& pieces : args_)
+    for (const auto& piece : pieces)
+      if (piece.kind == Kind::kParam && piece.param == param) return true;
+  return false;
+}
+
 bool CommandTemplate::program_has_placeholder() const {
   if (args_.empty()) return false;
   for (const auto& piece : args_[0])

@@ -37,6 +37,8 @@ class CommandTemplate {
   /// True if some argument uses `<@dir>` (which needs job directories).
   bool uses_dir() const { return uses(Kind::kDir); }
 
+  /// True if some argument names the parameter (a grid index).
+  bool uses_param(int param) const;
   /// True if some argument uses `<@gpus>` (which needs --gpus).
   bool uses_gpus() const { return uses(Kind::kGpus); }
 

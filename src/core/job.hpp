@@ -42,6 +42,8 @@ struct Job {
   std::vector<std::string> gpus;
   /// Cores its slot owns (--cpus-per-job); empty: not pinned.
   std::vector<int> cpus;
+  /// Its rung (--halving: which budget it runs at), or -1.
+  int rung = -1;
 };
 
 /// The head of every record of this job: job, params, and rep and attempt
@@ -93,6 +95,11 @@ class JobController {
   };
   /// The jobs to prune decided since the last call, each once.
   virtual std::vector<Prune> take_prunes() { return {}; }
+  /// The last value of the metric a running job printed (--halving judges
+  /// a trial by it), or nothing.
+  virtual std::optional<double> last_value(std::uint64_t /*job*/) const {
+    return std::nullopt;
+  }
 };
 
 /// Produces jobs one at a time, lazily.
@@ -108,6 +115,9 @@ class JobSource {
     j.slot = slot;
     return j;
   }
+  /// A job's final outcome (no retry follows; not stopped by sweep), so that
+  /// what runs next may depend on it (--halving).
+  virtual void finished(const Job&, const JobResult&) {}
 };
 
 }  // namespace sweep

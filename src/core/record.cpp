@@ -165,7 +165,9 @@ enum class Field : std::uint8_t {
   kMemoryStopped,
   kPruned,
   kPrunedStep,
-  kGpus
+  kGpus,
+  kRung,
+  kRungValue
 };
 
 Field field_of(std::string_view k) {
@@ -213,6 +215,8 @@ Field field_of(std::string_view k) {
       return is("params_b64", Field::kParamsB64);
     case 'r':
       if ((f = is("rep", Field::kRep)) != Field::kOther) return f;
+      if ((f = is("rung", Field::kRung)) != Field::kOther) return f;
+      if ((f = is("rung_value", Field::kRungValue)) != Field::kOther) return f;
       return is("retrying", Field::kRetrying);
     case 's':
       if ((f = is("stream", Field::kStream)) != Field::kOther) return f;
@@ -284,6 +288,16 @@ bool read_result_field(Field f, dom::element v, JobResult& r) {
       return get(v, r.pruned_step);
     case Field::kGpus:
       return get_strings(v, r.gpus);
+    case Field::kRung:
+      if (!get(v, i) || i < 0 || i > 1000) return false;
+      r.rung = static_cast<int>(i);
+      return true;
+    case Field::kRungValue: {
+      double d = 0;
+      if (!get(v, d)) return false;
+      r.rung_value = d;
+      return true;
+    }
     default:
       return true;
   }

@@ -22,6 +22,13 @@ void append_int(std::string& b, long n) {
 
 // Values that are not UTF-8 show as U+FFFD in params; their exact bytes
 // follow, so two such values stay two in every record.
+// The shortest text that reads back as the same double.
+void append_double(std::string& b, double v) {
+  char buf[32];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  b.append(buf, r.ptr - buf);
+}
+
 void append_params_b64(std::string& b, const RecordHead& head) {
   if (head.params_b64_json.empty()) return;
   b += ",\"params_b64\":";
@@ -115,9 +122,15 @@ void append_end_fields(std::string& b, const JobResult& result) {
   if (result.memory_stopped) b += ",\"memory_stopped\":true";
   if (result.pruned) {
     b += ",\"pruned\":true,\"pruned_step\":";
-    char buf[32];
-    auto r = std::to_chars(buf, buf + sizeof buf, result.pruned_step);
-    b.append(buf, r.ptr - buf);
+    append_double(b, result.pruned_step);
+  }
+  if (result.rung >= 0) {
+    b += ",\"rung\":";
+    append_int(b, result.rung);
+    if (result.rung_value && std::isfinite(*result.rung_value)) {
+      b += ",\"rung_value\":";
+      append_double(b, *result.rung_value);
+    }
   }
   b += ",\"duration_s\":";
   append_seconds(b, result.duration_s);

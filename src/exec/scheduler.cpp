@@ -305,6 +305,11 @@ class Run : public EventSink {
       r.pruned_step = p->second;
       pruning_.erase(p);
     }
+    r.rung = job.rung;
+    // --halving: the metric's last value, read before the sinks, whose
+    // on_finish forgets the job, see its end.
+    if (job.rung >= 0 && o_.controller)
+      r.rung_value = o_.controller->last_value(job.index);
     if (r.memory_stopped && !stopping_) {
       r.will_retry = true;
       Job again = job;
@@ -315,6 +320,7 @@ class Run : public EventSink {
       retry_.push_back(job);
     }
     sink_.on_finish(job, r);
+    if (r.final() && !r.stopped) source_.finished(job, r);
     if (r.final() && halt_.reached_by(r) && !stopping_) {
       outcome_.halted = true;
       stop(o_.halt_now, Clock::now(), 0);

@@ -6,74 +6,11 @@
 #include <string>
 #include <vector>
 
-#include "command/command_template.hpp"
 #include "core/job.hpp"
 #include "exec/machine_probe.hpp"
 #include "exec/runner.hpp"
-#include "exec/slot_resources.hpp"
-#include "grid/plan.hpp"
-#include "sweep/grid.hpp"
 
 namespace sweep {
-
-/// Each job's own directory (--run-dir, --results): where it is and how it is
-/// made. The exec layer only names it; the caller creates it safely.
-struct JobDirOptions {
-  /// The absolute path of a job's directory.
-  std::function<std::string(const JobKey&)> path;
-  /// Creates it before the job starts (not set for --dry-run).
-  std::function<void(const JobKey&)> create;
-  bool chdir = false;  ///< Run the job in it (--chdir).
-};
-
-/// Hands out a plan's jobs in order, rendered from a command template.
-class GridJobSource : public JobSource {
- public:
-  /// All three must outlive the source.
-  GridJobSource(const Grid& grid, const Plan& plan,
-                const CommandTemplate& command);
-  std::optional<Job> next(std::size_t slot) override;
-  /// Renders the job again, so that <@slot> names its new slot.
-  Job again(const Job& job, std::size_t slot) override;
-  /// The job at a plan position, to run in a slot.
-  Job make_job(std::uint64_t pos, std::size_t slot);
-  /// Skips jobs whose key the predicate accepts (already done: --resume).
-  void set_skip(std::function<bool(const JobKey&)> skip) {
-    skip_ = std::move(skip);
-  }
-  /// Gives every job a directory: `<@dir>`, SWEEP_JOB_DIR, and with chdir
-  /// its working directory. The directory is created as the job is handed
-  /// out, before it starts.
-  void set_job_dirs(JobDirOptions dirs) { dirs_ = std::move(dirs); }
-  /// Gives each job its slot's share (devices, cores, variables; see
-  /// SlotResources), which must outlive the source.
-  void set_slot_resources(const SlotResources* r) { resources_ = r; }
-  /// Jobs skipped so far.
-  std::uint64_t skipped() const { return skipped_; }
-  /// How many jobs of the whole plan the skip predicate accepts: one pass
-  /// over the plan's keys, rendering nothing.
-  std::uint64_t count_skips() const;
-
- private:
-  JobKey key_of(const Point& p, std::uint64_t rep) const;
-  Job build(std::uint64_t pos, const PlannedJob& planned, const Point& p,
-            const JobKey& key, std::size_t slot) const;
-
-  const Grid& grid_;
-  const Plan& plan_;
-  const CommandTemplate& command_;
-  PointCursor cursor_;
-  std::uint64_t next_ = 0;
-  std::uint64_t skipped_ = 0;
-  std::function<bool(const JobKey&)> skip_;
-  JobDirOptions dirs_;
-  const SlotResources* resources_ = nullptr;
-  std::vector<std::string> env_names_;  ///< SWEEP_<NAME> per parameter.
-};
-
-/// The environment variable that carries a parameter: SWEEP_ and the name
-/// upper-cased, characters other than letters and digits turned into `_`.
-std::string env_var_name(const std::string& param);
 
 /// Scheduler settings: how many jobs at once and the failure policies.
 struct SchedulerOptions {

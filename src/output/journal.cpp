@@ -137,13 +137,14 @@ using Json = nlohmann::json;
 
 // A record sweep did not write itself (or an older form): key from params.
 bool parse_slow(RecordReader& reader, std::string_view line, JobKey& key,
-                bool& ok, bool& pruned) {
+                bool& ok, bool& pruned, std::optional<double>& rung_value) {
   Record r;
   if (!reader.parse(line, r) || r.params_json.empty()) return false;
   // Only records of how a job ended: a line or grid record says nothing.
   if (r.kind != RecordKind::kJournal && r.kind != RecordKind::kEnd)
     return false;
   pruned = r.result.pruned;
+  rung_value = r.result.rung_value;
   if (r.has_key) {
     key = r.key;
     ok = r.ok;
@@ -193,6 +194,7 @@ JournalIndex JournalIndex::load(
     if (line.empty()) continue;
     JobKey key;
     bool ok = false, pruned = false;
+    std::optional<double> rung_value;
     // Fast path for sweep's own records: key and outcome at fixed places.
     std::string_view v(line);
     bool fast = v.substr(0, kPrefix.size()) == kPrefix &&
@@ -208,13 +210,17 @@ JournalIndex JournalIndex::load(
     // a parameter's.
     if (fast && !ok && v.find("\"pruned\":true") != std::string_view::npos)
       fast = false;
-    if (!fast && !parse_slow(reader, v, key, ok, pruned)) {
+    // So is a --halving trial's, for the value that ranked it.
+    if (fast && v.find("\"rung_value\":") != std::string_view::npos)
+      fast = false;
+    if (!fast && !parse_slow(reader, v, key, ok, pruned, rung_value)) {
       if (++bad <= 3)
         warn(path + ":" + std::to_string(number) +
              ": ignoring a line that is not a journal record");
       continue;
     }
     (pruned ? pruned_keys : keys[ok]).push_back(key);
+    if (rung_value) idx.rung_values_[key] = *rung_value;
   }
   if (bad > 3)
     warn(path + ": ignored " + std::to_string(bad) + " lines in all");
@@ -235,6 +241,12 @@ bool JournalIndex::failed(const JobKey& key) const {
 
 bool JournalIndex::pruned(const JobKey& key) const {
   return pruned_.contains(key);
+}
+
+std::optional<double> JournalIndex::rung_value(const JobKey& key) const {
+  auto it = rung_values_.find(key);
+  if (it == rung_values_.end()) return std::nullopt;
+  return it->second;
 }
 
 }  // namespace sweep

@@ -2,8 +2,10 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -68,11 +70,17 @@ class JournalIndex {
     return succeeded(key) || (!rerun_failed && failed(key)) ||
            (!rerun_pruned && pruned(key));
   }
+  /// The value that ranked a --halving trial in its rung, if it had one.
+  std::optional<double> rung_value(const JobKey& key) const;
   /// Records read.
   std::uint64_t records() const { return records_; }
 
  private:
+  struct KeyHash {
+    std::size_t operator()(const JobKey& k) const { return k.lo; }
+  };
   KeySet ok_, failed_, pruned_;
+  std::unordered_map<JobKey, double, KeyHash> rung_values_;
   std::uint64_t records_ = 0;
 };
 

@@ -76,6 +76,8 @@ std::string format_progress(const ProgressCounts& c) {
   // Jobs skipped as already done are neither done by this run nor left: the
   // count and the ETA are over the jobs this run has to run.
   std::uint64_t total = c.total - std::min(c.skipped, c.total);
+  // --halving plans as synchronous halving would; ASHA may run more.
+  total = std::max(total, c.done + c.running);
   std::snprintf(buf, sizeof buf, "[%llu/%llu] running %llu, failed %llu",
                 static_cast<unsigned long long>(c.done),
                 static_cast<unsigned long long>(total),
@@ -83,6 +85,7 @@ std::string format_progress(const ProgressCounts& c) {
                 static_cast<unsigned long long>(c.failed));
   std::string out = buf;
   if (c.pruned) out += ", pruned " + std::to_string(c.pruned);
+  if (c.rung >= 0) out += ", rung " + std::to_string(c.rung);
   out += ", " + short_duration(c.elapsed_s) + " elapsed";
   if (c.done > 0 && c.elapsed_s > 0) {
     double rate = static_cast<double>(c.done) / c.elapsed_s;
@@ -97,8 +100,8 @@ std::string format_progress(const ProgressCounts& c) {
 }
 
 void ProgressSink::on_start(const Job& job) {
-  (void)job;
   ++counts_.running;
+  counts_.rung = std::max(counts_.rung, job.rung);
 }
 
 void ProgressSink::on_finish(const Job&, const JobResult& result) {

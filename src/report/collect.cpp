@@ -335,7 +335,9 @@ void Collector::State::add_end(const Record& r) {
       g.values[static_cast<size_t>(id)].push_back(
           values.reduce(options.reduce, data.metrics[id].goal));
     g.curve.add(j.curve);
+    g.rung = std::max(g.rung, r.result.rung);
   }
+  data.rungs |= r.result.rung >= 0;
   add_builtins(r.result, g);
   end_job(r.job);
 }

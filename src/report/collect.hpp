@@ -45,6 +45,8 @@ struct Group {
   std::vector<std::vector<double>> values;
   /// The primary metric against step/epoch, over the jobs that succeeded.
   GroupCurve curve;
+  /// --halving: the highest rung a job of the group succeeded at, or -1.
+  int rung = -1;
 };
 
 /// A failed job, as much as the stream tells of it.
@@ -72,6 +74,7 @@ struct Dataset {
   std::vector<MetricSpec> metrics;  ///< Collected metrics, in order.
   std::vector<std::string> found;   ///< Every metric name seen, in order.
   std::vector<Group> groups;        ///< In grid order (by first job).
+  bool rungs = false;               ///< Some job ran at a --halving rung.
   Failures failures;
   std::uint64_t records = 0, jobs = 0;
 };

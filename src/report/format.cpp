@@ -69,8 +69,7 @@ std::string pivot_delimited(const Pivot& p, char sep) {
 std::string write_delimited(const Report& r, char sep) {
   if (r.pivot) return pivot_delimited(*r.pivot, sep);
   const Dataset& d = *r.data;
-  std::vector<std::string> head(d.params.begin(), d.params.end());
-  head.insert(head.end(), {"runs", "failed"});
+  std::vector<std::string> head = group_headers(d);
   for (const auto& m : d.metrics)
     for (const char* s : {"n", "mean", "sd", "sem", "ci_low", "ci_high",
                           "median", "min", "max"})
@@ -81,7 +80,7 @@ std::string write_delimited(const Report& r, char sep) {
     out += (i ? std::string(1, sep) : "") + field(head[i], sep);
   out += '\n';
   for (const GroupRow& row : r.rows) {
-    std::vector<std::string> cells = group_cells(d.params, *row.group);
+    std::vector<std::string> cells = group_cells(d, *row.group);
     for (const Summary& s : row.metrics)
       for (double x : {static_cast<double>(s.n), s.mean, s.sd, s.sem, s.ci_low,
                        s.ci_high, s.median, s.min, s.max})

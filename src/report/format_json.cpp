@@ -36,6 +36,7 @@ Json group_json(const Report& r, const GroupRow& row) {
     g["params"][name] = value_json(value);
   g["runs"] = row.group->runs;
   g["failed"] = row.group->failed;
+  if (row.group->rung >= 0) g["rung"] = row.group->rung;
   g["metrics"] = Json::object();
   for (size_t i = 0; i < row.metrics.size(); ++i)
     g["metrics"][r.data->metrics[i].name] = summary_json(row.metrics[i]);

@@ -23,16 +23,24 @@ const Value* find_param(
   return nullptr;
 }
 
-std::vector<std::string> group_cells(const std::vector<std::string>& names,
-                                     const Group& group) {
+std::vector<std::string> group_cells(const Dataset& data, const Group& group) {
   std::vector<std::string> cells;
-  for (const auto& name : names) {
+  for (const auto& name : data.params) {
     const Value* v = find_param(group.params, name);
     cells.push_back(v ? to_text(*v) : "");
   }
   cells.push_back(std::to_string(group.runs));
   cells.push_back(std::to_string(group.failed));
+  if (data.rungs)
+    cells.push_back(group.rung >= 0 ? std::to_string(group.rung) : "");
   return cells;
+}
+
+std::vector<std::string> group_headers(const Dataset& data) {
+  std::vector<std::string> head(data.params.begin(), data.params.end());
+  head.insert(head.end(), {"runs", "failed"});
+  if (data.rungs) head.push_back("rung");
+  return head;
 }
 
 namespace {
@@ -46,10 +54,14 @@ bool kept(const Group& g, const std::vector<Condition>& where) {
 }
 
 // Best first, ties in grid order: sorts indices, then moves each row once.
+// A higher --halving rung ranks first: a point that went further beat the
+// points of its rungs below, whatever their values at smaller budgets.
 void rank(std::vector<GroupRow>& rows, Goal goal) {
   std::vector<size_t> order(rows.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    int ra = rows[a].group->rung, rb = rows[b].group->rung;
+    if (ra != rb) return ra > rb;
     return better(rows[a].metrics[0].mean, rows[b].metrics[0].mean, goal);
   });
   std::vector<GroupRow> ranked;

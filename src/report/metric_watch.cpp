@@ -27,6 +27,7 @@ std::vector<Condition> parse_targets(const std::vector<std::string>& texts) {
 MetricWatch::MetricWatch(WatchOptions o)
     : targets_(std::move(o.targets)),
       metric_(std::move(o.metric)),
+      keep_last_(o.last_values),
       scanner_(o.metric_regex),
       records_(kFieldLine | kFieldData) {
   if (o.prune) pruner_.emplace(*o.prune);
@@ -40,6 +41,9 @@ void MetricWatch::on_line(const Job& job, Stream stream,
   if (!r) return;
   std::optional<double> step = line_metrics(*r, scanner_, pairs_);
   check_targets(job);
+  if (keep_last_)
+    for (const auto& [name, value] : pairs_)
+      if (name == metric_) last_[job.index] = value;
   // A value with no step is no intermediate value: never judged.
   if (!pruner_ || !step || pruned_.contains(job.index)) return;
   for (const auto& [name, value] : pairs_)
@@ -48,6 +52,12 @@ void MetricWatch::on_line(const Job& job, Stream stream,
       pruned_.insert(job.index);
       return;
     }
+}
+
+std::optional<double> MetricWatch::last_value(std::uint64_t job) const {
+  auto it = last_.find(job);
+  if (it == last_.end()) return std::nullopt;
+  return it->second;
 }
 
 std::vector<JobController::Prune> MetricWatch::take_prunes() {

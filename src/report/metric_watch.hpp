@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -28,6 +29,8 @@ struct WatchOptions {
   std::optional<PruneRule> prune;  ///< --prune, on `metric`.
   std::string metric;              ///< The metric --prune judges.
   std::string metric_regex;        ///< Replaces the plain-line rule.
+  /// Keep each running job's last value of `metric` (--halving).
+  bool last_values = false;
 };
 
 /// Watches the jobs' stdout metrics for the first value that meets any of
@@ -36,10 +39,13 @@ class MetricWatch : public EventSink, public JobController {
  public:
   explicit MetricWatch(WatchOptions options);
   void on_line(const Job& job, Stream stream, std::string_view line) override;
-  void on_finish(const Job&, const JobResult&) override {}
+  void on_finish(const Job& job, const JobResult&) override {
+    last_.erase(job.index);
+  }
   /// "acc=0.995 met --stop-when acc>=0.99 (job 3)", once one was met.
   std::string stop_reason() const override { return reason_; }
   std::vector<Prune> take_prunes() override;
+  std::optional<double> last_value(std::uint64_t job) const override;
 
  private:
   void check_targets(const Job& job);
@@ -48,6 +54,8 @@ class MetricWatch : public EventSink, public JobController {
   std::optional<Pruner> pruner_;
   std::vector<Prune> prunes_;                 ///< Decided, not yet taken.
   std::unordered_set<std::uint64_t> pruned_;  ///< Decided: judged no more.
+  bool keep_last_ = false;
+  std::unordered_map<std::uint64_t, double> last_;  ///< Running jobs' last.
   LineScanner scanner_;
   EventRecords records_;
   LinePairs pairs_;     ///< The last line's metrics, reused.

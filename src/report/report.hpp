@@ -108,10 +108,12 @@ const Value* find_param(
     const std::vector<std::pair<std::string, Value>>& params,
     const std::string& name);
 
-/// A group's first cells in a table: each of `names`' value as text (""
-/// where the group has none), then runs and failed.
-std::vector<std::string> group_cells(const std::vector<std::string>& names,
-                                     const Group& group);
+/// A group's first cells in a table: each grouping parameter's value as
+/// text ("" where the group has none), then runs and failed, then its rung
+/// if the data has rungs (group_headers names them).
+std::vector<std::string> group_cells(const Dataset& data, const Group& group);
+/// The headers of group_cells.
+std::vector<std::string> group_headers(const Dataset& data);
 
 /// True if a is better than b for the goal (greater for kMax, smaller for
 /// kMin); NaN is never better.

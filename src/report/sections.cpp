@@ -64,9 +64,8 @@ TextTable groups_table(const Report& r) {
   t.title = "GROUPS (" + std::to_string(r.rows.size()) + " of " +
             std::to_string(d.groups.size()) + ", " + order + "; ± is the " +
             percent(r.ci) + " CI)";
-  for (const auto& p : d.params) t.header.push_back(p);
-  t.right.assign(t.header.size(), false);
-  for (const char* h : {"runs", "failed"}) t.header.push_back(h);
+  t.header = group_headers(d);
+  t.right.assign(d.params.size(), false);
   for (const auto& m : d.metrics)
     for (const std::string& h : {m.name, std::string("sd"), std::string("n")})
       t.header.push_back(h);
@@ -76,7 +75,7 @@ TextTable groups_table(const Report& r) {
     t.right.push_back(false);
   }
   for (const GroupRow& row : r.rows) {
-    auto& cells = t.rows.emplace_back(group_cells(d.params, *row.group));
+    auto& cells = t.rows.emplace_back(group_cells(d, *row.group));
     for (const Summary& s : row.metrics) {
       cells.push_back(mean_ci(s));
       cells.push_back(human(s.sd));

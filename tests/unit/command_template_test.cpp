@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include "exec/job_source.hpp"
 #include "exec/scheduler.hpp"
 #include "sweep/error.hpp"
 #include "sweep/grid_parse.hpp"

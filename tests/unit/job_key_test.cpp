@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "command/command_template.hpp"
+#include "exec/job_source.hpp"
 #include "exec/scheduler.hpp"
 #include "grid/plan.hpp"
 #include "sweep/grid.hpp"

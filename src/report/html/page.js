@@ -314,7 +314,8 @@ function groupText(m, x) {
   const p = Object.entries(x.g.params).map(([k, v]) => `${k}=${text(v)}`).join(" ");
   if (!m.metric) return p;
   const s = x.s;
-  return `#${x.rank + 1} ${p}\n${m.metric.name} ${meanCi(s)} (n=${s ? s.n : 0}), ${x.g.runs} runs, ${x.g.failed} failed`;
+  const rung = x.g.rung !== undefined ? `, rung ${x.g.rung}` : "";
+  return `#${x.rank + 1} ${p}\n${m.metric.name} ${meanCi(s)} (n=${s ? s.n : 0}), ${x.g.runs} runs, ${x.g.failed} failed${rung}`;
 }
 
 function meanCi(s) {
@@ -344,6 +345,9 @@ function tableColumns(m) {
   }
   cols.push({ head: "runs", num: true, key: (x) => x.g.runs, cell: (x) => String(x.g.runs) });
   cols.push({ head: "failed", num: true, key: (x) => x.g.failed, cell: (x) => String(x.g.failed) });
+  // --halving: the rung each group reached, which ranks before the metric.
+  if (m.groups.some((x) => x.g.rung !== undefined))
+    cols.push({ head: "rung", num: true, key: (x) => x.g.rung ?? null, cell: (x) => x.g.rung === undefined ? "" : String(x.g.rung) });
   for (const metric of m.report.metrics) {
     const s = (x) => x.g.metrics[metric.name];
     const mean = (x) => (s(x) && s(x).n > 0 ? s(x).mean : null);
