@@ -115,15 +115,24 @@ int main(int argc, char **argv) {
   int best_mode = 0;
   for (int i = 1; i < argc; ++i) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (!strcmp(a, "--true-best")) { best_mode = 1; continue; }
-    if (!v) break;
+    if (!strcmp(a, "--true-best")) {
+      best_mode = 1;
+      continue;
+    }
+    if (!v) {
+      lr = NULL; /* a flag without its value: usage */
+      break;
+    }
     if (!strcmp(a, "--lr")) lr = v;
     else if (!strcmp(a, "--depth")) depth = v;
     else if (!strcmp(a, "--epochs")) epochs = number(a, v);
     else if (!strcmp(a, "--seed")) seed = (long)number(a, v);
     else if (!strcmp(a, "--sleep-ms")) sleep_ms = (long)number(a, v);
     else if (!strcmp(a, "--sigma")) sigma = number(a, v);
-    else break;
+    else {
+      fprintf(stderr, "curves: unknown argument '%s'\n", a);
+      return 2;
+    }
     ++i;
   }
   if (!lr || !depth || epochs < 1) {

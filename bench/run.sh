@@ -16,6 +16,7 @@ REPORT=$OUT/latest.md
 mkdir -p "$OUT"
 cc -O2 -Wall -o "$B/floor" bench/floor.c
 cc -O2 -Wall -o "$B/gen" bench/gen.c
+cc -O2 -Wall -o "$B/curves" bench/curves.c -lm
 
 # True when BENCH_CASES is unset or names this case (by number or name).
 want() {
@@ -213,6 +214,92 @@ if want 6 memory; then
   row "6 memory" "KiB per running job (-j 64 vs -j 1)" "$PER" "-" "-" "< 64 KiB" "$(le "$PER" 64)"
   RBIG=$(rss "$SWEEP" run -q -p i=1 -- "$B/gen" lines "$BIG_OUT")
   row "6 memory" "peak RSS KiB, one job writing $BIG_OUT bytes" "$RBIG" "$R1 (idle job)" "+$((RBIG - R1)) KiB" "<= +8192 KiB" "$(le "$RBIG" "$R1 + 8192")"
+fi
+
+if want 9 metric; then
+  # 81 points whose learning curves are known (bench/curves.c: a closed form
+  # plus seeded noise), run as a whole grid, with --prune median and with
+  # --halving: the job-seconds each spends (the sum of its end records'
+  # duration_s) and whether the best point it reports is the true best. An
+  # epoch is a sleep, so job-seconds measure the policy, not the machine.
+  LRS=1e-4,3e-4,1e-3,3e-3,1e-2,3e-2,0.1,0.3,1; DEPTHS=1,2,3,4,5,6,7,8,9; EPOCHS=27
+  MS=20; [ "$QUICK" = 1 ] && MS=5
+  echo "== 9. metric: 81 points x $EPOCHS epochs of $MS ms (bench/curves), -j 2: grid, --prune median, --halving" >&2
+  CURVES=("$B/curves" --sleep-ms "$MS" --lr '<lr>' --depth '<depth>')
+  GRID=(-q -j 2 -p "lr=$LRS" -p "depth=$DEPTHS" --metric acc:max)
+  S=$("$B/curves" --true-best --lr "$LRS" --depth "$DEPTHS" --epochs "$EPOCHS" | sed 's/[a-z]*=//g')
+  read -r TRUE_LR TRUE_DEPTH TRUE_ACC SECOND_ACC <<< "$S"
+  # Within noise: 3 sigma of curves' noise (sigma 0.003), less than the
+  # runner-up's gap, so in practice only the true best passes.
+  NOISE=0.009
+  # metric_run NAME ARGS...: sweep run -o $OUT/NAME.jsonl ARGS; sets WALL.
+  metric_run() {
+    local name=$1 t0; shift
+    t0=$(date +%s.%N)
+    "$SWEEP" run -o "$OUT/$name.jsonl" "$@" > /dev/null
+    WALL=$(calc "$(date +%s.%N) - $t0")
+  }
+  # "JOB_S ENDS PRUNED TOP_RUNG" of a stream: job-seconds are the sum of the
+  # end records' duration_s (every attempt's); TOP_RUNG is the highest
+  # rung_value (else the highest epochs parameter), or - with neither.
+  spent() {
+    python3 - "$1" <<'PY'
+import json, sys
+job_s, ends, pruned, top = 0.0, 0, 0, None
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if "duration_s" not in r:
+        continue
+    job_s += r["duration_s"]; ends += 1; pruned += bool(r.get("pruned"))
+    rung = r.get("rung_value", r["params"].get("epochs"))
+    if rung is not None:
+        top = rung if top is None else max(top, rung)
+print(f"{job_s:.2f} {ends} {pruned} {'-' if top is None else top}")
+PY
+  }
+  # found FILE [WHERE]: sets FOUND (the report's best group, with its
+  # noiseless final accuracy and a verdict) and FOUND_OK (1 when it is the
+  # true best or within noise of it).
+  found() {
+    local best lr depth clean
+    best=$("$SWEEP" report "$1" --metric acc:max --format json ${2:+--where "$2"} |
+      python3 -c 'import json, sys; p = json.load(sys.stdin)["groups"][0]["params"]; print(p["lr"], p["depth"])')
+    read -r lr depth <<< "$best"
+    clean=$("$B/curves" --lr "$lr" --depth "$depth" --epochs "$EPOCHS" --sigma 0 --sleep-ms 0 | tail -1 | sed 's/.*acc=//')
+    FOUND_OK=$(le "$TRUE_ACC - $clean" "$NOISE")
+    local verdict="missed the true best"
+    if awk "BEGIN { exit !($lr == $TRUE_LR && $depth == $TRUE_DEPTH) }"; then verdict="the true best"
+    elif [ "$FOUND_OK" = 1 ]; then verdict="within noise of the true best"; fi
+    FOUND="best lr=$lr depth=$depth ($clean noiseless: $verdict)"
+  }
+  row "9 metric" "true best (noiseless acc at epoch $EPOCHS; runner-up $SECOND_ACC)" "lr=$TRUE_LR depth=$TRUE_DEPTH acc=$TRUE_ACC" "-" "-" "-" "-"
+
+  metric_run grid "${GRID[@]}" -- "${CURVES[@]}" --epochs "$EPOCHS"
+  S=$(spent "$OUT/grid.jsonl")
+  read -r JS_GRID ENDS _ _ <<< "$S"
+  found "$OUT/grid.jsonl"
+  row "9 metric" "grid: job-s ($ENDS jobs, wall $WALL s), $FOUND" "$JS_GRID" "-" "-" "finds the true best" "$FOUND_OK"
+
+  metric_run prune "${GRID[@]}" --prune median -- "${CURVES[@]}" --epochs "$EPOCHS"
+  S=$(spent "$OUT/prune.jsonl")
+  read -r JS ENDS PRUNED _ <<< "$S"
+  found "$OUT/prune.jsonl"
+  R=$(calc "$JS / $JS_GRID")
+  row "9 metric" "--prune median: job-s vs grid ($PRUNED of $ENDS pruned, wall $WALL s), $FOUND" "$JS" "$JS_GRID" "${R}x" "<= 0.60x and the best" "$([ "$FOUND_OK" = 1 ] && le "$R" 0.60 || echo 0)"
+
+  HELP=$("$SWEEP" run --help)
+  if [[ $HELP == *--halving* ]]; then
+    metric_run halving "${GRID[@]}" --halving "epochs=1..$EPOCHS" --eta 3 -- "${CURVES[@]}" --epochs '<epochs>'
+    S=$(spent "$OUT/halving.jsonl")
+    read -r JS ENDS _ TOP <<< "$S"
+    found "$OUT/halving.jsonl" "epochs=$TOP"
+    R=$(calc "$JS / $JS_GRID")
+    row "9 metric" "--halving epochs=1..$EPOCHS --eta 3: job-s vs grid ($ENDS jobs, top rung $TOP, wall $WALL s), $FOUND" "$JS" "$JS_GRID" "${R}x" "<= 0.30x and the best" "$([ "$FOUND_OK" = 1 ] && le "$R" 0.30 || echo 0)"
+  else
+    echo "halving: skipped (sweep has no --halving)" >&2
+    row "9 metric" "--halving: skipped (sweep has no --halving)" "-" "-" "-" "<= 0.30x and the best" "-"
+  fi
+  rm -f "$OUT/grid.jsonl" "$OUT/prune.jsonl" "$OUT/halving.jsonl"
 fi
 
 echo >&2
