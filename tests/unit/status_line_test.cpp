@@ -34,6 +34,16 @@ TEST_CASE("the progress line counts pruned jobs apart from failed ones") {
         "[4/10] running 2, failed 1, pruned 2, 0s elapsed");
 }
 
+TEST_CASE("the progress line shows the rung and outgrows a halving estimate") {
+  ProgressCounts c;
+  c.total = 13;  // synchronous halving's count; ASHA ran more
+  c.done = 14;
+  c.running = 1;
+  c.rung = 2;
+  CHECK(format_progress(c) ==
+        "[14/15] running 1, failed 0, rung 2, 0s elapsed");
+}
+
 TEST_CASE("on resume, the progress line counts only the jobs left to run") {
   // 8 jobs, 6 already done by an earlier run, 2 running: [0/2], and the ETA
   // from this run's rate over this run's jobs (1 done in 10 s, 1 left: 10s).
