@@ -393,6 +393,8 @@ class RunSource {
     });
     return count ? plain_->count_skips() : 0;
   }
+  /// --halving: jobs that succeeded without printing the metric.
+  std::uint64_t unranked() const { return halving_ ? halving_->unranked() : 0; }
   /// Jobs skipped as done.
   std::uint64_t skipped() const {
     return halving_ ? restored_ : plain_->skipped();
@@ -735,6 +737,11 @@ int run_locally(const RunOptions& o, const Grid& grid, const Plan& plan,
   if (source.skipped())
     spdlog::info("skipped {} jobs already done according to {}",
                  source.skipped(), o.journal);
+  if (source.unranked())
+    spdlog::warn(
+        "--halving: {} jobs printed no value of {}, so none of them was "
+        "promoted",
+        source.unranked(), judged_metric(o, "--halving").name);
   // A halving run that ended by itself ran every trial there was to run:
   // fewer than planned when some reported no value.
   if (source.halving() && !outcome.interrupted_by && !outcome.halted &&

@@ -242,6 +242,7 @@ void HalvingJobSource::finished(const Job& job, const JobResult& result) {
   if (job.rung < 0 || result.stopped) return;
   std::optional<double> value;
   if (result.ok()) value = result.rung_value;
+  unranked_ += result.ok() && !value;
   halving_.finished(Trial{job.pos, static_cast<unsigned>(job.rung)}, value);
 }
 

@@ -134,6 +134,8 @@ class HalvingJobSource : public JobSource {
   std::uint64_t planned() const { return halving_.planned(); }
   /// The highest rung started so far.
   unsigned highest_rung() const { return halving_.highest_started(); }
+  /// Trials that succeeded without a value of the metric (never promoted).
+  std::uint64_t unranked() const { return unranked_; }
 
  private:
   Job make(Trial t, std::size_t slot);
@@ -146,6 +148,7 @@ class HalvingJobSource : public JobSource {
   JobBuilder builder_;
   PointCursor cursor_;
   Halving halving_;
+  std::uint64_t unranked_ = 0;
 };
 
 /// The environment variable that carries a parameter: SWEEP_ and the name

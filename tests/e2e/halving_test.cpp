@@ -134,6 +134,14 @@ TEST_CASE("--halving never promotes a trial that failed") {
   CHECK(r.err.find("1 failed, 0 not run") != std::string::npos);
 }
 
+TEST_CASE("--halving: jobs that print no value are named, never promoted") {
+  auto r = sweep(with(kHalving, {"echo", "<x>", "<epochs>"}));
+  CHECK(r.exit == 0);
+  CHECK(e2e::end_records(r.out).size() == 9);
+  CHECK(r.err.find("--halving: 9 jobs printed no value of acc, so none of "
+                   "them was promoted") != std::string::npos);
+}
+
 TEST_CASE("--halving with a minimized metric promotes the lowest") {
   auto r = sweep(with({"run", "-j", "1", "-p", "x=1..9", "--metric", "loss:min",
                        "--halving", "epochs=1..9"},
