@@ -103,7 +103,13 @@ def make_pages(args, tmp):
     # No --metric: every metric found, no goal, rows in grid order.
     plain_page = os.path.join(tmp, "plain.html")
     run([sweep, "report", runs, "--html", plain_page])
-    return page, run_page, compare_page, big_page, plain_page
+    # --halving: the groups carry the rung each reached.
+    halving_page = os.path.join(tmp, "halving.html")
+    run([sweep, "run", "-q", "-j", "1", "-p", "x=1..9", "--metric", "acc:max",
+         "--halving", "epochs=1..9", "--report-html", halving_page, "--", "sh",
+         "-c", "echo \"acc=$(( (10 - $1) * 10 - $2 ))\"", "sh", "<x>",
+         "<epochs>"])
+    return page, run_page, compare_page, big_page, plain_page, halving_page
 
 
 def start_browser(tmp):
@@ -262,6 +268,27 @@ def save_full_page(driver, path):
         f.write(base64.b64decode(full["data"]))
 
 
+def check_halving_page(driver, page):
+    """A --halving run's page: a rung column, the highest rung ranked first
+    though its accuracy is the lowest, and each line's rung on hover."""
+    open_page(driver, page, "halving page (--halving)")
+    heads = [h.text for h in driver.find_elements(By.CSS_SELECTOR,
+                                                  "#groups thead th")]
+    check("rung" in heads, f"halving: a rung column ({heads})")
+    if "rung" not in heads:
+        return
+    col = heads.index("rung")
+    rungs = [r.find_elements(By.CSS_SELECTOR, "td")[col].text
+             for r in driver.find_elements(By.CSS_SELECTOR, "#groups tbody tr")]
+    check(rungs == ["2"] + ["1"] * 3 + ["0"] * 9,
+          f"halving: rows by rung, highest first ({rungs})")
+    text = driver.execute_script(
+        "const p = document.querySelector('#pc path.pc-line[data-group=\"0\"]');"
+        "p.dispatchEvent(new PointerEvent('pointerenter'));"
+        "return document.getElementById('tooltip').textContent;")
+    check("rung 2" in text, f"halving: the best line's rung on hover ({text})")
+
+
 def main():
     ap = argparse.ArgumentParser()
     for a in ("--sweep", "--train", "--source", "--artifacts"):
@@ -272,8 +299,8 @@ def main():
     tmp = tempfile.mkdtemp(prefix="sweep-browser-")
     driver = None
     try:
-        page, run_page, compare_page, big_page, plain_page = make_pages(
-            args, tmp)
+        page, run_page, compare_page, big_page, plain_page, halving_page = (
+            make_pages(args, tmp))
         size = os.path.getsize(big_page)
         check(size < 1 << 20, f"1,000 groups' page is {size} bytes, under 1 MB")
         driver, service = start_browser(tmp)
@@ -294,6 +321,7 @@ def main():
         data = open_page(driver, plain_page, "page without a goal")
         check(len(driver.find_elements(By.CSS_SELECTOR, "path.pc-line"))
               == len(data["report"]["groups"]), "without a goal: a line a group")
+        check_halving_page(driver, halving_page)
         open_page(driver, big_page, "1,000 groups")
         lines = len(driver.find_elements(By.CSS_SELECTOR, "path.pc-line"))
         check(lines == 1000, f"1,000 groups: {lines} lines")
