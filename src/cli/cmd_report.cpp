@@ -127,6 +127,9 @@ report::ReportOptions report_options(const ReportFlags& f) {
         f.pivot.find(',', comma + 1) != std::string::npos)
       throw Error("--pivot '" + f.pivot + "': write ROW,COL (two parameters)");
     o.pivot.emplace(f.pivot.substr(0, comma), f.pivot.substr(comma + 1));
+    if (o.pivot->first == o.pivot->second)
+      throw Error("--pivot '" + f.pivot +
+                  "': ROW and COL must be two different parameters");
   }
   return o;
 }
@@ -232,8 +235,13 @@ void check_asserts(const report::Report& r,
 
 report::CollectOptions collect_options(const ReportFlags& f) {
   report::CollectOptions o;
-  for (const auto& m : f.metrics)
+  for (const auto& m : f.metrics) {
     o.metrics.push_back(report::MetricSpec::parse(m, "--metric"));
+    for (size_t i = 0; i + 1 < o.metrics.size(); ++i)
+      if (o.metrics[i].name == o.metrics.back().name)
+        throw Error("--metric " + m + ": metric '" + o.metrics[i].name +
+                    "' is given twice");
+  }
   o.reduce = f.reduce;
   o.over = f.over;
   o.metric_regex = f.metric_regex;
@@ -469,6 +477,11 @@ int run_report(const ReportCommandOptions& o) {
     throw Error("--label: " + std::to_string(o.labels.size()) + " labels for " +
                 std::to_string(o.inputs.size()) +
                 " inputs (give one per input)");
+  for (size_t i = 0; i < o.labels.size(); ++i)
+    for (size_t j = 0; j < i; ++j)
+      if (o.labels[i] == o.labels[j])
+        throw Error("--label '" + o.labels[i] +
+                    "': given twice (each label names one input)");
   if (!o.labels.empty()) {
     compare_streams(o.inputs, o.labels, o.report);
     return kExitOk;

@@ -268,6 +268,15 @@ TEST_CASE("report: user errors are one line and exit 2") {
                          "--pivot 'x,y': no parameter 'y' (parameters: x)");
   e2e::check_usage_error({"report", stream, "--over", "seed"},
                          "--over seed: no such parameter (parameters: x)");
+  e2e::check_usage_error({"report", stream, "--pivot", "x,x"},
+                         "--pivot 'x,x': ROW and COL must be two different "
+                         "parameters");
+  e2e::check_usage_error(
+      {"report", stream, "--metric", "loss:min", "--metric", "loss"},
+      "--metric loss: metric 'loss' is given twice");
+  e2e::check_usage_error(
+      {"report", stream, stream, "--label", "a", "--label", "a"},
+      "--label 'a': given twice (each label names one input)");
   auto empty = dir.write("empty.jsonl", "");
   e2e::check_usage_error(
       {"report", empty},
