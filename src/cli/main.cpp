@@ -45,6 +45,7 @@ struct Cli {
     status_app = setup_status(app, status);
     report_app = setup_report(app, report);
     completion_app = setup_completion(app, completion);
+    refuse_empty_paths(app);
   }
   // "sweep 0.1.0 (git ...)" and how it was built: what a bug report needs.
   static std::string version_text() {

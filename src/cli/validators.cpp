@@ -27,6 +27,21 @@ CLI::Validator at_least(std::uint64_t min) {
       "", "");
 }
 
+void refuse_empty_paths(CLI::App& app) {
+  CLI::Validator non_empty(
+      [](std::string& s) -> std::string {
+        return s.empty() ? "must not be empty" : "";
+      },
+      "", "");
+  for (CLI::App* sub : app.get_subcommands({}))
+    for (CLI::Option* opt : sub->get_options()) {
+      const std::string& type = opt->get_type_name();
+      if (opt->get_expected_min() > 0 && (type == "FILE" || type == "DIR" ||
+                                          type == "DIR|FILE" || type == "SIZE"))
+        opt->check(non_empty);
+    }
+}
+
 namespace {
 
 constexpr std::string_view kChoicesPrefix = "choices:";

@@ -15,6 +15,11 @@ namespace sweep::cli {
 /// ("must be a whole number >= 1, not '0'"); use with ->transform.
 CLI::Validator at_least(std::uint64_t min);
 
+/// Refuses an empty value for every option of `app`'s subcommands that
+/// names a file, a directory or a size (type FILE, DIR, DIR|FILE, SIZE): an
+/// unset shell variable (`-o "$OUT"`) must not silently mean "not given".
+void refuse_empty_paths(CLI::App& app);
+
 /// The name add_choice gives its validator, carrying the words so that
 /// option_choices finds them again ("choices: jsonl text").
 std::string choices_validator_name(const std::vector<std::string>& words);

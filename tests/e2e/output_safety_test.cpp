@@ -169,3 +169,20 @@ TEST_CASE("--results refuses a planted link and writes nothing outside DIR") {
   CHECK(read(victim) == "precious\n");
   CHECK(fs::is_empty(elsewhere));
 }
+
+TEST_CASE("an empty file or directory name is an error, not an absent flag") {
+  // `-o "$OUT"` with OUT unset must not send the results to stdout.
+  e2e::TempDir dir;
+  std::string mark = (dir.path() / "ran").string();
+  for (const std::string flag :
+       {"-o", "--journal", "--stats-json", "--results", "--run-dir",
+        "--report-output", "--report-html", "--memfree"})
+    e2e::check_usage_error({"run", flag, "", "-p", "x=1", "--", "touch", mark},
+                           flag + ": must not be empty");
+  CHECK_FALSE(std::filesystem::exists(mark));
+  e2e::check_usage_error({"report", "", "--metric", "acc"},
+                         "INPUT: must not be empty");
+  auto in = dir.write("in.txt", "a\nb\n");
+  e2e::check_usage_error({"batchify", "-n", "2", in, "-o", ""},
+                         "-o: must not be empty");
+}
