@@ -210,6 +210,10 @@ void append_params_json(std::string& out, const Grid& grid, const Point& p);
 /// not valid UTF-8 (which params shows with U+FFFD), or nothing if none.
 void append_params_b64_json(std::string& out, const Grid& grid, const Point& p);
 
+/// Throws GridError naming the first string value of the grid that holds a
+/// NUL byte: no command argument or environment variable can carry one.
+void check_no_nul(const Grid& grid);
+
 /// One line per member and axis: what `sweep grid --describe` prints.
 std::string describe_grid(const Grid& grid);
 

@@ -261,6 +261,25 @@ void check_report_flags(const ReportFlags& flags) {
   for (const auto& a : flags.asserts) report::parse_conditions(a, "--assert");
 }
 
+void check_report_flags(const ReportFlags& flags,
+                        const std::vector<std::string>& params) {
+  check_report_flags(flags);
+  auto known = [&](const std::string& name, const std::string& what) {
+    if (std::find(params.begin(), params.end(), name) != params.end()) return;
+    std::string list;
+    for (const auto& p : params) list += (list.empty() ? "" : ", ") + p;
+    throw Error(what + ": no parameter '" + name + "' (parameters: " + list +
+                ")");
+  };
+  report::ReportOptions o = report_options(flags);
+  for (const auto& name : flags.over) known(name, "--over " + name);
+  for (const auto& c : o.where) known(c.name, "--where '" + c.written + "'");
+  if (o.pivot) {
+    known(o.pivot->first, "--pivot '" + flags.pivot + "'");
+    known(o.pivot->second, "--pivot '" + flags.pivot + "'");
+  }
+}
+
 void report_collected(report::Collector& collector, const ReportFlags& flags,
                       OutputStream* text, std::optional<AtomicFile>& page,
                       const report::PageInfo& info) {

@@ -765,6 +765,7 @@ int run_run(const RunOptions& given) {
       o.command[0][0] != '/')
     o.command[0] = std::filesystem::absolute(o.command[0]).string();
   Grid grid = build_grid(o.grid);
+  check_no_nul(grid);
   std::optional<TempDirGuard> batch_tmp;
   if (!o.batchify.empty()) add_batch_axis(grid, o, batch_tmp);
   // --halving: the command names the budget parameter, which the grid
@@ -781,7 +782,9 @@ int run_run(const RunOptions& given) {
   if (o.dry_run) return dry_run(o, grid, plan, command);
   collect_options(o.report_flags);  // a bad --metric fails before any job
   bool reporting = o.report_text() || !o.report_flags.html.empty();
-  if (reporting) check_report_flags(o.report_flags);
+  if (reporting)
+    check_report_flags(o.report_flags,
+                       halving ? budgeted.names() : grid.names());
   if (reporting && o.backend == Backend::kSlurm)
     throw Error(
         "--report: not with --backend slurm (report the run directory when "

@@ -247,6 +247,10 @@ report::CollectOptions collect_options(const ReportFlags& flags);
 /// Checks the flags that are parsed only when the report is built (--where,
 /// --pivot, --assert), so a run fails on them before any job starts.
 void check_report_flags(const ReportFlags& flags);
+/// The same, and that --over, --where and --pivot name parameters among
+/// `params` (a run's grid): before a run, not after it.
+void check_report_flags(const ReportFlags& flags,
+                        const std::vector<std::string>& params);
 
 /// Writes the report of a finished run's collected records to `text` (if
 /// any), and the page (if any) with `info`; --assert as in report_streams.

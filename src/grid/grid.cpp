@@ -411,6 +411,27 @@ void append_params_b64_json(std::string& out, const Grid& grid,
   if (!first) out += '}';
 }
 
+void check_no_nul(const Grid& grid) {
+  // Only lists hold strings; their values are in memory already.
+  for (const Product& member : grid.members())
+    for (const Axis& axis : member.axes)
+      for (size_t c = 0; c < axis.columns.size(); ++c) {
+        auto* list = dynamic_cast<const ValueList*>(axis.columns[c].get());
+        if (!list) continue;
+        for (std::uint64_t i = 0; i < list->size(); ++i) {
+          Value v = list->at(i);
+          auto* s = std::get_if<std::string>(&v);
+          if (!s || s->find('\0') == std::string::npos) continue;
+          std::string json;
+          append_json_string(json, *s);
+          throw GridError("parameter '" + grid.names()[axis.params[c]] +
+                          "': value " + json +
+                          " has a NUL byte, which no command argument or "
+                          "environment variable can carry");
+        }
+      }
+}
+
 std::string describe_grid(const Grid& grid) {
   std::string out;
   const auto& members = grid.members();

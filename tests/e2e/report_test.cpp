@@ -508,3 +508,23 @@ TEST_CASE("report: no output overwrites an input or another, a page is whole") {
     ++files;
   CHECK(files == 3);  // results.jsonl, page.html, empty.jsonl
 }
+
+TEST_CASE("run --report: a parameter the grid lacks fails before any job") {
+  e2e::TempDir dir;
+  std::string mark = (dir.path() / "ran").string();
+  auto run = [&](std::vector<std::string> flags) {
+    std::vector<std::string> a = {"run", "-p", "x=1,2", "--metric", "acc",
+                                  "--report"};
+    a.insert(a.end(), flags.begin(), flags.end());
+    a.insert(a.end(), {"--", "touch", mark});
+    return a;
+  };
+  e2e::check_usage_error(run({"--over", "seed"}),
+                         "--over seed: no parameter 'seed' (parameters: x)");
+  e2e::check_usage_error(
+      run({"--where", "depth>2"}),
+      "--where 'depth>2': no parameter 'depth' (parameters: x)");
+  e2e::check_usage_error(run({"--pivot", "x,y"}),
+                         "--pivot 'x,y': no parameter 'y' (parameters: x)");
+  CHECK_FALSE(std::filesystem::exists(mark));
+}

@@ -380,3 +380,16 @@ TEST_CASE("help and version") {
   CHECK(v.exit == 0);
   CHECK(v.out.rfind("sweep ", 0) == 0);
 }
+
+TEST_CASE("a value with a NUL byte fails before any job, naming it") {
+  // exec would cut the argument at the NUL: the job would run with another
+  // value than its record shows.
+  e2e::TempDir dir;
+  auto values = dir.write("v.txt", std::string("a\0b\nc\n", 6));
+  std::string mark = (dir.path() / "ran").string();
+  e2e::check_usage_error(
+      {"run", "-p", "v=@" + values, "--", "touch", mark, "<v>"},
+      "parameter 'v': value \"a\\u0000b\" has a NUL byte, which no command "
+      "argument or environment variable can carry");
+  CHECK_FALSE(std::filesystem::exists(mark));
+}
