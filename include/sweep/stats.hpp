@@ -36,7 +36,9 @@ struct StatsSummary {
   bool halted = false;     ///< --max-failures was reached.
   std::string target;      ///< The --stop-when target met, or "".
   /// Jobs never started.
-  std::uint64_t not_run() const { return jobs - skipped - started; }
+  std::uint64_t not_run() const {
+    return jobs > skipped + started ? jobs - skipped - started : 0;
+  }
 };
 
 /// What the progress line shows (and evaluate's on_progress receives).
@@ -66,9 +68,11 @@ class Stats {
   }
   /// Records jobs skipped before the run (already done).
   void add_skipped(std::uint64_t n) { skipped_ += n; }
-  /// The run turned out to take the jobs it ran (--halving: a trial that
-  /// reports no value promotes nothing), not the number planned.
-  void close_plan() { jobs_ = started_ + skipped_; }
+  /// The number of jobs the run takes turned out to be `n` (--halving: it
+  /// depends on the values the jobs print).
+  void set_jobs(std::uint64_t n) { jobs_ = n; }
+  /// Jobs started or skipped so far.
+  std::uint64_t jobs_seen() const { return started_ + skipped_; }
   /// The summary for a run that took wall_s seconds.
   StatsSummary summary(double wall_s, int interrupted_by = 0,
                        bool halted = false) const;

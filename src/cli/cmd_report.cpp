@@ -451,10 +451,17 @@ void add_run_report_options(CLI::App& sub, RunOptions& o) {
     shaping.push_back(sub.get_option(name));
   CLI::Option* output = sub.get_option("--report-output");
   CLI::Option* html = sub.get_option("--report-html");
-  sub.parse_complete_callback([report, output, html, shaping] {
+  // --metric-regex also tells --stop-when, --prune and --halving how to
+  // read metrics (added before this, by add_metric_options).
+  std::vector<CLI::Option*> readers;
+  for (const char* name : {"--stop-when", "--prune", "--halving"})
+    readers.push_back(sub.get_option(name));
+  sub.parse_complete_callback([report, output, html, shaping, readers] {
     if (report->count() || output->count() || html->count()) return;
+    bool reading = false;
+    for (CLI::Option* opt : readers) reading = reading || opt->count();
     for (CLI::Option* opt : shaping)
-      if (opt->count())
+      if (opt->count() && !(reading && opt->get_name() == "--metric-regex"))
         throw CLI::ValidationError(
             opt->get_name(),
             "needs --report, --report-output or --report-html");

@@ -97,7 +97,7 @@ void add_metric_options(CLI::App& sub, RunOptions& o) {
       ->type_name("S")
       ->needs(prune)
       ->group(metrics);
-  auto* halving =
+  
       sub.add_option("--halving", o.halving,
                      "Successive halving (ASHA) over budget parameter NAME: "
                      "each point runs at MIN, the best 1/N of each rung runs "
@@ -109,12 +109,11 @@ void add_metric_options(CLI::App& sub, RunOptions& o) {
                  "With --halving: keep the best 1/N of each rung (default 3)")
       ->type_name("N")
       ->transform(at_least(2))
-      ->needs(halving)
       ->group(metrics);
+  // Not ->needs(halving): a resumed run directory supplies --halving.
   sub.add_flag("--hyperband", o.hyperband,
                "With --halving: Hyperband's brackets, some points starting "
                "at higher budgets")
-      ->needs(halving)
       ->group(metrics);
 }
 
@@ -323,7 +322,7 @@ std::optional<report::WatchOptions> watch_options(const RunOptions& o) {
 
 std::optional<HalvingBudget> halving_budget(const RunOptions& o) {
   if (o.halving.empty()) return std::nullopt;
-  HalvingBudget b = parse_halving(o.halving, o.eta);
+  HalvingBudget b = parse_halving(o.halving, o.eta.value_or(3));
   b.hyperband = o.hyperband;
   b.maximize = judged_metric(o, "--halving").goal == report::Goal::kMax;
   if (o.grid.repeat > 1)
@@ -380,13 +379,13 @@ class RunSource {
   std::uint64_t skip_done(const JournalIndex& done, bool rerun_failed,
                           bool rerun_pruned, bool count) {
     if (halving_)
-      return restored_ = halving_->restore(
-                 [&](const JobKey& key, std::optional<double>& value) {
-                   if (!done.skips(key, rerun_failed, rerun_pruned))
-                     return false;
-                   if (done.succeeded(key)) value = done.rung_value(key);
-                   return true;
-                 });
+      return restored_ = halving_->restore([&](const JobKey& key, bool& ok,
+                                               std::optional<double>& value) {
+        if (!done.skips(key, rerun_failed, rerun_pruned)) return false;
+        ok = done.succeeded(key);
+        value = done.rung_value(key);
+        return true;
+      });
     // By reference: the predicate is called as the run goes.
     plain_->set_skip([&done, rerun_failed, rerun_pruned](const JobKey& key) {
       return done.skips(key, rerun_failed, rerun_pruned);
@@ -395,6 +394,12 @@ class RunSource {
   }
   /// --halving: jobs that succeeded without printing the metric.
   std::uint64_t unranked() const { return halving_ ? halving_->unranked() : 0; }
+  /// --halving: jobs that succeeded and printed a value of it.
+  std::uint64_t ranked() const { return halving_ ? halving_->ranked() : 0; }
+  /// --halving: jobs the journal has as done without a value.
+  std::uint64_t restored_unranked() const {
+    return halving_ ? halving_->restored_unranked() : 0;
+  }
   /// Jobs skipped as done.
   std::uint64_t skipped() const {
     return halving_ ? restored_ : plain_->skipped();
@@ -512,6 +517,9 @@ void check_run_options(const RunOptions& o) {
         "--halt-now needs --halt-on-failure, --max-failures N or --stop-when");
   watch_options(o);   // a bad target or rule fails before any job
   halving_budget(o);  // so does a bad --halving
+  if (o.halving.empty() && (o.eta || o.hyperband))
+    throw Error(std::string(o.eta ? "--eta" : "--hyperband") +
+                " needs --halving NAME=MIN..MAX");
   if (o.backend != Backend::kSlurm &&
       (o.shards || !o.slurm_opts.empty() || o.throttle || o.detach))
     throw Error(
@@ -721,6 +729,12 @@ int run_locally(const RunOptions& o, const Grid& grid, const Plan& plan,
                                            o.resume_pruned, progress || live);
     sinks.progress_sink.set_skipped(skips);
     if (live) live->set_skipped(skips);
+    if (source.restored_unranked())
+      spdlog::warn(
+          "--halving: {} jobs the journal has as done carry no rung_value "
+          "(not from a --halving run, or no value of the metric printed): "
+          "none of them is promoted",
+          source.restored_unranked());
   }
   // Collected files become records before each job's end record.
   std::optional<CollectSink> collect;
@@ -742,18 +756,35 @@ int run_locally(const RunOptions& o, const Grid& grid, const Plan& plan,
         "--halving: {} jobs printed no value of {}, so none of them was "
         "promoted",
         source.unranked(), judged_metric(o, "--halving").name);
-  // A halving run that ended by itself ran every trial there was to run:
-  // fewer than planned when some reported no value.
-  if (source.halving() && !outcome.interrupted_by && !outcome.halted &&
-      !outcome.sink_stopped && outcome.target.empty())
-    stats.close_plan();
+  // Not one value: a misspelt --metric or a program that prints another
+  // name. The run decided nothing; a script must not take it for success.
+  bool blind = source.unranked() > 0 && source.ranked() == 0;
+  if (source.halving()) {
+    // ASHA's count depends on the values: a run that ended by itself ran
+    // every job there was; one stopped early has at least one more to run.
+    bool ended = !outcome.interrupted_by && !outcome.halted &&
+                 !outcome.sink_stopped && outcome.target.empty();
+    std::uint64_t seen = stats.jobs_seen();
+    stats.set_jobs(ended ? seen : std::max(jobs, seen + 1));
+    if (shard && shard->halving_jobs)
+      *shard->halving_jobs = ended ? seen : std::max(jobs, seen + 1);
+  }
   StatsSummary summary =
       stats.summary(outcome.wall_s, outcome.interrupted_by, outcome.halted);
   summary.target = outcome.target;
   if (shard && shard->target_met) *shard->target_met = !outcome.target.empty();
   if (live) live->finish(outcome.interrupted_by);
-  return finish_run(o, summary, outcome, outs, status,
-                    collector ? &*collector : nullptr, !shard || shard->report);
+  int exit =
+      finish_run(o, summary, outcome, outs, status,
+                 collector ? &*collector : nullptr, !shard || shard->report);
+  if (blind && exit == kExitOk) {
+    spdlog::error(
+        "--halving: no job printed a value of {} (is --metric spelt as the "
+        "program prints it?); nothing was promoted",
+        judged_metric(o, "--halving").name);
+    exit = kExitJobFailed;
+  }
+  return exit;
 }
 
 int run_run(const RunOptions& given) {

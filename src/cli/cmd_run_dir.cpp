@@ -56,13 +56,22 @@ GridOptions grid_from_definition(const Json& grid) {
   return g;
 }
 
-// --halving and what goes with it, for a resume that gives no command.
-void halving_from_definition(const Json& h, RunOptions& o) {
-  o.halving = h.at("budget");
-  o.eta = h.at("eta");
-  o.hyperband = h.at("hyperband");
-  if (o.report_flags.metrics.empty())
-    o.report_flags.metrics = {h.at("metric").get<std::string>()};
+// --halving and what goes with it, for a resume: what the flags do not
+// give comes from DIR. The metric must stay: the journal's values are its.
+void halving_from_definition(const Json& h, RunOptions& o,
+                             const std::string& file) {
+  if (o.halving.empty()) o.halving = h.at("budget");
+  if (!o.eta) o.eta = h.at("eta").get<std::uint64_t>();
+  o.hyperband = o.hyperband || h.at("hyperband").get<bool>();
+  std::string metric = h.at("metric");
+  auto& metrics = o.report_flags.metrics;
+  if (metrics.empty()) metrics = {metric};
+  if (metrics[0] != metric)
+    throw Error("--metric " + metrics[0] + ": this halving run ranks by " +
+                metric + " (" + file +
+                "), and its journal holds values of that; resume with "
+                "--metric " +
+                metric);
 }
 
 // A run directory belongs to one backend: its shards and journals are split
@@ -123,7 +132,7 @@ Json run_definition(const RunOptions& o, const Plan& plan,
   def["cwd"] = fs::current_path().string();
   if (!o.halving.empty())
     def["halving"] = {{"budget", o.halving},
-                      {"eta", o.eta},
+                      {"eta", o.eta.value_or(3)},
                       {"hyperband", o.hyperband},
                       {"metric", o.report_flags.metrics.at(0)}};
   def["points"] = plan.points();
@@ -138,9 +147,15 @@ void complete_from_run_dir(RunOptions& o) {
   bool need_grid =
       o.grid.grid_file.empty() && o.grid.params.empty() && o.batchify.empty();
   bool need_command = o.command.empty();
-  if (!need_grid && !need_command) return;
   RunDirLayout layout(o.run_dir);
   Json def = read_definition(layout);
+  try {
+    if (def.is_object() && def.contains("halving"))
+      halving_from_definition(def.at("halving"), o, layout.definition());
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(layout.definition() + ": malformed definition: " + e.what());
+  }
+  if (!need_grid && !need_command) return;
   if (def.is_null())
     throw Error(o.run_dir +
                 ": no sweep.json to resume from; give the grid and the "
@@ -158,8 +173,6 @@ void complete_from_run_dir(RunOptions& o) {
       o.chdir = o.chdir || def.value("chdir", false);
       if (o.collect.empty())
         o.collect = def.value("collect", std::vector<std::string>{});
-      if (o.halving.empty() && def.contains("halving"))
-        halving_from_definition(def.at("halving"), o);
     }
   } catch (const nlohmann::json::exception& e) {
     throw Error(layout.definition() + ": malformed definition: " + e.what());
@@ -198,8 +211,17 @@ int run_in_run_dir(const RunOptions& o, const Grid& grid, const Plan& plan,
   shard_o.output = layout.stream(shard, id);
   shard_o.stats_json = layout.stats(shard, id);
   bool target_met = false;
-  RunDirShard s{layout.live(shard), id, task, &target_met};
+  std::uint64_t halving_jobs = 0;
+  RunDirShard s{layout.live(shard), id, task, &target_met, &halving_jobs};
   int status = run_locally(shard_o, grid, plan, command, &s);
+  if (!task && halving_jobs) {
+    // --halving: the definition's count was synchronous halving's estimate;
+    // merge and status count against what the run found.
+    Json def = run_definition(o, plan, "local");
+    def["jobs"] = halving_jobs;
+    def["shard_jobs"] = {halving_jobs};
+    write_file_atomically(layout.definition(), def.dump(2) + "\n");
+  }
   if (task || status >= 128) return status;
   int merged = merge_run_dir(o, layout);
   // Jobs a target left unstarted are no failure: this run's status holds.

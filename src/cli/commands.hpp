@@ -65,7 +65,7 @@ struct RunOptions {
   std::uint64_t prune_min_jobs = 5;    ///< --prune-min-jobs M
   double prune_warmup = 0;             ///< --prune-warmup S
   std::string halving;                 ///< --halving NAME=MIN..MAX
-  unsigned eta = 3;                    ///< --eta N
+  std::optional<std::uint64_t> eta;    ///< --eta N (default 3)
   bool hyperband = false;              ///< --hyperband
   std::string journal;                 ///< --journal FILE
   bool resume = false;                 ///< --resume
@@ -172,6 +172,8 @@ struct RunDirShard {
   bool report = true;  ///< Print this invocation's statistics.
   /// Set to true when a --stop-when target ended the run early.
   bool* target_met = nullptr;
+  /// --halving: set to the jobs the whole sweep takes, as far as known.
+  std::uint64_t* halving_jobs = nullptr;
 };
 /// Runs the plan's jobs on this machine; returns the exit status.
 int run_locally(const RunOptions& o, const Grid& grid, const Plan& plan,

@@ -4,8 +4,8 @@
 
 #include "command/command_template.hpp"
 #include "core/record_writer.hpp"
-#include "exec/runner.hpp"
 #include "exec/job_source.hpp"
+#include "exec/runner.hpp"
 #include "exec/scheduler.hpp"
 #include "sweep/error.hpp"
 

@@ -10,27 +10,36 @@ namespace {
 
 // Hyperband's configurations per bracket: for h halvings out of R rungs,
 // ceil(R eta^h / (h + 1)) (Li et al., JMLR 2018, with B = R times the top
-// budget), so the brackets spend about the same budget.
+// budget), so the brackets spend about the same budget. Scaled down, in
+// proportion, when the largest passes 2^40 (eta^h grows fast), so that
+// their sum fits and the cycle below stays exact for real sizes.
 std::vector<std::uint64_t> bracket_sizes(unsigned rungs, unsigned eta) {
-  std::vector<std::uint64_t> n(rungs);
+  std::vector<double> n(rungs);
   for (unsigned b = 0; b < rungs; ++b) {
     unsigned h = rungs - 1 - b;
-    n[b] = static_cast<std::uint64_t>(
-        std::ceil(rungs * std::pow(double(eta), h) / (h + 1)));
+    n[b] = std::ceil(rungs * std::pow(double(eta), h) / (h + 1));
   }
-  return n;
+  double scale = std::max(1.0, *std::max_element(n.begin(), n.end()) / 0x1p40);
+  std::vector<std::uint64_t> out;
+  for (double x : n)
+    out.push_back(std::max<std::uint64_t>(1, std::ceil(x / scale)));
+  return out;
 }
 
 // The brackets in the order configurations are dealt to them: smooth
 // weighted round robin (each turn, the bracket furthest behind its share),
 // so every prefix of the plan is spread over the brackets in proportion.
-std::vector<unsigned> deal_cycle(const std::vector<std::uint64_t>& sizes) {
+// Only the first `configs` turns are dealt (the cycle can be far longer
+// than the plan); the plan wraps around a cycle shorter than itself.
+std::vector<unsigned> deal_cycle(const std::vector<std::uint64_t>& sizes,
+                                 std::uint64_t configs) {
   std::uint64_t total = 0;
   for (auto n : sizes) total += n;
   std::vector<std::int64_t> credit(sizes.size(), 0);
   std::vector<unsigned> cycle;
-  cycle.reserve(total);
-  for (std::uint64_t i = 0; i < total; ++i) {
+  std::uint64_t turns = std::max<std::uint64_t>(1, std::min(total, configs));
+  cycle.reserve(turns);
+  for (std::uint64_t i = 0; i < turns; ++i) {
     for (size_t b = 0; b < sizes.size(); ++b)
       credit[b] += static_cast<std::int64_t>(sizes[b]);
     size_t pick =
@@ -47,7 +56,8 @@ Halving::Halving(HalvingShape shape) : shape_(shape) {
   shape_.rungs = std::max(1u, shape_.rungs);
   shape_.eta = std::max(2u, shape_.eta);
   if (shape_.hyperband)
-    cycle_ = deal_cycle(bracket_sizes(shape_.rungs, shape_.eta));
+    cycle_ =
+        deal_cycle(bracket_sizes(shape_.rungs, shape_.eta), shape_.configs);
   else
     cycle_ = {0};
 }

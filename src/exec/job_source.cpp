@@ -150,7 +150,10 @@ std::vector<Value> rungs_between(double min, double max, unsigned eta) {
 
 }  // namespace
 
-HalvingBudget parse_halving(std::string_view text, unsigned eta) {
+HalvingBudget parse_halving(std::string_view text, std::uint64_t eta) {
+  if (eta < 2 || eta > 1000000)
+    throw Error("--eta " + std::to_string(eta) +
+                ": must be a whole number from 2 to 1000000");
   auto bad = [&](const std::string& why) {
     return Error("--halving '" + std::string(text) + "': " + why);
   };
@@ -160,7 +163,7 @@ HalvingBudget parse_halving(std::string_view text, unsigned eta) {
     throw bad("expected NAME=MIN..MAX, e.g. epochs=1..27");
   HalvingBudget b;
   b.name = std::string(text.substr(0, eq));
-  b.eta = eta;
+  b.eta = static_cast<unsigned>(eta);
   Value lo = parse_scalar(text.substr(eq + 1, dots - eq - 1));
   Value hi = parse_scalar(text.substr(dots + 2));
   std::optional<double> min = as_number(lo), max = as_number(hi);
@@ -172,9 +175,12 @@ HalvingBudget parse_halving(std::string_view text, unsigned eta) {
   if (std::holds_alternative<std::int64_t>(lo) &&
       std::holds_alternative<std::int64_t>(hi))
     b.budgets = rungs_between(std::get<std::int64_t>(lo),
-                              std::get<std::int64_t>(hi), eta);
+                              std::get<std::int64_t>(hi), b.eta);
   else
-    b.budgets = rungs_between(*min, *max, eta);
+    b.budgets = rungs_between(*min, *max, b.eta);
+  if (b.budgets.size() > 64)
+    throw bad(std::to_string(b.budgets.size()) +
+              " rungs; at most 64 (a larger --eta, or a larger MIN)");
   return b;
 }
 
@@ -243,6 +249,7 @@ void HalvingJobSource::finished(const Job& job, const JobResult& result) {
   std::optional<double> value;
   if (result.ok()) value = result.rung_value;
   unranked_ += result.ok() && !value;
+  ranked_ += value.has_value();
   halving_.finished(Trial{job.pos, static_cast<unsigned>(job.rung)}, value);
 }
 
@@ -252,7 +259,10 @@ std::uint64_t HalvingJobSource::restore(const PastTrial& past) {
     for (unsigned r = halving_.first_rung(c); r < budget_.budgets.size(); ++r) {
       Point p = point_of(Trial{c, r});
       std::optional<double> value;
-      if (!past(builder_.key_of(p, 0), value)) continue;
+      bool ok = false;
+      if (!past(builder_.key_of(p, 0), ok, value)) continue;
+      if (!ok) value.reset();
+      restored_unranked_ += ok && !value;
       halving_.restored(Trial{c, r}, value);
       ++n;
     }

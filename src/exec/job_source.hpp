@@ -103,15 +103,17 @@ struct HalvingBudget {
 /// Parses --halving's NAME=MIN..MAX: rungs MIN, MIN*eta, MIN*eta^2, ...
 /// below MAX, then MAX (integers if both are). Throws Error naming the flag
 /// and the text.
-HalvingBudget parse_halving(std::string_view text, unsigned eta);
+HalvingBudget parse_halving(std::string_view text, std::uint64_t eta);
 
 /// Grid with the budget parameter added as a last axis of its rungs: the
 /// grid a --halving run's command and records name it in. Throws Error if
 /// the grid is a union or already has the parameter.
 Grid grid_with_budget(const Grid& grid, const HalvingBudget& budget);
 
-/// A finished trial an earlier run recorded: its value, if any.
-using PastTrial = std::function<bool(const JobKey&, std::optional<double>&)>;
+/// Whether an earlier run finished the trial of this key; if so, whether it
+/// succeeded and the value that ranked it, if any.
+using PastTrial =
+    std::function<bool(const JobKey&, bool& ok, std::optional<double>&)>;
 
 /// Hands out ASHA's trials (see Halving): each a plan point with the budget
 /// parameter set to its rung's budget, promoted as trials end. Job numbers
@@ -136,6 +138,11 @@ class HalvingJobSource : public JobSource {
   unsigned highest_rung() const { return halving_.highest_started(); }
   /// Trials that succeeded without a value of the metric (never promoted).
   std::uint64_t unranked() const { return unranked_; }
+  /// Trials that succeeded with a value.
+  std::uint64_t ranked() const { return ranked_; }
+  /// Restored trials that succeeded without a value (a journal not written
+  /// by a --halving run has none).
+  std::uint64_t restored_unranked() const { return restored_unranked_; }
 
  private:
   Job make(Trial t, std::size_t slot);
@@ -148,7 +155,7 @@ class HalvingJobSource : public JobSource {
   JobBuilder builder_;
   PointCursor cursor_;
   Halving halving_;
-  std::uint64_t unranked_ = 0;
+  std::uint64_t unranked_ = 0, ranked_ = 0, restored_unranked_ = 0;
 };
 
 /// The environment variable that carries a parameter: SWEEP_ and the name

@@ -31,6 +31,10 @@ MetricSpec MetricSpec::parse(std::string_view text, std::string_view flag) {
   if (spec.name.empty())
     throw Error(std::string(flag) + " " + std::string(text) +
                 ": no metric name (write NAME or NAME:max or NAME:min)");
+  if (text.find(',') != std::string_view::npos)
+    throw Error(std::string(flag) + " '" + std::string(text) +
+                "': one metric a flag (repeat " + std::string(flag) +
+                " for more)");
   return spec;
 }
 

@@ -135,11 +135,20 @@ TEST_CASE("--halving never promotes a trial that failed") {
 }
 
 TEST_CASE("--halving: jobs that print no value are named, never promoted") {
-  auto r = sweep(with(kHalving, {"echo", "<x>", "<epochs>"}));
+  // x > 3 prints nothing: the sweep goes on with the three that do.
+  auto r = sweep(with(kHalving, {"sh", "-c", "[ $1 -gt 3 ] || echo acc=$1$2",
+                                 "sh", "<x>", "<epochs>"}));
   CHECK(r.exit == 0);
-  CHECK(e2e::end_records(r.out).size() == 9);
-  CHECK(r.err.find("--halving: 9 jobs printed no value of acc, so none of "
+  CHECK(e2e::end_records(r.out).size() == 13);  // 9, 3 at 3 epochs, 1 at 9
+  CHECK(r.err.find("--halving: 6 jobs printed no value of acc, so none of "
                    "them was promoted") != std::string::npos);
+  // Not one value: a misspelt metric; the run decided nothing and fails.
+  auto blind = sweep(with(kHalving, {"echo", "<x>", "<epochs>"}));
+  CHECK(blind.exit == 1);
+  CHECK(e2e::end_records(blind.out).size() == 9);
+  CHECK(blind.err.find("--halving: no job printed a value of acc (is "
+                       "--metric spelt as the program prints it?); nothing "
+                       "was promoted") != std::string::npos);
 }
 
 TEST_CASE("--halving with a minimized metric promotes the lowest") {
@@ -212,4 +221,77 @@ TEST_CASE("--halving: a grid or command it cannot rank fails before any job") {
   e2e::check_usage_error(halving({"--eta", "1", "--halving", "epochs=1..9"}),
                          "--eta");
   CHECK_FALSE(std::filesystem::exists(mark));
+}
+
+TEST_CASE("--halving counts the jobs ASHA ran, beyond synchronous halving's") {
+  // Points arrive worst first (-j 1, acc rising with x): each is the best so
+  // far when it ends, so ASHA promotes more than 9 + 3 + 1.
+  e2e::TempDir dir;
+  std::string run = (dir.path() / "run").string();
+  std::vector<std::string> args = kHalving;
+  args.insert(args.end(), {"--run-dir", run});
+  auto r = sweep(with(args, {"sh", "-c", "echo acc=$(( $1 * 10 + $2 ))", "sh",
+                             "<x>", "<epochs>"}));
+  CHECK(r.exit == 0);
+  std::size_t ran = e2e::end_records(r.out).size();
+  CHECK(ran > 13);
+  CHECK(r.err.find("jobs          " + std::to_string(ran) + " (" +
+                   std::to_string(ran) + " succeeded, 0 failed, 0 not run)") !=
+        std::string::npos);
+  auto status = sweep({"status", run});
+  CHECK(status.out.find("total: " + std::to_string(ran) + " of " +
+                        std::to_string(ran) + " done") != std::string::npos);
+  CHECK(sweep({"merge", run}).exit == 0);
+}
+
+TEST_CASE("--hyperband with many rungs costs what the plan costs") {
+  // 30 rungs of eta 2: Hyperband's largest bracket would take 2^29 points
+  // a cycle; only the plan's 4 are dealt.
+  auto r =
+      sweep(with({"run", "--dry-run", "-p", "x=1..4", "--metric", "acc:max",
+                  "--halving", "b=1..1000000000", "--eta", "2", "--hyperband"},
+                 {"echo", "<x>", "<b>"}));
+  CHECK(r.exit == 0);
+  CHECK(e2e::lines(r.out).size() == 4);
+  e2e::check_usage_error(
+      with({"run", "-p", "x=1", "--metric", "acc:max", "--halving",
+            "b=1..100000000000000000000", "--eta", "2"},
+           {"echo", "<b>"}),
+      "rungs; at most 64");
+  e2e::check_usage_error(
+      with({"run", "-p", "x=1", "--metric", "acc:max", "--halving", "b=1..9",
+            "--eta", "4294967296"},
+           {"echo", "<b>"}),
+      "--eta 4294967296: must be a whole number from 2 to 1000000");
+}
+
+TEST_CASE("--halving resumed from a run directory keeps its metric") {
+  e2e::TempDir dir;
+  std::string run = (dir.path() / "run").string();
+  std::vector<std::string> first = kHalving;
+  first.insert(first.end(), {"-q", "--run-dir", run, "--stop-when", "acc>=93"});
+  REQUIRE(sweep(with(first, kTrain)).exit == 0);
+  e2e::check_usage_error(
+      {"run", "--run-dir", run, "--resume", "--metric", "acc:min"},
+      "--metric acc:min: this halving run ranks by acc:max");
+  // --eta alone is fine: --halving comes from the directory.
+  auto b = sweep(
+      {"run", "-q", "-j", "1", "--run-dir", run, "--resume", "--eta", "3"});
+  CHECK(b.exit == 0);
+  CHECK(trials(e2e::end_records(b.out)).size() == 13);
+}
+
+TEST_CASE("--halving resumed from a journal without values says so") {
+  // A plain grid's journal of the same trials: done, but nothing ranks them.
+  e2e::TempDir dir;
+  std::string journal = (dir.path() / "j.jsonl").string();
+  REQUIRE(sweep({"run", "-q", "-p", "x=1..3", "-p", "epochs=1", "--journal",
+                 journal, "--", "true"})
+              .exit == 0);
+  auto r =
+      sweep(with({"run", "-p", "x=1..3", "--metric", "acc:max", "--halving",
+                  "epochs=1..3", "--journal", journal, "--resume"},
+                 kTrain));
+  CHECK(r.err.find("--halving: 3 jobs the journal has as done carry no "
+                   "rung_value") != std::string::npos);
 }

@@ -116,9 +116,12 @@ TEST_CASE("report: the table, JSON, Markdown from -o, pivot, where, top") {
   CHECK(md.exit == 0);
   CHECK(md.out.empty());
   CHECK(has(e2e::read(dir.path() / "best.md"), "| x | runs | failed |"));
-  auto pivot = sweep({"report", stream, "--metric", "loss:min", "--pivot",
-                      "x,x", "--format", "csv"});
-  CHECK(pivot.out == "x,1,2,3\n1,3,,\n2,,5,\n3,,,7\n");
+  auto two = sweep({"run", "-q", "-p", "x=1,2", "-p", "y=a,b", "--", "sh", "-c",
+                    "echo loss=$1", "sh", "<x>", "<y>"});
+  auto two_stream = dir.write("two.jsonl", two.out);
+  auto pivot = sweep({"report", two_stream, "--metric", "loss:min", "--pivot",
+                      "x,y", "--format", "csv"});
+  CHECK(pivot.out == "x,a,b\n1,1,1\n2,2,2\n");
   auto tex = sweep({"report", stream, "--metric", "loss:min", "-o",
                     (dir.path() / "t.tex").string()});
   CHECK(tex.exit == 0);
@@ -513,8 +516,8 @@ TEST_CASE("run --report: a parameter the grid lacks fails before any job") {
   e2e::TempDir dir;
   std::string mark = (dir.path() / "ran").string();
   auto run = [&](std::vector<std::string> flags) {
-    std::vector<std::string> a = {"run", "-p", "x=1,2", "--metric", "acc",
-                                  "--report"};
+    std::vector<std::string> a = {"run",      "-p",  "x=1,2",
+                                  "--metric", "acc", "--report"};
     a.insert(a.end(), flags.begin(), flags.end());
     a.insert(a.end(), {"--", "touch", mark});
     return a;
