@@ -97,14 +97,14 @@ void add_metric_options(CLI::App& sub, RunOptions& o) {
       ->type_name("S")
       ->needs(prune)
       ->group(metrics);
-  
-      sub.add_option("--halving", o.halving,
-                     "Successive halving (ASHA) over budget parameter NAME: "
-                     "each point runs at MIN, the best 1/N of each rung runs "
-                     "again at N times the budget, up to MAX")
-          ->type_name("NAME=MIN..MAX")
-          ->excludes(prune)
-          ->group(metrics);
+
+  sub.add_option("--halving", o.halving,
+                 "Successive halving (ASHA) over budget parameter NAME: "
+                 "each point runs at MIN, the best 1/N of each rung runs "
+                 "again at N times the budget, up to MAX")
+      ->type_name("NAME=MIN..MAX")
+      ->excludes(prune)
+      ->group(metrics);
   sub.add_option("--eta", o.eta,
                  "With --halving: keep the best 1/N of each rung (default 3)")
       ->type_name("N")
@@ -365,6 +365,9 @@ class RunSource {
     }
     planned_ = halving_ ? halving_->planned() : plan.size();
   }
+  // The halving source points into budgeted_: never copied or moved.
+  RunSource(const RunSource&) = delete;
+  RunSource& operator=(const RunSource&) = delete;
   JobSource& source() {
     return halving_ ? static_cast<JobSource&>(*halving_) : *plain_;
   }
@@ -678,6 +681,47 @@ void open_job_dirs(const RunOptions& o, JobBuilder& builder,
 
 }  // namespace
 
+namespace {
+
+// --resume: the source skips (or, for --halving, restores) what the journal
+// has as done; the progress line counts only the jobs left to run.
+void skip_done(const RunOptions& o, const JournalIndex& done, RunSource& source,
+               RunSinks& sinks, LiveStatusSink* live, bool count) {
+  std::uint64_t skips =
+      source.skip_done(done, o.resume_failed, o.resume_pruned, count);
+  sinks.progress_sink.set_skipped(skips);
+  if (live) live->set_skipped(skips);
+  if (source.restored_unranked())
+    spdlog::warn(
+        "--halving: {} jobs the journal has as done carry no rung_value "
+        "(not from a --halving run, or no value of the metric printed): "
+        "none of them is promoted",
+        source.restored_unranked());
+}
+
+// After a --halving run: the jobs it took (ASHA's count depends on the
+// values: a run that ended by itself ran every job there was, one stopped
+// early has at least one more) and what printed no value. True if not one
+// job did: a misspelt --metric, and a run that decided nothing.
+bool settle_halving(const RunOptions& o, const RunSource& source,
+                    const RunOutcome& outcome, Stats& stats,
+                    std::uint64_t planned, const RunDirShard* shard) {
+  if (source.unranked())
+    spdlog::warn(
+        "--halving: {} jobs printed no value of {}, so none of them was "
+        "promoted",
+        source.unranked(), judged_metric(o, "--halving").name);
+  bool ended = !outcome.interrupted_by && !outcome.halted &&
+               !outcome.sink_stopped && outcome.target.empty();
+  std::uint64_t seen = stats.jobs_seen();
+  std::uint64_t jobs = ended ? seen : std::max(planned, seen + 1);
+  stats.set_jobs(jobs);
+  if (shard && shard->halving_jobs) *shard->halving_jobs = jobs;
+  return source.unranked() > 0 && source.ranked() == 0;
+}
+
+}  // namespace
+
 int run_locally(const RunOptions& o, const Grid& grid, const Plan& plan,
                 const CommandTemplate& command, const RunDirShard* shard) {
   SlotResources slots = slot_resources(o, grid);
@@ -723,19 +767,9 @@ int run_locally(const RunOptions& o, const Grid& grid, const Plan& plan,
   source.builder().set_slot_resources(&slots);
   std::optional<JobDirs> job_dirs;
   open_job_dirs(o, source.builder(), command, job_dirs);
-  if (done) {
-    // The progress line counts only the jobs left to run.
-    std::uint64_t skips = source.skip_done(*done, o.resume_failed,
-                                           o.resume_pruned, progress || live);
-    sinks.progress_sink.set_skipped(skips);
-    if (live) live->set_skipped(skips);
-    if (source.restored_unranked())
-      spdlog::warn(
-          "--halving: {} jobs the journal has as done carry no rung_value "
-          "(not from a --halving run, or no value of the metric printed): "
-          "none of them is promoted",
-          source.restored_unranked());
-  }
+  if (done)
+    skip_done(o, *done, source, sinks, live ? &*live : nullptr,
+              progress || live);
   // Collected files become records before each job's end record.
   std::optional<CollectSink> collect;
   if (!o.collect.empty())
@@ -751,24 +785,8 @@ int run_locally(const RunOptions& o, const Grid& grid, const Plan& plan,
   if (source.skipped())
     spdlog::info("skipped {} jobs already done according to {}",
                  source.skipped(), o.journal);
-  if (source.unranked())
-    spdlog::warn(
-        "--halving: {} jobs printed no value of {}, so none of them was "
-        "promoted",
-        source.unranked(), judged_metric(o, "--halving").name);
-  // Not one value: a misspelt --metric or a program that prints another
-  // name. The run decided nothing; a script must not take it for success.
-  bool blind = source.unranked() > 0 && source.ranked() == 0;
-  if (source.halving()) {
-    // ASHA's count depends on the values: a run that ended by itself ran
-    // every job there was; one stopped early has at least one more to run.
-    bool ended = !outcome.interrupted_by && !outcome.halted &&
-                 !outcome.sink_stopped && outcome.target.empty();
-    std::uint64_t seen = stats.jobs_seen();
-    stats.set_jobs(ended ? seen : std::max(jobs, seen + 1));
-    if (shard && shard->halving_jobs)
-      *shard->halving_jobs = ended ? seen : std::max(jobs, seen + 1);
-  }
+  bool blind = source.halving() &&
+               settle_halving(o, source, outcome, stats, jobs, shard);
   StatsSummary summary =
       stats.summary(outcome.wall_s, outcome.interrupted_by, outcome.halted);
   summary.target = outcome.target;

@@ -57,21 +57,29 @@ GridOptions grid_from_definition(const Json& grid) {
 }
 
 // --halving and what goes with it, for a resume: what the flags do not
-// give comes from DIR. The metric must stay: the journal's values are its.
+// give comes from DIR, and what they give must agree with it: the journal's
+// keys hold the rungs' budgets and its values are the metric's.
 void halving_from_definition(const Json& h, RunOptions& o,
                              const std::string& file) {
-  if (o.halving.empty()) o.halving = h.at("budget");
-  if (!o.eta) o.eta = h.at("eta").get<std::uint64_t>();
-  o.hyperband = o.hyperband || h.at("hyperband").get<bool>();
-  std::string metric = h.at("metric");
+  std::string budget = h.at("budget"), metric = h.at("metric");
+  auto eta = h.at("eta").get<std::uint64_t>();
+  bool hyperband = h.at("hyperband");
   auto& metrics = o.report_flags.metrics;
+  auto differs = [&](const std::string& flag, const std::string& was) {
+    throw Error(flag + ": this halving run has " + was + " (" + file +
+                "); resume it with the same, or start a new run directory");
+  };
+  if (!o.halving.empty() && o.halving != budget)
+    differs("--halving " + o.halving, "--halving " + budget);
+  if (o.eta && *o.eta != eta)
+    differs("--eta " + std::to_string(*o.eta), "--eta " + std::to_string(eta));
+  if (o.hyperband && !hyperband) differs("--hyperband", "no --hyperband");
+  if (!metrics.empty() && metrics[0] != metric)
+    differs("--metric " + metrics[0], "--metric " + metric);
+  o.halving = budget;
+  o.eta = eta;
+  o.hyperband = hyperband;
   if (metrics.empty()) metrics = {metric};
-  if (metrics[0] != metric)
-    throw Error("--metric " + metrics[0] + ": this halving run ranks by " +
-                metric + " (" + file +
-                "), and its journal holds values of that; resume with "
-                "--metric " +
-                metric);
 }
 
 // A run directory belongs to one backend: its shards and journals are split
@@ -136,9 +144,10 @@ Json run_definition(const RunOptions& o, const Plan& plan,
                       {"hyperband", o.hyperband},
                       {"metric", o.report_flags.metrics.at(0)}};
   def["points"] = plan.points();
-  def["jobs"] = planned_jobs(o, plan);
+  std::uint64_t jobs = planned_jobs(o, plan);
+  def["jobs"] = jobs;
   def["shards"] = 1;
-  def["shard_jobs"] = {planned_jobs(o, plan)};
+  def["shard_jobs"] = {jobs};
   return def;
 }
 

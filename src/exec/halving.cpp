@@ -11,15 +11,16 @@ namespace {
 // Hyperband's configurations per bracket: for h halvings out of R rungs,
 // ceil(R eta^h / (h + 1)) (Li et al., JMLR 2018, with B = R times the top
 // budget), so the brackets spend about the same budget. Scaled down, in
-// proportion, when the largest passes 2^40 (eta^h grows fast), so that
-// their sum fits and the cycle below stays exact for real sizes.
+// proportion, when the largest passes 2^20 (eta^h grows fast, past double's
+// range even), so that the cycle below stays short; exact below that.
 std::vector<std::uint64_t> bracket_sizes(unsigned rungs, unsigned eta) {
   std::vector<double> n(rungs);
   for (unsigned b = 0; b < rungs; ++b) {
     unsigned h = rungs - 1 - b;
     n[b] = std::ceil(rungs * std::pow(double(eta), h) / (h + 1));
+    if (!std::isfinite(n[b])) n[b] = std::numeric_limits<double>::max();
   }
-  double scale = std::max(1.0, *std::max_element(n.begin(), n.end()) / 0x1p40);
+  double scale = std::max(1.0, *std::max_element(n.begin(), n.end()) / 0x1p20);
   std::vector<std::uint64_t> out;
   for (double x : n)
     out.push_back(std::max<std::uint64_t>(1, std::ceil(x / scale)));
@@ -29,8 +30,8 @@ std::vector<std::uint64_t> bracket_sizes(unsigned rungs, unsigned eta) {
 // The brackets in the order configurations are dealt to them: smooth
 // weighted round robin (each turn, the bracket furthest behind its share),
 // so every prefix of the plan is spread over the brackets in proportion.
-// Only the first `configs` turns are dealt (the cycle can be far longer
-// than the plan); the plan wraps around a cycle shorter than itself.
+// Only the first `configs` turns are dealt (the cycle can be longer than
+// the plan); the plan wraps around a cycle shorter than itself.
 std::vector<unsigned> deal_cycle(const std::vector<std::uint64_t>& sizes,
                                  std::uint64_t configs) {
   std::uint64_t total = 0;
@@ -82,14 +83,18 @@ std::uint64_t Halving::planned() const {
   return trials;
 }
 
-std::optional<std::uint64_t> Halving::promotable(Rung& r) const {
-  // Scans the rung's top 1/eta: O(n / eta) per call, small next to a job.
-  std::size_t limit = r.ended.size() / shape_.eta;
-  for (auto it = r.ended.begin(); limit > 0; ++it, --limit) {
-    if (it->key == -std::numeric_limits<double>::infinity()) break;
-    if (!r.promoted.contains(it->config)) return it->config;
-  }
+std::optional<std::uint64_t> Halving::promotable(const Rung& r) const {
+  if (r.waiting.empty()) return std::nullopt;
+  const Rung::Entry& best = *r.waiting.begin();
+  if (r.ended.order_of_key(best) < r.ended.size() / shape_.eta)
+    return best.config;
   return std::nullopt;
+}
+
+void Halving::Rung::promote(std::uint64_t config) {
+  promoted.insert(config);
+  if (auto it = key_of.find(config); it != key_of.end())
+    waiting.erase(Entry{it->second, config});
 }
 
 std::optional<Trial> Halving::next() {
@@ -100,7 +105,7 @@ std::optional<Trial> Halving::next() {
       auto found = rungs_.find({b, r});
       if (found == rungs_.end()) continue;
       if (auto c = promotable(found->second)) {
-        found->second.promoted.insert(*c);
+        found->second.promote(*c);
         highest_ = std::max(highest_, r + 1);
         return Trial{*c, r + 1};
       }
@@ -116,9 +121,15 @@ std::optional<Trial> Halving::next() {
 }
 
 void Halving::add(Trial t, std::optional<double> value) {
+  // Only finite values rank, as only those are journaled (rung_value).
+  bool ranked = value && std::isfinite(*value);
   double key = -std::numeric_limits<double>::infinity();
-  if (value && !std::isnan(*value)) key = shape_.maximize ? *value : -*value;
-  rung(first_rung(t.config), t.rung).ended.insert({key, t.config});
+  if (ranked) key = shape_.maximize ? *value : -*value;
+  Rung& r = rung(first_rung(t.config), t.rung);
+  if (!r.key_of.emplace(t.config, key).second) return;  // ended already
+  r.ended.insert({key, t.config});
+  if (ranked && !r.promoted.contains(t.config))
+    r.waiting.insert({key, t.config});
 }
 
 void Halving::finished(Trial t, std::optional<double> value) { add(t, value); }
@@ -127,7 +138,7 @@ void Halving::restored(Trial t, std::optional<double> value) {
   add(t, value);
   started_.insert(t.config);
   unsigned first = first_rung(t.config);
-  if (t.rung > first) rung(first, t.rung - 1).promoted.insert(t.config);
+  if (t.rung > first) rung(first, t.rung - 1).promote(t.config);
   highest_ = std::max(highest_, t.rung);
 }
 

@@ -5,9 +5,12 @@
 // the configurations of a plan, deciding from the metric each trial reports.
 
 #include <cstdint>
+#include <ext/pb_ds/assoc_container.hpp>
+#include <ext/pb_ds/tree_policy.hpp>
 #include <map>
 #include <optional>
 #include <set>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -57,7 +60,10 @@ class Halving {
   unsigned highest_started() const { return highest_; }
 
  private:
-  /// Ended trials of one rung of one bracket, best first.
+  /// One rung of one bracket: its ended trials, best first, and which of
+  /// them went up. Deciding a promotion is O(log n): the best trial not
+  /// promoted yet is promotable when its rank among all is in the top 1/eta
+  /// (every trial above it was promoted).
   struct Rung {
     struct Entry {
       double key = 0;  ///< The value, negated when minimizing; -inf: none.
@@ -66,19 +72,26 @@ class Halving {
         return key != o.key ? key > o.key : config < o.config;
       }
     };
-    std::set<Entry> ended;
-    std::unordered_set<std::uint64_t> promoted;
+    /// Every ended trial, with ranks (a GNU order-statistics tree).
+    __gnu_pbds::tree<Entry, __gnu_pbds::null_type, std::less<Entry>,
+                     __gnu_pbds::rb_tree_tag,
+                     __gnu_pbds::tree_order_statistics_node_update>
+        ended;
+    std::set<Entry> waiting;  ///< Ended with a value, not promoted.
+    std::unordered_map<std::uint64_t, double> key_of;  ///< Ended: its key.
+    std::unordered_set<std::uint64_t> promoted;        ///< Went up.
+    void promote(std::uint64_t config);
   };
   Rung& rung(unsigned bracket, unsigned r) { return rungs_[{bracket, r}]; }
-  std::optional<std::uint64_t> promotable(Rung& r) const;
+  std::optional<std::uint64_t> promotable(const Rung& r) const;
   void add(Trial t, std::optional<double> value);
 
   HalvingShape shape_;
   std::vector<unsigned> cycle_;  ///< Bracket of config c: cycle_[c % size].
   std::map<std::pair<unsigned, unsigned>, Rung> rungs_;
   std::unordered_set<std::uint64_t> started_;  ///< Restored configurations.
-  std::uint64_t next_config_ = 0;
-  unsigned highest_ = 0;
+  std::uint64_t next_config_ = 0;  ///< The next configuration to start.
+  unsigned highest_ = 0;           ///< The highest rung started.
 };
 
 }  // namespace sweep

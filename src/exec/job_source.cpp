@@ -195,6 +195,7 @@ Grid grid_with_budget(const Grid& grid, const HalvingBudget& budget) {
                 "' is a grid parameter already; --halving sets it per rung");
   Grid g = grid;
   g.axis(budget.name, budget.budgets);
+  g.size();  // throws if the trials' numbers would pass 2^64
   return g;
 }
 
@@ -202,7 +203,7 @@ HalvingJobSource::HalvingJobSource(const Grid& grid, const Grid& budgeted,
                                    const Plan& plan,
                                    const CommandTemplate& command,
                                    HalvingBudget budget)
-    : grid_(grid),
+    : budgeted_(budgeted),
       plan_(plan),
       budget_(std::move(budget)),
       budget_param_(budgeted.find_param(budget_.name)),
@@ -216,6 +217,7 @@ HalvingJobSource::HalvingJobSource(const Grid& grid, const Grid& budgeted,
 Point HalvingJobSource::point_of(Trial t) {
   Point p = cursor_.point(plan_.at(t.config).point);
   p.values.emplace_back(budget_param_, budget_.budgets[t.rung]);
+  p.names = &budgeted_.names();  // the budget's index is the budgeted grid's
   return p;
 }
 

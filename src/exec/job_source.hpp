@@ -71,6 +71,7 @@ class GridJobSource : public JobSource {
   void set_skip(std::function<bool(const JobKey&)> skip) {
     skip_ = std::move(skip);
   }
+  /// Where the jobs' directories and slot shares are set.
   JobBuilder& builder() { return builder_; }
   /// Jobs skipped so far.
   std::uint64_t skipped() const { return skipped_; }
@@ -124,13 +125,16 @@ class HalvingJobSource : public JobSource {
   /// grid_with_budget (the command is parsed against it), no repeats.
   HalvingJobSource(const Grid& grid, const Grid& budgeted, const Plan& plan,
                    const CommandTemplate& command, HalvingBudget budget);
+  /// The next trial ASHA picks, or nothing until a running one ends.
   std::optional<Job> next(std::size_t slot) override;
+  /// The same trial again (a retry), in another slot.
   Job again(const Job& job, std::size_t slot) override;
   /// Takes a finished trial's value (JobResult::rung_value) into account.
   void finished(const Job& job, const JobResult& result) override;
   /// Restores the trials an earlier run finished (--resume): each key of a
   /// trial the predicate accepts is not run again. Returns how many.
   std::uint64_t restore(const PastTrial& past);
+  /// Where the trials' directories and slot shares are set.
   JobBuilder& builder() { return builder_; }
   /// The trials a whole run takes when each reports a value.
   std::uint64_t planned() const { return halving_.planned(); }
@@ -148,10 +152,10 @@ class HalvingJobSource : public JobSource {
   Job make(Trial t, std::size_t slot);
   Point point_of(Trial t);
 
-  const Grid& grid_;
+  const Grid& budgeted_;
   const Plan& plan_;
   HalvingBudget budget_;
-  int budget_param_;
+  int budget_param_;  ///< The budget's index in `budgeted_`.
   JobBuilder builder_;
   PointCursor cursor_;
   Halving halving_;

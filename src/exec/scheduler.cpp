@@ -320,7 +320,10 @@ class Run : public EventSink {
       retry_.push_back(job);
     }
     sink_.on_finish(job, r);
-    if (r.final() && !r.stopped) source_.finished(job, r);
+    // A job killed from outside has no verdict (the journal leaves it to
+    // run again), so the source does not judge it either.
+    if (r.final() && !r.stopped && !r.killed_from_outside())
+      source_.finished(job, r);
     if (r.final() && halt_.reached_by(r) && !stopping_) {
       outcome_.halted = true;
       stop(o_.halt_now, Clock::now(), 0);

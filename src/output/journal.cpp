@@ -220,7 +220,11 @@ JournalIndex JournalIndex::load(
       continue;
     }
     (pruned ? pruned_keys : keys[ok]).push_back(key);
-    if (rung_value) idx.rung_values_[key] = *rung_value;
+    // The value of the last successful run of the trial, if it had one.
+    if (ok && rung_value)
+      idx.rung_values_[key] = *rung_value;
+    else if (ok)
+      idx.rung_values_.erase(key);
   }
   if (bad > 3)
     warn(path + ": ignored " + std::to_string(bad) + " lines in all");

@@ -273,7 +273,9 @@ TEST_CASE("--halving resumed from a run directory keeps its metric") {
   REQUIRE(sweep(with(first, kTrain)).exit == 0);
   e2e::check_usage_error(
       {"run", "--run-dir", run, "--resume", "--metric", "acc:min"},
-      "--metric acc:min: this halving run ranks by acc:max");
+      "--metric acc:min: this halving run has --metric acc:max");
+  e2e::check_usage_error({"run", "--run-dir", run, "--resume", "--eta", "2"},
+                         "--eta 2: this halving run has --eta 3");
   // --eta alone is fine: --halving comes from the directory.
   auto b = sweep(
       {"run", "-q", "-j", "1", "--run-dir", run, "--resume", "--eta", "3"});

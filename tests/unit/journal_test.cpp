@@ -136,6 +136,32 @@ TEST_CASE("a pruned job is journaled and known as pruned, not failed") {
   CHECK(idx.skips(key_x(2), false, true));
 }
 
+TEST_CASE("a halving trial's value is its last successful run's") {
+  test::TempDir dir;
+  std::string path = dir.file("journal.jsonl");
+  auto trial = [](int code, std::optional<double> value) {
+    JobResult r = exit_code(code);
+    r.rung = 1;
+    r.rung_value = value;
+    return r;
+  };
+  {
+    JournalWriter w(path);
+    w.on_finish(job_x(1), trial(0, 0.75));
+    // Printed 0.99, then failed; rerun (--resume-failed), printed nothing.
+    w.on_finish(job_x(2), trial(1, 0.99));
+    w.on_finish(job_x(2), trial(0, std::nullopt));
+    w.on_finish(job_x(3), trial(1, 0.5));
+    w.flush();
+  }
+  CHECK(contains(read_file(path), "\"rung\":1,\"rung_value\":0.75"));
+  Warnings warnings;
+  JournalIndex idx = JournalIndex::load(path, warnings.fn());
+  CHECK(idx.rung_value(key_x(1)) == 0.75);
+  CHECK_FALSE(idx.rung_value(key_x(2)));  // not the failed run's 0.99
+  CHECK_FALSE(idx.rung_value(key_x(3)));  // failed: no value ranks it
+}
+
 TEST_CASE("the journal leaves out jobs without a verdict") {
   test::TempDir dir;
   std::string path = dir.file("journal.jsonl");
@@ -278,12 +304,11 @@ TEST_CASE("a record cut inside its outcome is not read as a failure") {
 
 TEST_CASE("line and grid records in a journal say nothing of an outcome") {
   test::TempDir dir;
-  std::string path = dir.write(
-      "journal.jsonl",
-      R"({"job":6,"params":{"x":6},"line":"epoch 1"})"
-      "\n"
-      R"({"job":7,"params":{"x":7}})"
-      "\n");
+  std::string path = dir.write("journal.jsonl",
+                               R"({"job":6,"params":{"x":6},"line":"epoch 1"})"
+                               "\n"
+                               R"({"job":7,"params":{"x":7}})"
+                               "\n");
   Warnings warnings;
   JournalIndex idx = JournalIndex::load(path, warnings.fn());
   CHECK(idx.records() == 0);
