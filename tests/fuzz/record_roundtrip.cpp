@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -85,6 +86,15 @@ JobResult result(FuzzedDataProvider& in) {
   for (int n = in.ConsumeIntegralInRange(0, 3); n > 0; --n)
     r.gpus.push_back(std::to_string(in.ConsumeIntegralInRange(0, 15)));
   if (in.ConsumeBool()) r.error = in.ConsumeRandomLengthString(32);
+  // --prune's step is a number a job printed: always finite.
+  r.pruned = in.ConsumeBool();
+  r.pruned_step = in.ConsumeFloatingPointInRange(-1e300, 1e300);
+  // --halving: any double as the value (the writer leaves out what JSON
+  // cannot hold).
+  if (in.ConsumeBool()) {
+    r.rung = in.ConsumeIntegralInRange(0, 63);
+    if (in.ConsumeBool()) r.rung_value = in.ConsumeFloatingPoint<double>();
+  }
   return r;
 }
 
@@ -130,6 +140,12 @@ void check(const Written& w, const Record& r, std::string_view text) {
                    a.memory_stopped == b.memory_stopped && a.gpus == b.gpus,
                at);
     FUZZ_CHECK(a.error == (b.error.empty() ? "" : as_written(b.error)), at);
+    FUZZ_CHECK(a.pruned == b.pruned, at);
+    if (b.pruned) FUZZ_CHECK(a.pruned_step == b.pruned_step, at);
+    FUZZ_CHECK(a.rung == b.rung, at);
+    std::optional<double> value = b.rung_value;
+    if (b.rung < 0 || (value && !std::isfinite(*value))) value.reset();
+    FUZZ_CHECK(a.rung_value == value, at);
   }
 }
 
