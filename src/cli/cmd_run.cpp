@@ -375,7 +375,8 @@ class RunSource {
     return halving_ ? halving_->builder() : plain_->builder();
   }
   bool halving() const { return halving_.has_value(); }
-  /// Jobs the run takes (--halving: if every trial reports a value).
+  /// Jobs the run takes (--halving: the fewest, if every trial reports a
+  /// value).
   std::uint64_t planned() const { return planned_; }
   /// Skips what the journal says is done; returns how many of the planned
   /// jobs that is (counted only if `count`: a pass over the plan).

@@ -20,8 +20,6 @@ void append_int(std::string& b, long n) {
   b.append(num, r.ptr - num);
 }
 
-// Values that are not UTF-8 show as U+FFFD in params; their exact bytes
-// follow, so two such values stay two in every record.
 // The shortest text that reads back as the same double.
 void append_double(std::string& b, double v) {
   char buf[32];
@@ -29,6 +27,8 @@ void append_double(std::string& b, double v) {
   b.append(buf, r.ptr - buf);
 }
 
+// Values that are not UTF-8 show as U+FFFD in params; their exact bytes
+// follow, so two such values stay two in every record.
 void append_params_b64(std::string& b, const RecordHead& head) {
   if (head.params_b64_json.empty()) return;
   b += ",\"params_b64\":";

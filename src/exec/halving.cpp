@@ -68,8 +68,9 @@ unsigned Halving::first_rung(std::uint64_t config) const {
 }
 
 std::uint64_t Halving::planned() const {
-  // Configurations per bracket, then each rung keeps floor(n / eta): at the
-  // end of a run every candidate in a rung's top 1/eta has been promoted.
+  // Configurations per bracket, then each rung keeps floor(n / eta), as
+  // synchronous halving does: once a rung has ended, every trial in its top
+  // 1/eta has been promoted (ASHA may have promoted others too).
   std::vector<std::uint64_t> per_bracket(shape_.rungs, 0);
   std::uint64_t full = shape_.configs / cycle_.size();
   for (unsigned b : cycle_) per_bracket[b] += full;
@@ -120,7 +121,7 @@ std::optional<Trial> Halving::next() {
   return Trial{c, first};
 }
 
-void Halving::add(Trial t, std::optional<double> value) {
+void Halving::finished(Trial t, std::optional<double> value) {
   // Only finite values rank, as only those are journaled (rung_value).
   bool ranked = value && std::isfinite(*value);
   double key = -std::numeric_limits<double>::infinity();
@@ -132,10 +133,8 @@ void Halving::add(Trial t, std::optional<double> value) {
     r.waiting.insert({key, t.config});
 }
 
-void Halving::finished(Trial t, std::optional<double> value) { add(t, value); }
-
 void Halving::restored(Trial t, std::optional<double> value) {
-  add(t, value);
+  finished(t, value);
   started_.insert(t.config);
   unsigned first = first_rung(t.config);
   if (t.rung > first) rung(first, t.rung - 1).promote(t.config);

@@ -54,7 +54,8 @@ class Halving {
   void restored(Trial t, std::optional<double> value);
   /// The rung a configuration starts at (its bracket).
   unsigned first_rung(std::uint64_t config) const;
-  /// Trials a whole run takes when every trial reports a value.
+  /// Trials synchronous halving takes when every trial reports a value:
+  /// the fewest a whole run takes then (ASHA may promote more).
   std::uint64_t planned() const;
   /// The highest rung a trial was started at (for the progress line).
   unsigned highest_started() const { return highest_; }
@@ -84,7 +85,6 @@ class Halving {
   };
   Rung& rung(unsigned bracket, unsigned r) { return rungs_[{bracket, r}]; }
   std::optional<std::uint64_t> promotable(const Rung& r) const;
-  void add(Trial t, std::optional<double> value);
 
   HalvingShape shape_;
   std::vector<unsigned> cycle_;  ///< Bracket of config c: cycle_[c % size].

@@ -86,12 +86,20 @@ Job GridJobSource::make_job(std::uint64_t pos, std::size_t slot) {
   return make(pos, planned, p, builder_.key_of(p, planned.rep), slot);
 }
 
+namespace {
+
+// A job rendered again for another attempt keeps its place and counts.
+Job another_attempt(Job fresh, const Job& old) {
+  fresh.seq = old.seq;
+  fresh.attempt = old.attempt;
+  fresh.requeues = old.requeues;
+  return fresh;
+}
+
+}  // namespace
+
 Job GridJobSource::again(const Job& job, std::size_t slot) {
-  Job j = make_job(job.pos, slot);
-  j.seq = job.seq;
-  j.attempt = job.attempt;
-  j.requeues = job.requeues;
-  return j;
+  return another_attempt(make_job(job.pos, slot), job);
 }
 
 std::uint64_t GridJobSource::count_skips() const {
@@ -239,11 +247,8 @@ std::optional<Job> HalvingJobSource::next(std::size_t slot) {
 }
 
 Job HalvingJobSource::again(const Job& job, std::size_t slot) {
-  Job j = make(Trial{job.pos, static_cast<unsigned>(job.rung)}, slot);
-  j.seq = job.seq;
-  j.attempt = job.attempt;
-  j.requeues = job.requeues;
-  return j;
+  return another_attempt(
+      make(Trial{job.pos, static_cast<unsigned>(job.rung)}, slot), job);
 }
 
 void HalvingJobSource::finished(const Job& job, const JobResult& result) {

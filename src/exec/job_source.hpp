@@ -136,7 +136,7 @@ class HalvingJobSource : public JobSource {
   std::uint64_t restore(const PastTrial& past);
   /// Where the trials' directories and slot shares are set.
   JobBuilder& builder() { return builder_; }
-  /// The trials a whole run takes when each reports a value.
+  /// The fewest trials a whole run takes when each reports a value.
   std::uint64_t planned() const { return halving_.planned(); }
   /// The highest rung started so far.
   unsigned highest_rung() const { return halving_.highest_started(); }
