@@ -160,8 +160,10 @@ enum RecordField : unsigned {
 /// not a record gives false and a reason.
 class RecordReader {
  public:
-  /// Reads only the fields in `fields` (a mask of RecordField).
-  explicit RecordReader(unsigned fields = kFieldAll);
+  /// Reads only the fields in `fields` (a mask of RecordField); with
+  /// parser_only, every line goes through the JSON parser, not first
+  /// through the fast path for the writer's own layout (tests compare them).
+  explicit RecordReader(unsigned fields = kFieldAll, bool parser_only = false);
   ~RecordReader();
   RecordReader(RecordReader&&) noexcept;
   RecordReader& operator=(RecordReader&&) noexcept;
@@ -175,6 +177,7 @@ class RecordReader {
   struct Impl;
   std::unique_ptr<Impl> impl_;
   unsigned fields_;
+  bool parser_only_;
   std::string why_;
 };
 

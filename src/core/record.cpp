@@ -1,7 +1,10 @@
-// The one reader of sweep's records, on simdjson's DOM API: it picks the
-// best kernel for the CPU at run time (On-Demand fixes it at compile time,
-// which without -march is the slow scalar one). A field the caller did not
-// ask for is not decoded.
+// The one reader of sweep's records. Lines in the writer's own layout are
+// split by a hand-written scanner (core/compact_record.hpp); every other
+// line goes through simdjson's DOM API, which picks the best kernel for the
+// CPU at run time (On-Demand fixes it at compile time, which without -march
+// is the slow scalar one). Both paths fill a Record through the same field
+// readers; tests and a fuzzer hold them to the same result. A field the
+// caller did not ask for is not decoded.
 #include "sweep/record.hpp"
 
 #include <fcntl.h>
@@ -19,6 +22,7 @@
 #include <span>
 #include <vector>
 
+#include "core/compact_record.hpp"
 #include "sweep/error.hpp"
 
 namespace sweep {
@@ -125,7 +129,38 @@ bool get(dom::element v, T& out) {
   return v.get(out) == simdjson::SUCCESS;
 }
 
-bool get_unsigned(dom::element v, unsigned& out) {
+// The same for the compact scanner's values, typed as simdjson types them.
+bool get(const CompactValue& v, std::uint64_t& out) {
+  if (v.type != CompactValue::Type::kInt || v.i < 0) return false;
+  out = static_cast<std::uint64_t>(v.i);
+  return true;
+}
+bool get(const CompactValue& v, std::int64_t& out) {
+  out = v.i;
+  return v.type == CompactValue::Type::kInt;
+}
+bool get(const CompactValue& v, double& out) {
+  if (v.type == CompactValue::Type::kInt) out = static_cast<double>(v.i);
+  if (v.type == CompactValue::Type::kDouble) out = v.d;
+  return v.type == CompactValue::Type::kInt ||
+         v.type == CompactValue::Type::kDouble;
+}
+bool get(const CompactValue& v, bool& out) {
+  out = v.i != 0;
+  return v.type == CompactValue::Type::kBool;
+}
+bool get(const CompactValue& v, std::string_view& out) {
+  out = v.text;
+  return v.type == CompactValue::Type::kString;
+}
+// Arrays and objects other than params never reach the compact path.
+bool get(const CompactValue&, dom::array&) { return false; }
+bool get(const CompactValue&, dom::object&) { return false; }
+bool is_object(dom::element v) { return v.is_object(); }
+bool is_object(const CompactValue&) { return false; }
+
+template <class V>
+bool get_unsigned(V v, unsigned& out) {
   std::uint64_t u = 0;
   if (!get(v, u) || u > 0xffffffffu) return false;
   out = static_cast<unsigned>(u);
@@ -170,15 +205,22 @@ enum class Field : std::uint8_t {
   kRungValue
 };
 
+// k == name, with the length known at compile time, so the compare is a
+// few instructions, not a call (this runs for every field of every record).
+template <std::size_t N>
+bool same(std::string_view k, const char (&name)[N]) {
+  return k.size() == N - 1 && std::memcmp(k.data(), name, N - 1) == 0;
+}
+
 Field field_of(std::string_view k) {
-  auto is = [&](std::string_view name, Field f) {
-    return k == name ? f : Field::kOther;
+  auto is = [&](const auto& name, Field f) {
+    return same(k, name) ? f : Field::kOther;
   };
   if (k.empty()) return Field::kOther;
   Field f = Field::kOther;
   switch (k[0]) {
     case 'a':
-      return k == "attempt" || k == "attempts" ? Field::kAttempt : f;
+      return same(k, "attempt") || same(k, "attempts") ? Field::kAttempt : f;
     case 'c':
       if ((f = is("cpu_user_s", Field::kCpuUserS)) != Field::kOther) return f;
       if ((f = is("cpu_sys_s", Field::kCpuSysS)) != Field::kOther) return f;
@@ -229,7 +271,8 @@ Field field_of(std::string_view k) {
   return f;
 }
 
-bool get_strings(dom::element v, std::vector<std::string>& list) {
+template <class V>
+bool get_strings(V v, std::vector<std::string>& list) {
   dom::array a;
   std::string_view s;
   if (!get(v, a)) return false;
@@ -242,7 +285,8 @@ bool get_strings(dom::element v, std::vector<std::string>& list) {
 
 // One end-record field into r (kOther if f is not one); false if it has the
 // wrong type.
-bool read_result_field(Field f, dom::element v, JobResult& r) {
+template <class V>
+bool read_result_field(Field f, const V& v, JobResult& r) {
   std::int64_t i = 0;
   std::string_view s;
   switch (f) {
@@ -304,8 +348,9 @@ bool read_result_field(Field f, dom::element v, JobResult& r) {
 }
 
 // One field into out; false (with why) if it has the wrong type.
-bool read_field(std::string_view k, dom::element v, unsigned fields,
-                Record& out, Seen& seen, std::string& why) {
+template <class V>
+bool read_field(std::string_view k, const V& v, unsigned fields, Record& out,
+                Seen& seen, std::string& why) {
   bool ok = true;
   std::string_view s;
   switch (Field f = field_of(k)) {
@@ -332,13 +377,13 @@ bool read_field(std::string_view k, dom::element v, unsigned fields,
         ok = get(v, s) && JobKey::from_hex(s, out.key);
       break;
     case Field::kParams:
-      ok = v.is_object() && (seen.params = get(v, seen.params_object));
+      ok = is_object(v) && (seen.params = get(v, seen.params_object));
       break;
     case Field::kData:
-      ok = seen.data = v.is_object();
+      ok = seen.data = is_object(v);
       break;
     case Field::kParamsB64:
-      ok = seen.params_b64 = v.is_object();
+      ok = seen.params_b64 = is_object(v);
       break;
     case Field::kRep:
       ok = get(v, out.rep);
@@ -465,6 +510,32 @@ class ParamFields {
     return items_;
   }
 
+  // The compact scanner's params: scalars only.
+  std::span<const ParamField> read(std::span<const CompactMember> params) {
+    items_.clear();
+    for (const CompactMember& m : params) {
+      ParamField& p = items_.emplace_back();
+      p.name = m.key;
+      switch (m.value.type) {
+        case CompactValue::Type::kDouble:
+          p.kind = ParamField::Kind::kFloat;
+          p.f = m.value.d;
+          break;
+        case CompactValue::Type::kBool:
+          p.kind = ParamField::Kind::kBool;
+          p.i = m.value.i;
+          break;
+        case CompactValue::Type::kString:
+          p.kind = ParamField::Kind::kString;
+          p.text = m.value.text;
+          break;
+        default:
+          p.i = m.value.i;
+      }
+    }
+    return items_;
+  }
+
  private:
   std::vector<ParamField> items_;
   std::string json_;          ///< The JSON of the members not scalars...
@@ -477,12 +548,29 @@ struct Decoded {
   ParamFields params;
 };
 
+void set_kind(const Seen& seen, std::string_view text, Record& out) {
+  out.text = text;
+  out.has_key = seen.key;
+  out.kind = seen.key                 ? RecordKind::kJournal
+             : seen.line || seen.file ? RecordKind::kLine
+             : seen.end               ? RecordKind::kEnd
+                                      : RecordKind::kGrid;
+}
+
+// Resets a record to its defaults. A copy of an empty one keeps the
+// strings' and vectors' storage, and costs less than building a temporary
+// as large as a Record, which is on every line's path.
+void clear(Record& r) {
+  static const Record kEmpty;
+  r = kEmpty;
+}
+
 // Fills out from one parsed object whose text is `text` (padded memory that
 // outlives out's views); false with why if it is not a record. `decoded`
 // holds what fields asks to be decoded (data's numbers, params' values).
 bool fill(dom::object obj, std::string_view text, unsigned fields, Record& out,
           std::string& why, Decoded& decoded) {
-  out = Record{};
+  clear(out);
   Seen seen;
   for (dom::key_value_pair field : obj)
     if (!read_field(field.key, field.value, fields, out, seen, why))
@@ -503,12 +591,32 @@ bool fill(dom::object obj, std::string_view text, unsigned fields, Record& out,
     out.data_numbers = decoded.data.read(d);
   if ((fields & kFieldParamValues) && seen.params)
     out.params = decoded.params.read(seen.params_object);
-  out.text = text;
-  out.has_key = seen.key;
-  out.kind = seen.key                 ? RecordKind::kJournal
-             : seen.line || seen.file ? RecordKind::kLine
-             : seen.end               ? RecordKind::kEnd
-                                      : RecordKind::kGrid;
+  set_kind(seen, text, out);
+  return true;
+}
+
+// Fills out from a line the compact scanner split: the same fields, read by
+// the same code, as fill from the parser's object.
+bool fill_compact(const CompactScanner& scan, std::string_view text,
+                  unsigned fields, Record& out, std::string& why,
+                  Decoded& decoded) {
+  clear(out);
+  Seen seen;
+  for (const CompactMember& m : scan.members()) {
+    if (m.value.type == CompactValue::Type::kObject) {  // params, and only it
+      seen.params = true;
+      if (fields & kFieldParams) out.params_json = m.value.text;
+    } else if (!read_field(m.key, m.value, fields, out, seen, why)) {
+      return false;
+    }
+  }
+  if (!seen.job) {
+    why = "no \"job\" field";
+    return false;
+  }
+  if ((fields & kFieldParamValues) && seen.params)
+    out.params = decoded.params.read(scan.params());
+  set_kind(seen, text, out);
   return true;
 }
 
@@ -519,25 +627,31 @@ std::string_view Record::params_text() const {
 }
 
 struct RecordReader::Impl {
+  CompactScanner compact;  ///< The writer's own layout, without a parser.
   dom::parser parser;
   std::vector<char> buf;  ///< The line, copied with simdjson's padding.
   Decoded decoded;        ///< What the last line's views point into.
 };
 
-RecordReader::RecordReader(unsigned fields)
-    : impl_(std::make_unique<Impl>()), fields_(fields) {}
+RecordReader::RecordReader(unsigned fields, bool parser_only)
+    : impl_(std::make_unique<Impl>()),
+      fields_(fields),
+      parser_only_(parser_only) {}
 RecordReader::~RecordReader() = default;
 RecordReader::RecordReader(RecordReader&&) noexcept = default;
 RecordReader& RecordReader::operator=(RecordReader&&) noexcept = default;
 
 bool RecordReader::parse(std::string_view line, Record& out) {
+  if (!parser_only_ && impl_->compact.scan(line) &&
+      fill_compact(impl_->compact, line, fields_, out, why_, impl_->decoded))
+    return true;
   auto& buf = impl_->buf;
   if (buf.size() < line.size() + simdjson::SIMDJSON_PADDING)
     buf.resize(line.size() + simdjson::SIMDJSON_PADDING);
   memcpy(buf.data(), line.data(), line.size());
   dom::object obj;
   if (impl_->parser.parse(buf.data(), line.size(), false).get(obj)) {
-    out = Record{};
+    clear(out);
     why_ = "not a JSON object";
     return false;
   }
@@ -628,10 +742,10 @@ class RecordFileReader {
     }
   }
 
-  // One block of whole lines (the last may lack its newline if `last`).
+  // One block of whole lines (the last may lack its newline if `last`):
+  // lines in the writer's layout go straight out, the others wait for one
+  // parse_many (delivered first, to keep the order).
   void block(std::string_view b, bool last) {
-    entries_.clear();
-    full_.clear();
     for (size_t from = 0; from < b.size();) {
       size_t nl = b.find('\n', from);
       bool torn = nl == std::string_view::npos && last;
@@ -645,6 +759,13 @@ class RecordFileReader {
         ++summary_.blank;
         continue;
       }
+      if (compact_.scan(line)) {
+        deliver();
+        if (fill_compact(compact_, line, fields_, rec_, why_, decoded_)) {
+          fn_(rec_, line);
+          continue;
+        }
+      }
       entries_.push_back(Entry{line, line_, torn});
       full_.append(line).push_back('\n');
     }
@@ -654,7 +775,7 @@ class RecordFileReader {
   // Hands every entry over in order: peeked ones as they are, the others
   // from one parse_many over their text, or one by one after any surprise.
   void deliver() {
-    if (full_.empty()) return;  // only blank lines (the buffer may be null)
+    if (full_.empty()) return;  // nothing waits (the buffer may be null)
     full_buf_.grow(full_.size(), 0);
     std::memcpy(full_buf_.data.get(), full_.data(), full_.size());
     dom::document_stream docs;
@@ -672,6 +793,8 @@ class RecordFileReader {
       batch = false;
       one(e);
     }
+    entries_.clear();
+    full_.clear();
   }
 
   // The next document of the batch as e's record; false if they differ.
@@ -700,6 +823,7 @@ class RecordFileReader {
   unsigned fields_;
   const RecordFn& fn_;
   RecordReader lines_;
+  CompactScanner compact_;
   dom::parser many_;
   Record rec_;
   std::string why_;

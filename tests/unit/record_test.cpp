@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 
 #include "core/record_writer.hpp"
@@ -428,4 +429,126 @@ TEST_CASE("kFieldParamValues decodes params as sweep types them") {
   REQUIRE(plain.parse(text, r));
   CHECK(r.params.empty());
   CHECK(!r.params_json.empty());
+}
+
+namespace {
+
+// Everything a reader gives for a line, as plain text: two reads of one
+// line agree if and only if these do.
+std::string everything(bool ok, const Record& r, const std::string& why) {
+  if (!ok) return "rejected: " + why;
+  std::ostringstream s;
+  s.precision(17);
+  s << int(r.kind) << '|' << r.job << '|' << r.rep << '|' << r.attempt << '|'
+    << r.params_json << '|' << r.params_b64_json << '|' << int(r.stream) << '|'
+    << r.line << '|' << r.data_json << '|' << r.file << '|' << r.has_key
+    << r.key.hex() << r.ok << '|' << r.time << '|' << r.text;
+  for (const ParamField& p : r.params)
+    s << "|p " << p.name << ' ' << int(p.kind) << ' ' << p.i << ' ' << p.f
+      << ' ' << std::signbit(p.f) << ' ' << p.text;
+  for (const DataNumber& n : r.data_numbers)
+    s << "|d " << n.name << ' ' << n.value;
+  const JobResult& j = r.result;
+  s << "|r " << j.exit_code << ' ' << j.signal << ' ' << j.duration_s << ' '
+    << j.error << ' ' << j.timeout << j.stopped << j.leftover_killed
+    << j.will_retry << j.memory_stopped << j.pruned << ' ' << j.pruned_step
+    << ' ' << j.rung << ' ' << j.rung_value.value_or(-1) << ' ' << j.cpu_user_s
+    << ' ' << j.cpu_sys_s << ' ' << j.max_rss_kb << ' ' << j.gpus.size()
+    << j.collect_missing.size() << j.collect_refused.size();
+  return s.str();
+}
+
+}  // namespace
+
+TEST_CASE("the fast path reads every line exactly as the JSON parser does") {
+  RecordReader fast(kFieldAll), parser(kFieldAll, true);
+  std::vector<std::string> lines = {
+      line_record({7, kParams, 2, 3}, Stream::kStdout, "epoch 3 loss=0.5"),
+      line_record({0, "{}", {}, {}}, Stream::kStderr, "oops"),
+      line_record({1, kParams, {}, {}}, Stream::kStdout,
+                  "tab\there \"quoted\" back\\slash \x1b[1m é ✓ 😀"),
+      line_record({1, kParams, {}, {}}, Stream::kStdout, R"({"acc":0.5})"),
+      end_record({4, kParams, 1, 2}, JobResult{}),
+  };
+  JobResult failed;
+  failed.signal = SIGKILL;
+  failed.timeout = true;
+  failed.error = "cannot \"run\"\n";
+  failed.duration_s = 1.25;
+  failed.rung = 2;
+  failed.rung_value = -0.125;
+  lines.push_back(end_record({9, kParams, {}, {}}, failed));
+  for (
+      std::string raw : {
+          // Strings: every escape, pairs, bad pairs, raw bytes.
+          R"({"job":1,"params":{"s":"\"\\\/\b\f\n\r\t\u0041\u00e9\u20ac"},"line":"x"})",
+          R"({"job":1,"params":{},"line":"\ud83d\ude00 \uD83D\uDE00"})",
+          R"({"job":1,"params":{},"line":"\ud83d"})",
+          R"({"job":1,"params":{},"line":"\ude00x"})",
+          R"({"job":1,"params":{},"line":"\ud83dx\ude00"})",
+          R"({"job":1,"params":{},"line":"\u00"})",
+          R"({"job":1,"params":{},"line":"\uzzzz"})",
+          R"({"job":1,"params":{},"line":"\x"})",
+          R"({"job":1,"params":{},"line":"\u0000nul"})",
+          "{\"job\":1,\"params\":{},\"line\":\"raw\tcontrol\"}",
+          "{\"job\":1,\"params\":{},\"line\":\"bad \xff utf8\"}",
+          "{\"job\":1,\"params\":{},\"line\":\"cut \xc3\"}",
+          R"({"j\u006fb":1,"params":{"\u00e9":1}})",
+          // Numbers: the grammar, int64 and beyond, doubles' edges.
+          R"({"job":1,"params":{"a":-0,"b":-0.0,"c":0,"d":1e5,"e":1E-5}})",
+          R"({"job":1,"params":{"a":1.5e+3,"b":123456789012345678}})",
+          R"({"job":1,"params":{"a":1234567890123456789}})",
+          R"({"job":1,"params":{"a":-9223372036854775808}})",
+          R"({"job":1,"params":{"a":9223372036854775808}})",
+          R"({"job":9999999999999999999,"params":{}})",
+          R"({"job":1,"params":{"a":18446744073709551616}})",
+          R"({"job":1,"params":{"a":1e400}})",
+          R"({"job":1,"params":{"a":1e-400,"b":4.9e-324}})",
+          R"({"job":1,"params":{"a":0.1,"b":2.5e-308,"c":1.7976931348623157e308}})",
+          R"({"job":1,"params":{"a":01}})",
+          R"({"job":1,"params":{"a":1.}})",
+          R"({"job":1,"params":{"a":.5}})",
+          R"({"job":1,"params":{"a":-}})",
+          R"({"job":1,"params":{"a":1e}})",
+          R"({"job":1,"params":{"a":+1}})",
+          R"({"job":1.0,"params":{}})",
+          R"({"job":-1,"params":{}})",
+          R"({"job":18446744073709551615,"params":{}})",
+          R"({"job":1,"attempt":4294967296,"params":{}})",
+          R"({"job":1,"params":{},"exit":2147483648})",
+          // Shapes: blanks, duplicates, nesting, other values.
+          R"({"job":1,"params":{"b":true,"c":false,"n":null}})",
+          R"({"job":1,"params":{"a":[1]},"line":"x"})",
+          R"({"job":1,"params":{"o":{"k":1}}})",
+          R"({"job":1,"params":{},"params":{"a":1}})",
+          R"({"job":1,"job":2,"params":{}})",
+          R"({"job":1,"params":{"a":1,"a":2}})",
+          R"({"job":1,"params":{},"line":"x","data":{"acc":1}})",
+          R"({"job":1,"params":{},"exit":0,"gpus":["0","1"]})",
+          R"({ "job":1,"params":{}})",
+          R"({"job":1,"params":{}} )",
+          R"({"job":1,"params":{}}x)",
+          R"({"job":1,"params":{},})",
+          R"({"job":1,"params":{})",
+          R"({"job":1,"params":{}}})",
+          R"({"job":1,"params":1})",
+          R"({"job":1,"params":{},"line":tru})",
+          R"({"job":1,"params":{},"timeout":true,"exit":0})",
+          R"({"job":1,"params":{},"stream":"stdin","line":""})",
+          R"({"job":1})",
+          R"({})",
+          R"({"params":{}})",
+          R"([1])",
+      })
+    lines.emplace_back(raw);
+  static const char kNul[] = "{\"job\":1,\"params\":{},\"line\":\"a\0b\"}";
+  lines.emplace_back(kNul, sizeof kNul - 1);
+  Record a, b;
+  for (const std::string& line : lines) {
+    CAPTURE(line);
+    bool ok_fast = fast.parse(line, a);
+    std::string got = everything(ok_fast, a, fast.why());
+    bool ok_parser = parser.parse(line, b);
+    CHECK(got == everything(ok_parser, b, parser.why()));
+  }
 }

@@ -1,0 +1,60 @@
+#pragma once
+
+// The records sweep writes, read without a JSON parser: the writer's own
+// layout (one compact object, scalar fields, a params object of scalars)
+// is split into its members in one pass. Anything else (blanks between
+// tokens, arrays, other objects, numbers beyond int64's digits, invalid
+// UTF-8, a malformed line) is left to the JSON parser, which decides: this
+// is the reader's fast path, never a second notion of what a record is.
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sweep {
+
+/// A scalar as simdjson's DOM types it: integers up to 18 digits are kInt.
+struct CompactValue {
+  enum class Type : std::uint8_t { kInt, kDouble, kBool, kString, kObject };
+  Type type = Type::kInt;
+  std::int64_t i = 0;     ///< kInt; kBool: 0 or 1.
+  double d = 0;           ///< kDouble.
+  std::string_view text;  ///< kString, unescaped; kObject: its raw JSON.
+};
+
+/// One member of an object, in the order written.
+struct CompactMember {
+  std::string_view key;
+  CompactValue value;
+};
+
+/// Splits one line in the writer's layout into members; reused from line to
+/// line, so it allocates only while it grows.
+class CompactScanner {
+ public:
+  /// True if line is one compact object of scalars whose only object member
+  /// is `params` (of scalars); views point into line and this scanner.
+  bool scan(std::string_view line);
+  /// The top-level members (params as kObject).
+  std::span<const CompactMember> members() const { return members_; }
+  /// The members of params, if it was there.
+  std::span<const CompactMember> params() const { return params_; }
+
+ private:
+  bool object(std::vector<CompactMember>& out, bool top);
+  bool value(CompactValue& v, bool top);
+  bool string(std::string_view& out);
+  bool escaped(std::string_view& out, size_t start);
+  bool number(CompactValue& v);
+  bool word(std::string_view w);
+
+  std::string_view in_;
+  size_t at_ = 0;
+  std::vector<CompactMember> members_, params_;
+  bool params_seen_ = false;  ///< A second params is the parser's.
+  std::string unescaped_;     ///< Reserved to the line's size: views stay put.
+};
+
+}  // namespace sweep
