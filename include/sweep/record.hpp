@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sweep/error.hpp"
 #include "sweep/value.hpp"
 
 namespace sweep {
@@ -190,12 +191,38 @@ struct ReadSummary {
   bool torn = false;        ///< A torn last line (a writer killed mid-record).
 };
 
+/// Lets readers that share one stream between threads skip each other's
+/// records: read_records asks it about every record, in order, before
+/// reading more of the record than its job (and its params, if asked).
+class RecordFilter {
+ public:
+  virtual ~RecordFilter() = default;
+  /// True if the job is known to be another reader's: its record is
+  /// skipped unread. Asked first, of records that begin with their job.
+  virtual bool skips(std::uint64_t job) = 0;
+  /// Otherwise: whether the record of this job and params is read.
+  virtual bool keeps(std::uint64_t job, std::span<const ParamField> params) = 0;
+};
+
+/// A line of a file that is not a record (the Error read_records throws).
+class RecordError : public Error {
+ public:
+  RecordError(const std::string& what, std::uint64_t line)
+      : Error(what), line_(line) {}
+  /// The line's number in its file, from 1.
+  std::uint64_t line() const { return line_; }
+
+ private:
+  std::uint64_t line_;
+};
+
 /// Reads every record of a file of JSON Lines (a result stream, a journal),
 /// in order, decoding only `fields`. Blank lines and a torn last line are
-/// skipped (and counted); any other line that is not a record throws Error
-/// naming the file and line.
+/// skipped (and counted); any other line that is not a record throws
+/// RecordError naming the file and line. With `keep`, only the records it
+/// keeps reach fn (and only their lines are checked to the end).
 ReadSummary read_records(const std::string& path, unsigned fields,
-                         const RecordFn& fn);
+                         const RecordFn& fn, RecordFilter* keep = nullptr);
 
 /// The number of a signal from its name ("SIGTERM" -> 15), or 0.
 int signal_number(std::string_view name);

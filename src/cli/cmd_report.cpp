@@ -62,15 +62,19 @@ std::vector<std::string> input_files(const std::vector<std::string>& inputs) {
   return files;
 }
 
+// The threads to collect a file with (report::collect_threads).
+unsigned threads_for(const std::string& file) {
+  struct stat st {};
+  if (::stat(file.c_str(), &st) != 0) return 1;  // reading it will say why
+  return report::collect_threads(static_cast<std::uint64_t>(st.st_size));
+}
+
 // Every record of one regular file, read directly; nothing if a job in it
 // ends twice (a resumed run appended to it): only a merge counts that right.
 std::optional<report::Dataset> collect_direct(
     const std::string& file, const report::CollectOptions& options) {
-  report::Collector collector(options);
-  auto add = [&](const Record& r, std::string_view) { collector.add(r); };
   try {
-    read_records(file, report::Collector::kFields, add);
-    return collector.finish();
+    return report::collect_file(file, options, threads_for(file));
   } catch (const report::JobEndedTwice&) {
     return std::nullopt;
   }
@@ -81,14 +85,11 @@ std::optional<report::Dataset> collect_direct(
 // temporary file.
 report::Dataset collect_merged(const std::vector<std::string>& files,
                                const report::CollectOptions& options) {
-  report::Collector collector(options);
-  auto add = [&](const Record& r, std::string_view) { collector.add(r); };
   std::string path;
   OutputStream merged = OutputStream::open_temporary(&path);
   merge_streams(files, merged, MergeOptions{});
   merged.flush();
-  read_records(path, report::Collector::kFields, add);
-  return collector.finish();
+  return report::collect_file(path, options, threads_for(path));
 }
 
 // The file, or for standard input or a pipe a temporary copy (kept open in
@@ -158,10 +159,6 @@ OutputStream open_output(const ReportFlags& f, int out_fd) {
 std::optional<AtomicFile> open_page(const ReportFlags& f) {
   if (f.html.empty()) return std::nullopt;
   return AtomicFile(f.html);
-}
-
-void write_page(std::optional<AtomicFile>& page, const std::string& html) {
-  if (page) page->commit(html);
 }
 
 // The report's outputs, checked to be neither one file nor an input (which
@@ -299,7 +296,7 @@ void report_collected(report::Collector& collector, const ReportFlags& flags,
     text->write(report::render(*r, format_of(flags)));
     text->flush();
   }
-  write_page(page, report::write_html(*r, info));
+  if (page) page->commit(report::write_html(*r, info));
   check_asserts(*r, flags.asserts);
 }
 
@@ -313,7 +310,8 @@ void report_streams(const std::vector<std::string>& inputs,
   report::Report r = report::build_report(data, options);
   outs.out.write(report::render(r, format_of(flags)));
   outs.out.flush();
-  write_page(outs.page, report::write_html(r, page_info(inputs, flags, data)));
+  if (outs.page)
+    outs.page->commit(report::write_html(r, page_info(inputs, flags, data)));
   check_asserts(r, flags.asserts);
 }
 
@@ -341,9 +339,11 @@ void compare_streams(const std::vector<std::string>& inputs,
   if (flags.top && c.rows.size() > flags.top) c.rows.resize(flags.top);
   outs.out.write(report::render_comparison(c, format_of(flags)));
   outs.out.flush();
-  report::PageInfo info = page_info(inputs, flags, data.back());
-  info.points.reset();  // the header follows the run chosen on the page
-  write_page(outs.page, report::write_html(runs, c, info));
+  if (outs.page) {
+    report::PageInfo info = page_info(inputs, flags, data.back());
+    info.points.reset();  // the header follows the run chosen on the page
+    outs.page->commit(report::write_html(runs, c, info));
+  }
   check_asserts(reports.back(), flags.asserts);
 }
 

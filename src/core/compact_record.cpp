@@ -7,11 +7,16 @@
 
 #include <simdjson.h>
 
-#include <array>
+#include <bit>
 #include <charconv>
 #include <cstring>
 
+#include "core/json_text.hpp"
+
 namespace sweep {
+
+static_assert(std::endian::native == std::endian::little,
+              "string() finds a byte in a word by its low bits");
 
 namespace {
 
@@ -44,39 +49,55 @@ void append_utf8(std::string& out, unsigned cp) {
 
 }  // namespace
 
-bool CompactScanner::scan(std::string_view line) {
+bool CompactScanner::scan_head(std::string_view line) {
   in_ = line;
-  at_ = 0;
+  at_ = 1;
   members_.clear();
   params_.clear();
-  params_seen_ = false;
+  params_seen_ = closed_ = false;
   unescaped_.clear();
   // Unescaped text is never longer than its escaped form: no reallocation
   // moves what earlier views point at.
   if (unescaped_.capacity() < line.size()) unescaped_.reserve(line.size());
-  return object(members_, true) && at_ == in_.size();
+  if (line.empty() || line[0] != '{') return false;
+  while (!params_seen_ && !closed_)
+    if (!member(members_, true, closed_)) return false;
+  return true;
 }
 
-bool CompactScanner::object(std::vector<CompactMember>& out, bool top) {
+bool CompactScanner::scan_rest() {
+  while (!closed_)
+    if (!member(members_, true, closed_)) return false;
+  return at_ == in_.size();
+}
+
+// One member and the ',' or '}' after it; `closed` tells which.
+bool CompactScanner::member(std::vector<CompactMember>& out, bool top,
+                            bool& closed) {
+  CompactMember m;
+  if (!string(m.key) || at_ >= in_.size() || in_[at_] != ':') return false;
+  ++at_;
+  bool params =
+      top && m.key.size() == 6 && std::memcmp(m.key.data(), "params", 6) == 0;
+  if (!value(m.value, params)) return false;
+  out.push_back(m);
+  if (at_ >= in_.size()) return false;
+  char c = in_[at_++];
+  closed = c == '}';
+  return closed || c == ',';
+}
+
+// The params object, {} included.
+bool CompactScanner::object(std::vector<CompactMember>& out) {
   if (at_ >= in_.size() || in_[at_] != '{') return false;
   ++at_;
-  if (at_ < in_.size() && in_[at_] == '}') {  // params {}; a record has job
+  if (at_ < in_.size() && in_[at_] == '}') {
     ++at_;
-    return !top;
+    return true;
   }
-  for (;;) {
-    CompactMember m;
-    if (!string(m.key) || at_ >= in_.size() || in_[at_] != ':') return false;
-    ++at_;
-    bool params =
-        top && m.key.size() == 6 && std::memcmp(m.key.data(), "params", 6) == 0;
-    if (!value(m.value, params)) return false;
-    out.push_back(m);
-    if (at_ >= in_.size()) return false;
-    char c = in_[at_++];
-    if (c == '}') return true;
-    if (c != ',') return false;
-  }
+  for (bool closed = false; !closed;)
+    if (!member(out, false, closed)) return false;
+  return true;
 }
 
 bool CompactScanner::value(CompactValue& v, bool params) {
@@ -94,7 +115,7 @@ bool CompactScanner::value(CompactValue& v, bool params) {
   if (c == '{' && params && !params_seen_) {
     params_seen_ = true;
     size_t from = at_;
-    if (!object(params_, false)) return false;
+    if (!object(params_)) return false;
     v.type = CompactValue::Type::kObject;
     v.text = in_.substr(from, at_ - from);
     return true;
@@ -113,14 +134,19 @@ bool CompactScanner::string(std::string_view& out) {
   if (at_ >= in_.size() || in_[at_] != '"') return false;
   size_t from = ++at_;
   // Printable ASCII but '"' and '\\': most strings are that to the end.
-  static constexpr auto kPlain = [] {
-    std::array<bool, 256> t{};
-    for (int c = 0x20; c < 0x80; ++c) t[c] = c != '"' && c != '\\';
-    return t;
-  }();
+  // Eight bytes at a time; the first byte that is not ends the run.
   const char* p = in_.data() + at_;
   const char* end = in_.data() + in_.size();
-  while (p < end && kPlain[static_cast<unsigned char>(*p)]) ++p;
+  for (std::uint64_t w; p + 8 <= end; p += 8) {
+    std::memcpy(&w, p, 8);
+    if (std::uint64_t bits = attention_bits(w)) {
+      p += std::countr_zero(bits) / 8;
+      break;
+    }
+  }
+  while (p < end && static_cast<unsigned char>(*p) >= 0x20 &&
+         static_cast<unsigned char>(*p) < 0x80 && *p != '"' && *p != '\\')
+    ++p;
   at_ = static_cast<size_t>(p - in_.data());
   if (at_ < in_.size() && in_[at_] == '"') {  // nothing to unescape
     out = in_.substr(from, at_++ - from);
@@ -207,41 +233,42 @@ bool CompactScanner::number(CompactValue& v) {
   static constexpr double kPow10[] = {
       1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
       1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-  size_t from = at_, n = in_.size();
-  bool negative = in_[at_] == '-';
-  if (negative) ++at_;
-  if (at_ >= n || !digit(in_[at_])) return false;
-  std::uint64_t m = 0;
-  int digits = 0;  // of m, up to 19 (no overflow); more only counted
-  auto take = [&] {
-    if (digits < 19) m = m * 10 + static_cast<unsigned>(in_[at_] - '0');
-    ++digits;
-    ++at_;
-  };
-  if (in_[at_] == '0') {
-    ++at_;
+  const char* const begin = in_.data() + at_;
+  const char* const end = in_.data() + in_.size();
+  const char* p = begin;
+  bool negative = *p == '-';
+  p += negative;
+  const char* first = p;  // the first digit
+  if (p == end || !digit(*p)) return false;
+  std::uint64_t m = 0;  // wraps past 19 digits; then unused
+  if (*p == '0') {
+    ++p;
   } else {
-    while (at_ < n && digit(in_[at_])) take();
+    for (; p < end && digit(*p); ++p) m = m * 10 + (*p - '0');
   }
+  std::ptrdiff_t digits = p - first;
   int scale = 0;  // the power of ten m is to be multiplied by
   bool integer = true;
-  if (at_ < n && in_[at_] == '.') {
-    ++at_;
-    if (at_ >= n || !digit(in_[at_])) return false;
-    for (; at_ < n && digit(in_[at_]); --scale) take();
+  if (p < end && *p == '.') {
+    const char* fraction = ++p;
+    for (; p < end && digit(*p); ++p) m = m * 10 + (*p - '0');
+    if (p == fraction) return false;
+    digits += p - fraction;
+    scale = static_cast<int>(fraction - p);
     integer = false;
   }
-  if (at_ < n && (in_[at_] == 'e' || in_[at_] == 'E')) {
-    ++at_;
-    bool minus = at_ < n && in_[at_] == '-';
-    if (at_ < n && (in_[at_] == '+' || in_[at_] == '-')) ++at_;
-    if (at_ >= n || !digit(in_[at_])) return false;
+  if (p < end && (*p == 'e' || *p == 'E')) {
+    ++p;
+    bool minus = p < end && *p == '-';
+    if (p < end && (*p == '+' || *p == '-')) ++p;
+    if (p == end || !digit(*p)) return false;
     int e = 0;
-    for (; at_ < n && digit(in_[at_]); ++at_)
-      if (e < 10000) e = e * 10 + (in_[at_] - '0');
+    for (; p < end && digit(*p); ++p)
+      if (e < 10000) e = e * 10 + (*p - '0');
     scale += minus ? -e : e;
     integer = false;
   }
+  at_ = static_cast<size_t>(p - in_.data());
   if (integer) {
     if (digits > 18) return false;
     v.type = CompactValue::Type::kInt;
@@ -256,8 +283,8 @@ bool CompactScanner::number(CompactValue& v) {
     v.d = negative ? -d : d;
     return true;
   }
-  auto [end, ec] = std::from_chars(in_.data() + from, in_.data() + at_, v.d);
-  return ec == std::errc() && end == in_.data() + at_;
+  auto [stop, ec] = std::from_chars(begin, p, v.d);
+  return ec == std::errc() && stop == p;
 }
 
 }  // namespace sweep

@@ -36,14 +36,20 @@ class CompactScanner {
  public:
   /// True if line is one compact object of scalars whose only object member
   /// is `params` (of scalars); views point into line and this scanner.
-  bool scan(std::string_view line);
+  bool scan(std::string_view line) { return scan_head(line) && scan_rest(); }
+  /// The members up to params (all of them if there is none): enough to
+  /// tell whose a record is before reading the rest.
+  bool scan_head(std::string_view line);
+  /// The members after the head; true if the line is then one object.
+  bool scan_rest();
   /// The top-level members (params as kObject).
   std::span<const CompactMember> members() const { return members_; }
   /// The members of params, if it was there.
   std::span<const CompactMember> params() const { return params_; }
 
  private:
-  bool object(std::vector<CompactMember>& out, bool top);
+  bool member(std::vector<CompactMember>& out, bool top, bool& closed);
+  bool object(std::vector<CompactMember>& out);
   bool value(CompactValue& v, bool top);
   bool string(std::string_view& out);
   bool escaped(std::string_view& out, size_t start);
@@ -54,6 +60,7 @@ class CompactScanner {
   size_t at_ = 0;
   std::vector<CompactMember> members_, params_;
   bool params_seen_ = false;  ///< A second params is the parser's.
+  bool closed_ = false;       ///< The top-level object has ended.
   std::string unescaped_;     ///< Reserved to the line's size: views stay put.
 };
 

@@ -29,16 +29,7 @@ size_t utf8_sequence_length(std::string_view s, size_t i) {
   return 0;
 }
 
-// True if any byte of w is < 0x20, '"', '\\' or >= 0x80 (SWAR, Hacker's
-// Delight 6-1): such bytes need escaping or UTF-8 checking.
-inline bool needs_attention(std::uint64_t w) {
-  constexpr std::uint64_t kOnes = 0x0101010101010101ULL,
-                          kHigh = 0x8080808080808080ULL;
-  auto has_zero = [&](std::uint64_t v) { return (v - kOnes) & ~v & kHigh; };
-  std::uint64_t below_space = (w - kOnes * 0x20) & ~w & kHigh;
-  return (below_space | has_zero(w ^ (kOnes * '"')) |
-          has_zero(w ^ (kOnes * '\\')) | (w & kHigh)) != 0;
-}
+inline bool needs_attention(std::uint64_t w) { return attention_bits(w); }
 
 }  // namespace
 

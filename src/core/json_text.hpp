@@ -26,6 +26,19 @@ bool is_valid_utf8(std::string_view s);
 /// Appends s in base64 (RFC 4648, with padding).
 void append_base64(std::string& out, std::string_view s);
 
+/// The bytes of w (eight bytes of text, read little-endian) that are < 0x20,
+/// '"', '\\' or >= 0x80 (need escaping or a UTF-8 check), as their high
+/// bits (SWAR, Hacker's Delight 6-1). Only bytes above a flagged one can be
+/// flagged falsely, so the lowest set bit marks the first such byte.
+inline std::uint64_t attention_bits(std::uint64_t w) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL,
+                          kHigh = 0x8080808080808080ULL;
+  auto has_zero = [&](std::uint64_t v) { return (v - kOnes) & ~v & kHigh; };
+  std::uint64_t below_space = (w - kOnes * 0x20) & ~w & kHigh;
+  return below_space | has_zero(w ^ (kOnes * '"')) |
+         has_zero(w ^ (kOnes * '\\')) | (w & kHigh);
+}
+
 /// True if s can be written inside JSON quotes as it is: printable ASCII
 /// without '"' or '\\'. Checked eight bytes at a time.
 bool is_plain_json_text(std::string_view s);

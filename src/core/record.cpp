@@ -557,12 +557,35 @@ void set_kind(const Seen& seen, std::string_view text, Record& out) {
                                       : RecordKind::kGrid;
 }
 
-// Resets a record to its defaults. A copy of an empty one keeps the
-// strings' and vectors' storage, and costs less than building a temporary
-// as large as a Record, which is on every line's path.
+// Resets a record to its defaults, field by field: on every line's path,
+// where building a new Record (400 bytes) and copying containers cost more
+// than the line's own fields. Strings and vectors keep their storage.
 void clear(Record& r) {
-  static const Record kEmpty;
-  r = kEmpty;
+  static_assert(
+      sizeof(void*) != 8 || (sizeof(Record) == 400 && sizeof(JobResult) == 184),
+      "Record or JobResult changed: reset the new field here");
+  r.kind = RecordKind::kGrid;
+  r.job = r.rep = 0;
+  r.attempt = 1;
+  r.params_json = r.text = r.params_b64_json = r.line = r.data_json = r.file =
+      r.time = {};
+  r.params = {};
+  r.data_numbers = {};
+  r.stream = Stream::kStdout;
+  r.has_key = r.ok = false;
+  r.key = JobKey{};
+  JobResult& j = r.result;
+  j.exit_code = j.signal = 0;
+  j.duration_s = j.pruned_step = j.cpu_user_s = j.cpu_sys_s = 0;
+  j.error.clear();
+  j.timeout = j.stopped = j.leftover_killed = j.will_retry = false;
+  j.memory_stopped = j.pruned = false;
+  j.rung = -1;
+  j.rung_value.reset();
+  j.gpus.clear();
+  j.collect_missing.clear();
+  j.collect_refused.clear();
+  j.max_rss_kb = 0;
 }
 
 // Fills out from one parsed object whose text is `text` (padded memory that
@@ -681,8 +704,9 @@ bool alone_on_line(std::string_view block, std::string_view doc) {
 // reader, which names the line.
 class RecordFileReader {
  public:
-  RecordFileReader(const std::string& path, unsigned fields, const RecordFn& fn)
-      : path_(path), fields_(fields), fn_(fn), lines_(fields) {}
+  RecordFileReader(const std::string& path, unsigned fields, const RecordFn& fn,
+                   RecordFilter* keep)
+      : path_(path), fields_(fields), fn_(fn), keep_(keep), lines_(fields) {}
 
   ReadSummary run() {
     int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
@@ -703,6 +727,7 @@ class RecordFileReader {
     std::string_view text;
     std::uint64_t number;  ///< 1-based line number in the file.
     bool torn;             ///< The file's last line, without its newline.
+    bool decided;          ///< keep_ kept it already (from its head).
   };
   // A buffer with simdjson's padding, not zeroed.
   struct Buffer {
@@ -759,17 +784,57 @@ class RecordFileReader {
         ++summary_.blank;
         continue;
       }
-      if (compact_.scan(line)) {
-        deliver();
-        if (fill_compact(compact_, line, fields_, rec_, why_, decoded_)) {
-          fn_(rec_, line);
+      Entry e{line, line_, torn, false};
+      if (skipped(line)) continue;
+      if (compact_.scan_head(line)) {
+        deliver();  // what waits comes first, to keep_ as to fn_
+        if (!kept(e)) continue;
+        if (compact_.scan_rest() &&
+            fill_compact(compact_, line, fields_, rec_, why_, decoded_)) {
+          pass(e);
           continue;
         }
       }
-      entries_.push_back(Entry{line, line_, torn});
+      entries_.push_back(e);
       full_.append(line).push_back('\n');
     }
     deliver();
+  }
+
+  // True if keep_ skips the line's job, read from how the writer begins a
+  // record, `{"job":N,` (the job's owner reads all of the line).
+  bool skipped(std::string_view line) {
+    constexpr std::string_view kHead = "{\"job\":";
+    if (!keep_ || line.substr(0, kHead.size()) != kHead) return false;
+    std::uint64_t job = 0;
+    size_t i = kHead.size(), n = line.size();
+    for (; i < n && i < kHead.size() + 18 && line[i] >= '0' && line[i] <= '9';
+         ++i)
+      job = job * 10 + static_cast<unsigned>(line[i] - '0');
+    if (i == kHead.size() || i >= n || line[i] != ',' ||
+        (line[kHead.size()] == '0' && i > kHead.size() + 1))
+      return false;
+    deliver();  // what waits comes first, to keep_ as to fn_
+    return keep_->skips(job);
+  }
+
+  // Whether keep_ keeps the record whose head compact_ holds; true if
+  // there is no keep_ or the head does not say (the whole record will).
+  bool kept(Entry& e) {
+    if (!keep_) return true;
+    const CompactMember* job = nullptr;
+    for (const CompactMember& m : compact_.members())
+      if (m.key == "job") job = &m;  // the last, as the parser's
+    std::uint64_t number = 0;
+    if (!job || !get(job->value, number)) return true;
+    e.decided = true;
+    return keep_->keeps(number, decoded_.params.read(compact_.params()));
+  }
+
+  // The record in rec_ (of entry e) goes to fn_, if keep_ keeps it.
+  void pass(const Entry& e) {
+    if (!keep_ || e.decided || keep_->keeps(rec_.job, rec_.params))
+      fn_(rec_, e.text);
   }
 
   // Hands every entry over in order: peeked ones as they are, the others
@@ -786,7 +851,7 @@ class RecordFileReader {
     std::string_view all(full_buf_.data.get(), full_.size());
     for (const Entry& e : entries_) {
       if (batch && it != docs.end() && next_doc(it, all, e)) {
-        fn_(rec_, e.text);
+        pass(e);
         ++it;
         continue;
       }
@@ -810,18 +875,20 @@ class RecordFileReader {
 
   void one(const Entry& e) {
     if (lines_.parse(e.text, rec_)) {
-      fn_(rec_, e.text);
+      pass(e);
     } else if (e.torn) {  // a torn last line: a writer was killed
       summary_.torn = true;
     } else {
-      throw Error(path_ + ":" + std::to_string(e.number) +
-                  ": not a sweep record (" + lines_.why() + ")");
+      throw RecordError(path_ + ":" + std::to_string(e.number) +
+                            ": not a sweep record (" + lines_.why() + ")",
+                        e.number);
     }
   }
 
   const std::string& path_;
   unsigned fields_;
   const RecordFn& fn_;
+  RecordFilter* keep_;
   RecordReader lines_;
   CompactScanner compact_;
   dom::parser many_;
@@ -836,8 +903,8 @@ class RecordFileReader {
 };
 
 ReadSummary read_records(const std::string& path, unsigned fields,
-                         const RecordFn& fn) {
-  return RecordFileReader(path, fields, fn).run();
+                         const RecordFn& fn, RecordFilter* keep) {
+  return RecordFileReader(path, fields, fn, keep).run();
 }
 
 }  // namespace sweep

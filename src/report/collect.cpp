@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -75,8 +76,25 @@ std::optional<double> line_metrics(const Record& r, const LineScanner& scanner,
 
 struct Collector::State {
   CollectOptions options;
+  CollectShare share;
   LineScanner scanner;
   Dataset data;
+  /// The number of the record being read, from 1: of the stream's records
+  /// (with a share), else of those added. Orders what shares merge.
+  std::uint64_t position = 0;
+  std::vector<std::uint64_t> found_at;    ///< Of data.found's names...
+  std::vector<std::uint64_t> group_at;    ///< ...data.groups' first records...
+  std::vector<std::uint64_t> failure_at;  ///< ...and failures.jobs.
+  /// With a share: every group key of the stream (no exact bytes), numbered
+  /// in order; and recent jobs' shares, by job number (direct-mapped: a
+  /// job's records mostly come together).
+  StringIndex shares;
+  struct ShareSlot {
+    std::uint64_t job = 0;
+    bool used = false, mine = false;
+  };
+  std::vector<ShareSlot> share_slots;
+  static constexpr std::uint64_t kShareSlots = 4096;
   struct MetricId {
     std::int32_t id;  ///< In data.metrics, or kNotCollected.
     bool seen;        ///< In data.found.
@@ -97,8 +115,11 @@ struct Collector::State {
   /// The built-in metrics asked for: (index in builtin_metrics(), id).
   std::vector<std::pair<size_t, std::int32_t>> builtins;
 
-  explicit State(const CollectOptions& o)
-      : options(o), scanner(o.metric_regex) {
+  State(const CollectOptions& o, CollectShare s)
+      : options(o),
+        share(s),
+        scanner(o.metric_regex),
+        share_slots(s.count > 1 ? kShareSlots : 0) {
     data.metrics = o.metrics;
     for (size_t i = 0; i < o.metrics.size(); ++i) {
       ids.emplace(o.metrics[i].name,
@@ -124,6 +145,7 @@ struct Collector::State {
     if (!it->second.seen) {
       it->second.seen = true;
       data.found.emplace_back(name);
+      found_at.push_back(position);
     }
     return it->second.id;
   }
@@ -136,10 +158,14 @@ struct Collector::State {
   std::vector<std::pair<std::string, std::int32_t>> line_names;
   std::int32_t line_metric(size_t pos, std::string_view name);
 
+  bool skips(std::uint64_t job);
+  bool keeps(std::uint64_t job, std::span<const ParamField> params);
   std::uint32_t group_of(const Record& r);
+  void note_params(std::span<const ParamField> params);
   bool is_over(std::string_view name) const;
-  std::string_view group_key(const Record& r);
-  void add_exact_bytes(const Record& r);
+  std::string_view group_key(std::span<const ParamField> params,
+                             std::string_view exact_bytes = {});
+  void add_exact_bytes(std::string_view b64_json);
   JobState& job_for(const Record& r);
   std::uint32_t start_job(const Record& r);
   void end_job(std::uint64_t job);
@@ -147,29 +173,63 @@ struct Collector::State {
   void add_end(const Record& r);
   void add_builtins(const JobResult& r, Group& g);
   void note_failure(const Record& r, const JobState& j);
+  void close(Dataset& d) const;
 };
 
 // A job's group: points whose parameters (but those --over) are equal share
 // one, found by their values as the reader decoded them (nothing is parsed
 // here), so memory grows with groups, not points.
 std::uint32_t Collector::State::group_of(const Record& r) {
-  std::string_view key = group_key(r);
+  std::string_view key = group_key(r.params, r.params_b64_json);
   if (const std::uint32_t* g = groups.find(key)) return *g;
   auto g = static_cast<std::uint32_t>(data.groups.size());
   groups.insert(key, g);
   data.groups.push_back(Group{{}, r.job, 0, 0, {}, {}});
-  for (const ParamField& p : r.params) {  // a new group: note its params
+  group_at.push_back(position);
+  note_params(r.params);
+  for (const ParamField& p : r.params)
+    if (!is_over(p.name))
+      data.groups.back().params.emplace_back(p.name, p.value());
+  return g;
+}
+
+// A new group's parameter names: never metrics, and (but --over ones) the
+// report's columns, in the order first seen.
+void Collector::State::note_params(std::span<const ParamField> params) {
+  for (const ParamField& p : params) {
     if (!param_names.contains(p.name)) {
       param_names.emplace(p.name);
       line_names.clear();
     }
-    if (is_over(p.name)) continue;
-    data.groups.back().params.emplace_back(p.name, p.value());
-    if (std::find(data.params.begin(), data.params.end(), p.name) ==
-        data.params.end())
+    if (!is_over(p.name) && std::find(data.params.begin(), data.params.end(),
+                                      p.name) == data.params.end())
       data.params.emplace_back(p.name);
   }
-  return g;
+}
+
+// A record of a job known to be another share's, skipped unread.
+bool Collector::State::skips(std::uint64_t job) {
+  const ShareSlot& s = share_slots[job % kShareSlots];
+  if (!s.used || s.job != job || s.mine) return false;
+  ++position;
+  return true;
+}
+
+// Whether the record is this share's: by its group (without the exact
+// bytes, which only the rest of a line has), numbered as every share
+// numbers them, since each sees every record and asks the same questions.
+// A new group's names are noted here, so every share knows every
+// parameter, at the same record as one collector alone would.
+bool Collector::State::keeps(std::uint64_t job,
+                             std::span<const ParamField> params) {
+  ++position;
+  ShareSlot& s = share_slots[job % kShareSlots];
+  if (s.used && s.job == job) return s.mine;
+  auto next = static_cast<std::uint32_t>(shares.size());
+  std::uint32_t g = shares.insert(group_key(params), next);
+  if (g == next) note_params(params);
+  s = ShareSlot{job, true, g % share.count == share.index};
+  return s.mine;
 }
 
 bool Collector::State::is_over(std::string_view name) const {
@@ -189,9 +249,10 @@ void append_sized(std::string& out, std::string_view s) {
 
 // The parameters not --over, as one string: each name, kind and value
 // (numbers as their bits, so 1 and 1.0 differ as they do in JSON).
-std::string_view Collector::State::group_key(const Record& r) {
+std::string_view Collector::State::group_key(std::span<const ParamField> params,
+                                             std::string_view exact_bytes) {
   key.clear();
-  for (const ParamField& p : r.params) {
+  for (const ParamField& p : params) {
     if (is_over(p.name)) continue;
     append_sized(key, p.name);
     key += static_cast<char>(p.kind);
@@ -203,14 +264,14 @@ std::string_view Collector::State::group_key(const Record& r) {
     else
       key.append(reinterpret_cast<const char*>(&p.i), sizeof p.i);
   }
-  if (!r.params_b64_json.empty()) add_exact_bytes(r);
+  if (!exact_bytes.empty()) add_exact_bytes(exact_bytes);
   return key;
 }
 
 // Values that are not UTF-8 read as text with U+FFFD, so two of them can
 // read alike: their exact bytes (base64, rare) join the key.
-void Collector::State::add_exact_bytes(const Record& r) {
-  auto exact = nlohmann::json::parse(r.params_b64_json, nullptr, false);
+void Collector::State::add_exact_bytes(std::string_view b64_json) {
+  auto exact = nlohmann::json::parse(b64_json, nullptr, false);
   if (!exact.is_object()) return;
   for (const auto& [name, b64] : exact.items()) {
     if (is_over(name) || !b64.is_string()) continue;
@@ -305,9 +366,11 @@ void Collector::State::note_failure(const Record& r, const JobState& j) {
   std::string outcome = outcome_of(r.result);
   ++data.failures.by_outcome[outcome];
   data.failures.timeouts += r.result.timeout;
-  if (data.failures.jobs.size() < Failures::kListed)
+  if (data.failures.jobs.size() < Failures::kListed) {
     data.failures.jobs.push_back(FailedJob{r.job, std::string(r.params_text()),
                                            outcome, j.last_out, j.last_err});
+    failure_at.push_back(position);
+  }
 }
 
 void Collector::State::add_end(const Record& r) {
@@ -342,11 +405,18 @@ void Collector::State::add_end(const Record& r) {
   end_job(r.job);
 }
 
-Collector::Collector(const CollectOptions& options)
-    : s_(std::make_unique<State>(options)) {}
+Collector::Collector(const CollectOptions& options, CollectShare share)
+    : s_(std::make_unique<State>(options, share)) {}
 Collector::~Collector() = default;
+Collector::Collector(Collector&&) noexcept = default;
+
+bool Collector::skips(std::uint64_t job) { return s_->skips(job); }
+bool Collector::keeps(std::uint64_t job, std::span<const ParamField> params) {
+  return s_->keeps(job, params);
+}
 
 void Collector::add(const Record& r) {
+  if (s_->share.count == 1) ++s_->position;
   ++s_->data.records;
   if (r.kind == RecordKind::kLine) {
     s_->add_line(r);
@@ -355,14 +425,15 @@ void Collector::add(const Record& r) {
   }
 }
 
-Dataset Collector::finish() {
-  Dataset& d = s_->data;
-  d.failures.unfinished = s_->jobs.size();
-  for (const auto& name : s_->options.over)
-    if (!s_->param_names.contains(name))
+// The dataset's last checks, and its groups in grid order: by first job,
+// then (two groups can share it only in a stream of two runs) by first
+// record, as they were found.
+void Collector::State::close(Dataset& d) const {
+  for (const auto& name : options.over)
+    if (!param_names.contains(name))
       throw Error("--over " + name +
                   ": no such parameter (parameters: " + join(d.params) + ")");
-  for (const auto& m : s_->options.metrics) {
+  for (const auto& m : options.metrics) {
     const auto& b = builtin_metrics();
     bool found =
         std::find(d.found.begin(), d.found.end(), m.name) != d.found.end();
@@ -377,7 +448,132 @@ Dataset Collector::finish() {
   };
   if (!std::is_sorted(d.groups.begin(), d.groups.end(), by_job))
     std::stable_sort(d.groups.begin(), d.groups.end(), by_job);
+}
+
+Dataset Collector::finish() {
+  Dataset& d = s_->data;
+  d.failures.unfinished = s_->jobs.size();
+  s_->close(d);
   return std::move(d);
+}
+
+namespace {
+
+// Items of several shares in the stream's order: (position, share, index).
+using Placed = std::vector<std::tuple<std::uint64_t, size_t, size_t>>;
+
+void place(Placed& all, size_t share, const std::vector<std::uint64_t>& at) {
+  for (size_t i = 0; i < at.size(); ++i) all.emplace_back(at[i], share, i);
+}
+
+}  // namespace
+
+Dataset Collector::finish(std::vector<Collector>& shares) {
+  if (shares.size() == 1) return shares[0].finish();
+  std::vector<State*> parts;
+  for (Collector& c : shares) parts.push_back(c.s_.get());
+  Dataset out = merge(parts);
+  parts[0]->close(out);
+  return out;
+}
+
+// What the shares read, as one collector would have: each group is wholly
+// one share's, so its values and curve are as that share left them; names,
+// groups and failures go in the order the stream first had them.
+Dataset Collector::merge(const std::vector<State*>& parts) {
+  check_disjoint(parts);
+  Dataset out;
+  out.params = parts[0]->data.params;  // every share noted every group
+  out.metrics = parts[0]->options.metrics;
+  Placed found;
+  for (size_t k = 0; k < parts.size(); ++k) place(found, k, parts[k]->found_at);
+  std::sort(found.begin(), found.end());
+  for (const auto& [at, k, i] : found) {
+    const std::string& name = parts[k]->data.found[i];
+    if (std::find(out.found.begin(), out.found.end(), name) != out.found.end())
+      continue;
+    out.found.push_back(name);
+    if (parts[0]->options.metrics.empty())  // every metric is collected
+      out.metrics.push_back(MetricSpec{name, Goal::kNone});
+  }
+  merge_groups(parts, out);
+  merge_failures(parts, out.failures);
+  for (const State* p : parts) {
+    out.records += p->data.records;
+    out.jobs += p->data.jobs;
+    out.rungs |= p->data.rungs;
+  }
+  return out;
+}
+
+// A job that ended in two shares ended twice in the stream. A job started
+// in two shares, or a group in two, means one job number with two sets of
+// params (two runs in one stream), whose records one collector alone
+// would have put together: only it counts them as the stream says.
+void Collector::check_disjoint(const std::vector<State*>& parts) {
+  StringIndex keys;
+  auto started = [](const State* p, std::uint64_t job) {
+    return p->jobs.contains(job) || p->ended.contains(job);
+  };
+  for (size_t k = 0; k < parts.size(); ++k) {
+    for (size_t j = 0; j < k; ++j) {
+      if (auto job = parts[k]->ended.common(parts[j]->ended))
+        throw JobEndedTwice{*job};
+      for (const auto& [job, slot] : parts[k]->jobs)
+        if (started(parts[j], job)) throw SharedGroup{};
+      for (const auto& [job, slot] : parts[j]->jobs)
+        if (started(parts[k], job)) throw SharedGroup{};
+    }
+    bool shared = false;
+    parts[k]->groups.each([&](std::string_view key, std::uint32_t) {
+      shared |= keys.insert(key, static_cast<std::uint32_t>(k)) != k;
+    });
+    if (shared) throw SharedGroup{};
+  }
+}
+
+// The shares' groups, their values moved to the merged metrics' order.
+void Collector::merge_groups(const std::vector<State*>& parts, Dataset& out) {
+  std::vector<std::tuple<std::uint64_t, std::uint64_t, Group>> groups;
+  for (State* p : parts) {
+    std::vector<size_t> to;  // a share's metric id -> the merged one
+    for (const MetricSpec& m : p->data.metrics)
+      to.push_back(static_cast<size_t>(
+          std::find_if(out.metrics.begin(), out.metrics.end(),
+                       [&](const MetricSpec& o) { return o.name == m.name; }) -
+          out.metrics.begin()));
+    for (size_t g = 0; g < p->data.groups.size(); ++g) {
+      Group& group = p->data.groups[g];
+      std::vector<std::vector<double>> values(out.metrics.size());
+      for (size_t m = 0; m < group.values.size(); ++m)
+        values[to[m]] = std::move(group.values[m]);
+      group.values = std::move(values);
+      groups.emplace_back(group.first_job, p->group_at[g], std::move(group));
+    }
+  }
+  std::sort(groups.begin(), groups.end(), [](const auto& a, const auto& b) {
+    return std::tie(std::get<0>(a), std::get<1>(a)) <
+           std::tie(std::get<0>(b), std::get<1>(b));
+  });
+  for (auto& g : groups) out.groups.push_back(std::move(std::get<2>(g)));
+}
+
+void Collector::merge_failures(const std::vector<State*>& parts,
+                               Failures& out) {
+  Placed listed;
+  for (size_t k = 0; k < parts.size(); ++k) {
+    const Failures& f = parts[k]->data.failures;
+    for (const auto& [outcome, n] : f.by_outcome) out.by_outcome[outcome] += n;
+    out.timeouts += f.timeouts;
+    out.stopped += f.stopped;
+    out.pruned += f.pruned;
+    out.unfinished += parts[k]->jobs.size();
+    place(listed, k, parts[k]->failure_at);
+  }
+  std::sort(listed.begin(), listed.end());
+  for (const auto& [at, k, i] : listed)
+    if (out.jobs.size() < Failures::kListed)
+      out.jobs.push_back(std::move(parts[k]->data.failures.jobs[i]));
 }
 
 }  // namespace sweep::report

@@ -28,4 +28,25 @@ bool JobSet::insert(std::uint64_t job) {
   return true;
 }
 
+bool JobSet::contains(std::uint64_t job) const {
+  auto next = std::upper_bound(
+      ranges_.begin(), ranges_.end(), job,
+      [](std::uint64_t j, const auto& r) { return j < r.first; });
+  return next != ranges_.begin() && job <= std::prev(next)->second;
+}
+
+std::optional<std::uint64_t> JobSet::common(const JobSet& other) const {
+  auto a = ranges_.begin(), b = other.ranges_.begin();
+  while (a != ranges_.end() && b != other.ranges_.end()) {
+    if (a->second < b->first) {
+      ++a;
+    } else if (b->second < a->first) {
+      ++b;
+    } else {
+      return std::max(a->first, b->first);
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace sweep::report

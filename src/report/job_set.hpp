@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -17,6 +18,10 @@ class JobSet {
  public:
   /// Adds job; false if it was already in the set.
   bool insert(std::uint64_t job);
+  /// Whether job is in the set.
+  bool contains(std::uint64_t job) const;
+  /// A job in both sets, if any.
+  std::optional<std::uint64_t> common(const JobSet& other) const;
   /// The number of ranges (for tests of the bound on memory).
   std::size_t ranges() const { return ranges_.size(); }
 

@@ -1,0 +1,248 @@
+// A stream collected by several threads sharing it (report::collect_file)
+// gives exactly the dataset one collector reading it alone gives: the same
+// groups in the same order with the same values bit for bit, the same
+// metrics found in the same order, the same failures listed, the same
+// errors.
+#include <doctest/doctest.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "report/collect.hpp"
+#include "sweep/error.hpp"
+#include "sweep/value.hpp"
+#include "test_files.hpp"
+
+using namespace sweep;
+using namespace sweep::report;
+
+namespace {
+
+// Everything in a dataset, as text (numbers to the last bit).
+std::string everything(const Dataset& d) {
+  std::string s;
+  auto num = [&](double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.17g ", v);
+    s += buf;
+  };
+  s += "params:";
+  for (const auto& p : d.params) s += " " + p;
+  s += "\nmetrics:";
+  for (const auto& m : d.metrics) s += " " + m.name;
+  s += "\nfound:";
+  for (const auto& f : d.found) s += " " + f;
+  s += "\nrecords " + std::to_string(d.records) + " jobs " +
+       std::to_string(d.jobs) + " rungs " + std::to_string(d.rungs) + "\n";
+  for (const Group& g : d.groups) {
+    s += "group";
+    for (const auto& [name, value] : g.params)
+      s += " " + name + "=" + to_text(value) + ":" +
+           std::to_string(value.index());
+    s += " first " + std::to_string(g.first_job) + " runs " +
+         std::to_string(g.runs) + " failed " + std::to_string(g.failed) +
+         " rung " + std::to_string(g.rung) + "\n";
+    for (const auto& values : g.values) {
+      s += "  ";
+      for (double v : values) num(v);
+      s += "\n";
+    }
+    for (const CurvePoint& p : g.curve.points()) {
+      num(p.step);
+      s += std::to_string(p.n) + " ";
+      num(p.mean);
+      num(p.m2);
+    }
+    s += "\n";
+  }
+  const Failures& f = d.failures;
+  for (const auto& [outcome, n] : f.by_outcome)
+    s += outcome + ": " + std::to_string(n) + "\n";
+  s += "timeouts " + std::to_string(f.timeouts) + " stopped " +
+       std::to_string(f.stopped) + " pruned " + std::to_string(f.pruned) +
+       " unfinished " + std::to_string(f.unfinished) + "\n";
+  for (const FailedJob& j : f.jobs)
+    s += std::to_string(j.job) + " " + j.params + " " + j.outcome + " [" +
+         j.last_stdout + "] [" + j.last_stderr + "]\n";
+  return s;
+}
+
+std::string head(std::uint64_t job, const std::string& params,
+                 unsigned attempt = 1) {
+  std::string s = "{\"job\":" + std::to_string(job) + ",\"params\":" + params;
+  if (attempt > 1) s += ",\"attempt\":" + std::to_string(attempt);
+  return s;
+}
+
+// A stream of `jobs` jobs run four at a time (their records interleave),
+// with everything a collector tells apart: replicates, plain, JSON and
+// stderr lines, steps, retries, failures of each kind, pruned, stopped and
+// unfinished jobs, lines not in the writer's layout, a parameter named like
+// another group's metric.
+std::string stream(int jobs) {
+  std::uint64_t seed = 12345;
+  auto next = [&] {
+    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    return seed >> 33;
+  };
+  std::vector<std::vector<std::string>> pending(4);
+  std::string out;
+  auto flush = [&](std::vector<std::string>& recs) {
+    for (auto& r : recs) out += r + "\n";
+    recs.clear();
+  };
+  for (int j = 0; j < jobs; ++j) {
+    std::string p = "{\"lr\":" + std::to_string(0.1 * (j % 7)) +
+                    ",\"depth\":" + std::to_string(j % 5) +
+                    ",\"seed\":" + std::to_string(j % 3) + "}";
+    if (j == 40) p = R"({"mode":"x","acc":1})";  // acc: a metric elsewhere
+    auto& recs = pending[j % 4];
+    unsigned attempt = 1;
+    if (j % 23 == 5) {  // a failed attempt, retried
+      recs.push_back(head(j, p) + R"(,"line":"epoch 1 loss=9"})");
+      recs.push_back(head(j, p) + R"(,"exit":1,"retrying":true})");
+      attempt = 2;
+    }
+    int epochs = 1 + static_cast<int>(next() % 4);
+    for (int e = 1; e <= epochs; ++e) {
+      double loss = static_cast<double>(next() % 1000) / 997.0;
+      char text[96];
+      std::snprintf(text, sizeof text, "epoch %d loss=%.6f acc: %.4f", e, loss,
+                    1 - loss / 3);
+      if (j % 11 == 3)  // not the writer's layout: the parser reads it
+        recs.push_back("{ \"job\": " + std::to_string(j) +
+                       ", \"params\": " + p + ", \"line\": \"" + text + "\"}");
+      else
+        recs.push_back(head(j, p, attempt) + ",\"line\":\"" + text + "\"}");
+    }
+    if (j == 1 || j == 4)  // first seen in different shares' groups
+      recs.push_back(head(j, p, attempt) + ",\"line\":\"" +
+                     (j == 1 ? "b_metric=1" : "a_metric=2") + "\"}");
+    if (j % 9 == 2)
+      recs.push_back(
+          head(j, p, attempt) +
+          R"(,"line":"{\"f1\":0.5}","data":{"f1":0.5,"m":{"k":2}}})");
+    if (j % 13 == 4)
+      recs.push_back(head(j, p, attempt) +
+                     R"(,"stream":"stderr","line":"warning: x"})");
+    std::string end = head(j, p, attempt);
+    switch (j % 17) {
+      case 1:
+        end += R"(,"exit":3)";
+        break;
+      case 2:
+        end += R"(,"signal":"SIGKILL","exit":0)";
+        break;
+      case 3:
+        end += R"(,"exit":0,"timeout":true)";
+        break;
+      case 4:
+        end += R"(,"exit":0,"pruned":true,"pruned_step":1)";
+        break;
+      case 5:
+        end += R"(,"exit":0,"stopped":true)";
+        break;
+      default:
+        end += R"(,"exit":0)";
+    }
+    end += ",\"duration_s\":" + std::to_string(1 + j % 10) + ".5}";
+    if (j != jobs - 3) recs.push_back(end);  // one job never ends
+    if (next() % 3 == 0) flush(recs);
+    if (j % 4 == 3)
+      for (auto& r : pending) flush(r);
+  }
+  for (auto& r : pending) flush(r);
+  return out;
+}
+
+Dataset collected(const std::string& path, const CollectOptions& o,
+                  unsigned threads) {
+  return collect_file(path, o, threads);
+}
+
+}  // namespace
+
+TEST_CASE("threads sharing a stream collect exactly what one thread does") {
+  test::TempDir dir;
+  std::string path = dir.write("s.jsonl", stream(400));
+  std::vector<CollectOptions> cases(4);
+  cases[1].over = {"seed"};
+  cases[2].metrics = {MetricSpec::parse("loss:min", "--metric"),
+                      MetricSpec::parse("duration_s", "--metric")};
+  cases[2].reduce = Reduce::kMean;
+  cases[3].over = {"seed", "depth"};
+  cases[3].metrics = {MetricSpec::parse("acc:max", "--metric")};
+  cases[3].reduce = Reduce::kBest;
+  for (const CollectOptions& o : cases) {
+    std::string alone = everything(collected(path, o, 1));
+    CHECK(alone.find("f1") != std::string::npos);  // the stream has it all
+    CHECK(alone.find("SIGKILL") != std::string::npos);
+    for (unsigned threads : {2u, 3u, 4u}) {
+      CAPTURE(threads);
+      CHECK(everything(collected(path, o, threads)) == alone);
+    }
+  }
+}
+
+TEST_CASE("threads sharing a stream fail as one thread does") {
+  test::TempDir dir;
+  std::string good = stream(60);
+  // Two bad lines, in jobs of different shares: the first is named.
+  std::string bad = good;
+  size_t at = bad.find("{\"job\":31,");
+  REQUIRE(at != std::string::npos);
+  bad.insert(at, "{\"job\":31,\"params\":{},\"line\":7}\n");
+  at = bad.find("{\"job\":50,");
+  REQUIRE(at != std::string::npos);
+  bad.insert(at, "{\"job\":50,\"params\":{},\"line\":oops}\n");
+  std::string path = dir.write("bad.jsonl", bad);
+  std::string alone, shared;
+  try {
+    collected(path, {}, 1);
+  } catch (const RecordError& e) {
+    alone = e.what();
+  }
+  REQUIRE(!alone.empty());
+  for (unsigned threads : {2u, 3u}) {
+    CAPTURE(threads);
+    CHECK_THROWS_WITH_AS(collected(path, {}, threads), alone.c_str(),
+                         RecordError);
+  }
+  // A job that ends twice (a resumed run appended) is told to the caller.
+  std::string twice = good + head(7, "{}") + ",\"exit\":0}\n" + good;
+  path = dir.write("twice.jsonl", twice);
+  CHECK_THROWS_AS(collected(path, {}, 1), JobEndedTwice);
+  CHECK_THROWS_AS(collected(path, {}, 2), JobEndedTwice);
+}
+
+TEST_CASE("a job number with two sets of params is read by one thread") {
+  // Two runs' records in one stream: job 0 of the first never ended, job 0
+  // of the second (other params) comes thousands of jobs later. One
+  // collector puts their records together by job number; shares, which
+  // follow params, would not, so the collection starts again on one thread.
+  test::TempDir dir;
+  std::string s = head(0, R"({"x":0})") + ",\"line\":\"v=1\"}\n";
+  for (int j = 1; j < 5000; ++j) {
+    std::string p = "{\"x\":" + std::to_string(j) + "}";
+    s += head(j, p) + ",\"line\":\"v=" + std::to_string(j) + "\"}\n";
+    s += head(j, p) + ",\"exit\":0}\n";
+  }
+  s += head(0, R"({"x":99})") + ",\"line\":\"v=99\"}\n";
+  s += head(0, R"({"x":99})") + ",\"exit\":0}\n";
+  std::string path = dir.write("two.jsonl", s);
+  std::string alone = everything(collected(path, {}, 1));
+  for (unsigned threads : {2u, 3u}) {
+    CAPTURE(threads);
+    CHECK(everything(collected(path, {}, threads)) == alone);
+  }
+}
+
+TEST_CASE("one thread for small streams, a few for large ones") {
+  CHECK(collect_threads(0) == 1);
+  CHECK(collect_threads(1 << 20) == 1);
+  unsigned big = collect_threads(std::uint64_t{1} << 30);
+  CHECK(big >= 1);
+  CHECK(big <= 4);
+}
