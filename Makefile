@@ -88,7 +88,8 @@ run: build
 test: build browser-deps
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 
-# The library's threaded code (evaluate, Pool) under ThreadSanitizer.
+# The library's threaded code (evaluate, Pool, a report's shared reading)
+# under ThreadSanitizer.
 tsan: deps
 	cmake -S . -B $(BUILD_DIR)-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DCMAKE_CXX_FLAGS="-fsanitize=thread" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread"

@@ -197,11 +197,13 @@ struct ReadSummary {
 class RecordFilter {
  public:
   virtual ~RecordFilter() = default;
-  /// True if the job is known to be another reader's: its record is
-  /// skipped unread. Asked first, of records that begin with their job.
-  virtual bool skips(std::uint64_t job) = 0;
+  /// True if the job is known to be another reader's: its record (on this
+  /// line of the file) is skipped unread. Asked first, of records that
+  /// begin with their job.
+  virtual bool skips(std::uint64_t line, std::uint64_t job) = 0;
   /// Otherwise: whether the record of this job and params is read.
-  virtual bool keeps(std::uint64_t job, std::span<const ParamField> params) = 0;
+  virtual bool keeps(std::uint64_t line, std::uint64_t job,
+                     std::span<const ParamField> params) = 0;
 };
 
 /// A line of a file that is not a record (the Error read_records throws).

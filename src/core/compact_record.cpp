@@ -75,7 +75,10 @@ bool CompactScanner::scan_rest() {
 bool CompactScanner::member(std::vector<CompactMember>& out, bool top,
                             bool& closed) {
   CompactMember m;
-  if (!string(m.key) || at_ >= in_.size() || in_[at_] != ':') return false;
+  // A key as the writer writes it, plain: one with escapes is the parser's
+  // (whose raw text, not its unescaped one, finds a member's raw JSON).
+  if (!string(m.key, true) || at_ >= in_.size() || in_[at_] != ':')
+    return false;
   ++at_;
   bool params =
       top && m.key.size() == 6 && std::memcmp(m.key.data(), "params", 6) == 0;
@@ -130,7 +133,7 @@ bool CompactScanner::word(std::string_view w) {
   return true;
 }
 
-bool CompactScanner::string(std::string_view& out) {
+bool CompactScanner::string(std::string_view& out, bool plain) {
   if (at_ >= in_.size() || in_[at_] != '"') return false;
   size_t from = ++at_;
   // Printable ASCII but '"' and '\\': most strings are that to the end.
@@ -152,7 +155,7 @@ bool CompactScanner::string(std::string_view& out) {
     out = in_.substr(from, at_++ - from);
     return true;
   }
-  return escaped(out, from);
+  return !plain && escaped(out, from);
 }
 
 // The rest of a string with escapes or bytes beyond ASCII, unescaped into

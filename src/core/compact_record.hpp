@@ -1,7 +1,8 @@
 #pragma once
 
 // The records sweep writes, read without a JSON parser: the writer's own
-// layout (one compact object, scalar fields, a params object of scalars)
+// layout (one compact object, plain keys, scalar fields, a params object
+// of scalars)
 // is split into its members in one pass. Anything else (blanks between
 // tokens, arrays, other objects, numbers beyond int64's digits, invalid
 // UTF-8, a malformed line) is left to the JSON parser, which decides: this
@@ -51,7 +52,7 @@ class CompactScanner {
   bool member(std::vector<CompactMember>& out, bool top, bool& closed);
   bool object(std::vector<CompactMember>& out);
   bool value(CompactValue& v, bool top);
-  bool string(std::string_view& out);
+  bool string(std::string_view& out, bool plain = false);
   bool escaped(std::string_view& out, size_t start);
   bool number(CompactValue& v);
   bool word(std::string_view w);

@@ -706,7 +706,11 @@ class RecordFileReader {
  public:
   RecordFileReader(const std::string& path, unsigned fields, const RecordFn& fn,
                    RecordFilter* keep)
-      : path_(path), fields_(fields), fn_(fn), keep_(keep), lines_(fields) {}
+      : path_(path),
+        fields_(fields),
+        fn_(fn),
+        keep_(keep),
+        lines_(fields, true) {}
 
   ReadSummary run() {
     int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
@@ -722,7 +726,7 @@ class RecordFileReader {
   }
 
  private:
-  static constexpr size_t kBlock = 4 << 20, kBatch = 1 << 20;
+  static constexpr size_t kBlock = 4 << 20, kBatch = 1 << 20, kFew = 8;
   struct Entry {
     std::string_view text;
     std::uint64_t number;  ///< 1-based line number in the file.
@@ -785,7 +789,7 @@ class RecordFileReader {
         continue;
       }
       Entry e{line, line_, torn, false};
-      if (skipped(line)) continue;
+      if (skipped(e)) continue;
       if (compact_.scan_head(line)) {
         deliver();  // what waits comes first, to keep_ as to fn_
         if (!kept(e)) continue;
@@ -803,9 +807,10 @@ class RecordFileReader {
 
   // True if keep_ skips the line's job, read from how the writer begins a
   // record, `{"job":N,` (the job's owner reads all of the line).
-  bool skipped(std::string_view line) {
+  bool skipped(const Entry& e) {
     constexpr std::string_view kHead = "{\"job\":";
-    if (!keep_ || line.substr(0, kHead.size()) != kHead) return false;
+    std::string_view line = e.text;
+    if (!keep_ || e.torn || line.substr(0, kHead.size()) != kHead) return false;
     std::uint64_t job = 0;
     size_t i = kHead.size(), n = line.size();
     for (; i < n && i < kHead.size() + 18 && line[i] >= '0' && line[i] <= '9';
@@ -815,32 +820,40 @@ class RecordFileReader {
         (line[kHead.size()] == '0' && i > kHead.size() + 1))
       return false;
     deliver();  // what waits comes first, to keep_ as to fn_
-    return keep_->skips(job);
+    return keep_->skips(e.number, job);
   }
 
   // Whether keep_ keeps the record whose head compact_ holds; true if
-  // there is no keep_ or the head does not say (the whole record will).
+  // there is no keep_ or the head does not say (the whole record will, as
+  // for a torn last line, which is a record only if it is whole).
   bool kept(Entry& e) {
-    if (!keep_) return true;
+    if (!keep_ || e.torn) return true;
     const CompactMember* job = nullptr;
     for (const CompactMember& m : compact_.members())
       if (m.key == "job") job = &m;  // the last, as the parser's
     std::uint64_t number = 0;
     if (!job || !get(job->value, number)) return true;
     e.decided = true;
-    return keep_->keeps(number, decoded_.params.read(compact_.params()));
+    return keep_->keeps(e.number, number,
+                        decoded_.params.read(compact_.params()));
   }
 
   // The record in rec_ (of entry e) goes to fn_, if keep_ keeps it.
   void pass(const Entry& e) {
-    if (!keep_ || e.decided || keep_->keeps(rec_.job, rec_.params))
+    if (!keep_ || e.decided || keep_->keeps(e.number, rec_.job, rec_.params))
       fn_(rec_, e.text);
   }
 
   // Hands every entry over in order: peeked ones as they are, the others
   // from one parse_many over their text, or one by one after any surprise.
   void deliver() {
-    if (full_.empty()) return;  // nothing waits (the buffer may be null)
+    if (full_.empty()) return;      // nothing waits (the buffer may be null)
+    if (entries_.size() <= kFew) {  // between compact lines: a batch costs more
+      for (const Entry& e : entries_) one(e);
+      entries_.clear();
+      full_.clear();
+      return;
+    }
     full_buf_.grow(full_.size(), 0);
     std::memcpy(full_buf_.data.get(), full_.data(), full_.size());
     dom::document_stream docs;

@@ -79,9 +79,14 @@ struct Collector::State {
   CollectShare share;
   LineScanner scanner;
   Dataset data;
-  /// The number of the record being read, from 1: of the stream's records
-  /// (with a share), else of those added. Orders what shares merge.
+  /// Where the record being read is: its line in the file (with a share),
+  /// else its number among those added. Orders what shares merge.
   std::uint64_t position = 0;
+  /// With a share: the job its last record was kept for, and whether a
+  /// record went where one collector alone would not have put it (a group
+  /// first seen through a job number the share had already: see merge).
+  std::uint64_t kept_job = 0;
+  bool astray = false;
   std::vector<std::uint64_t> found_at;    ///< Of data.found's names...
   std::vector<std::uint64_t> group_at;    ///< ...data.groups' first records...
   std::vector<std::uint64_t> failure_at;  ///< ...and failures.jobs.
@@ -158,8 +163,9 @@ struct Collector::State {
   std::vector<std::pair<std::string, std::int32_t>> line_names;
   std::int32_t line_metric(size_t pos, std::string_view name);
 
-  bool skips(std::uint64_t job);
-  bool keeps(std::uint64_t job, std::span<const ParamField> params);
+  bool skips(std::uint64_t line, std::uint64_t job);
+  bool keeps(std::uint64_t line, std::uint64_t job,
+             std::span<const ParamField> params);
   std::uint32_t group_of(const Record& r);
   void note_params(std::span<const ParamField> params);
   bool is_over(std::string_view name) const;
@@ -183,6 +189,12 @@ std::uint32_t Collector::State::group_of(const Record& r) {
   std::string_view key = group_key(r.params, r.params_b64_json);
   if (const std::uint32_t* g = groups.find(key)) return *g;
   auto g = static_cast<std::uint32_t>(data.groups.size());
+  // A group no keeps() numbered: it came in through a job number this
+  // share had for another group, and the other shares never noted it.
+  if (share.count > 1 && !shares.find(group_key(r.params))) {
+    astray = true;
+    key = group_key(r.params, r.params_b64_json);
+  }
   groups.insert(key, g);
   data.groups.push_back(Group{{}, r.job, 0, 0, {}, {}});
   group_at.push_back(position);
@@ -208,10 +220,11 @@ void Collector::State::note_params(std::span<const ParamField> params) {
 }
 
 // A record of a job known to be another share's, skipped unread.
-bool Collector::State::skips(std::uint64_t job) {
+bool Collector::State::skips(std::uint64_t line, std::uint64_t job) {
+  if (share.count == 1) return false;
   const ShareSlot& s = share_slots[job % kShareSlots];
   if (!s.used || s.job != job || s.mine) return false;
-  ++position;
+  position = line;
   return true;
 }
 
@@ -220,9 +233,11 @@ bool Collector::State::skips(std::uint64_t job) {
 // numbers them, since each sees every record and asks the same questions.
 // A new group's names are noted here, so every share knows every
 // parameter, at the same record as one collector alone would.
-bool Collector::State::keeps(std::uint64_t job,
+bool Collector::State::keeps(std::uint64_t line, std::uint64_t job,
                              std::span<const ParamField> params) {
-  ++position;
+  if (share.count == 1) return true;
+  position = line;
+  kept_job = job;
   ShareSlot& s = share_slots[job % kShareSlots];
   if (s.used && s.job == job) return s.mine;
   auto next = static_cast<std::uint32_t>(shares.size());
@@ -318,7 +333,7 @@ std::uint32_t Collector::State::start_job(const Record& r) {
 }
 
 void Collector::State::end_job(std::uint64_t job) {
-  if (!ended.insert(job)) throw JobEndedTwice{job};
+  if (!ended.insert(job)) throw JobEndedTwice{job, position};
   auto it = jobs.find(job);
   free.push_back(it->second);
   jobs.erase(it);
@@ -410,13 +425,18 @@ Collector::Collector(const CollectOptions& options, CollectShare share)
 Collector::~Collector() = default;
 Collector::Collector(Collector&&) noexcept = default;
 
-bool Collector::skips(std::uint64_t job) { return s_->skips(job); }
-bool Collector::keeps(std::uint64_t job, std::span<const ParamField> params) {
-  return s_->keeps(job, params);
+bool Collector::skips(std::uint64_t line, std::uint64_t job) {
+  return s_->skips(line, job);
+}
+bool Collector::keeps(std::uint64_t line, std::uint64_t job,
+                      std::span<const ParamField> params) {
+  return s_->keeps(line, job, params);
 }
 
 void Collector::add(const Record& r) {
   if (s_->share.count == 1) ++s_->position;
+  // Kept for another job (a line with "job" twice): its share is unsure.
+  if (s_->share.count > 1 && r.job != s_->kept_job) s_->astray = true;
   ++s_->data.records;
   if (r.kind == RecordKind::kLine) {
     s_->add_line(r);
@@ -496,6 +516,14 @@ Dataset Collector::merge(const std::vector<State*>& parts) {
     if (parts[0]->options.metrics.empty())  // every metric is collected
       out.metrics.push_back(MetricSpec{name, Goal::kNone});
   }
+  // A group's curve follows its share's first metric (id 0), which without
+  // --metric is the first that share met: one collector alone would have
+  // followed the stream's first.
+  for (const State* p : parts)
+    if (!p->data.metrics.empty() &&
+        p->data.metrics[0].name != out.metrics[0].name)
+      for (const Group& g : p->data.groups)
+        if (!g.curve.points().empty()) throw SharedGroup{};
   merge_groups(parts, out);
   merge_failures(parts, out.failures);
   for (const State* p : parts) {
@@ -516,9 +544,10 @@ void Collector::check_disjoint(const std::vector<State*>& parts) {
     return p->jobs.contains(job) || p->ended.contains(job);
   };
   for (size_t k = 0; k < parts.size(); ++k) {
+    if (parts[k]->astray) throw SharedGroup{};
     for (size_t j = 0; j < k; ++j) {
       if (auto job = parts[k]->ended.common(parts[j]->ended))
-        throw JobEndedTwice{*job};
+        throw JobEndedTwice{*job, 0};
       for (const auto& [job, slot] : parts[k]->jobs)
         if (started(parts[j], job)) throw SharedGroup{};
       for (const auto& [job, slot] : parts[j]->jobs)

@@ -94,6 +94,7 @@ std::optional<double> line_metrics(const Record& r, const LineScanner& scanner,
 /// each job's best outcome, can count right.
 struct JobEndedTwice {
   std::uint64_t job;
+  std::uint64_t line = 0;  ///< Of its second end, when read with a share.
 };
 
 /// Thrown by Collector::finish(shares) when one group's jobs went to two
@@ -121,8 +122,9 @@ class Collector : public RecordFilter {
   /// With a share of several, as a RecordFilter: the records of this
   /// collector's groups, for add() to follow. Every record of the stream
   /// is asked about, in order.
-  bool skips(std::uint64_t job) override;
-  bool keeps(std::uint64_t job, std::span<const ParamField> params) override;
+  bool skips(std::uint64_t line, std::uint64_t job) override;
+  bool keeps(std::uint64_t line, std::uint64_t job,
+             std::span<const ParamField> params) override;
   /// Takes one record; throws JobEndedTwice (see there).
   void add(const Record& record);
   /// The dataset, after the last record; throws Error naming --metric or

@@ -15,30 +15,26 @@ namespace sweep::report {
 
 namespace {
 
-// Of several threads' failures, the one reading alone would have met: a
-// line that is not a record (the first), else any other error, else a job
-// that ended twice (which the caller answers with a merge, which then
-// meets the others too).
+// Of several threads' failures, the one reading alone would have met: any
+// error but these two first (reading the file failed), else the first in
+// the file of a line that is not a record and a job's second end (which
+// the caller answers with a merge, which meets any later bad line itself).
 void rethrow_first(const std::vector<std::exception_ptr>& errors) {
   std::exception_ptr first;
-  int first_rank = 3;
   std::uint64_t first_line = UINT64_MAX;
   for (const std::exception_ptr& e : errors) {
     if (!e) continue;
-    int rank = 1;
-    std::uint64_t line = UINT64_MAX;
+    std::uint64_t line = 0;
     try {
       std::rethrow_exception(e);
     } catch (const RecordError& bad) {
-      rank = 0;
       line = bad.line();
-    } catch (const JobEndedTwice&) {
-      rank = 2;
+    } catch (const JobEndedTwice& twice) {
+      line = twice.line;
     } catch (...) {
     }
-    if (rank < first_rank || (rank == first_rank && line < first_line)) {
+    if (!first || line < first_line) {
       first = e;
-      first_rank = rank;
       first_line = line;
     }
   }

@@ -9,8 +9,8 @@
 #include <random>
 
 #include "batchify/block_splitter.hpp"
-#include "batchify/json_check.hpp"
 #include "batchify/data_reader.hpp"
+#include "batchify/json_check.hpp"
 #include "sweep/error.hpp"
 
 using namespace sweep;

@@ -164,6 +164,9 @@ Dataset collected(const std::string& path, const CollectOptions& o,
 
 }  // namespace
 
+// Threaded: `make tsan` runs this suite under ThreadSanitizer.
+TEST_SUITE_BEGIN("library");
+
 TEST_CASE("threads sharing a stream collect exactly what one thread does") {
   test::TempDir dir;
   std::string path = dir.write("s.jsonl", stream(400));
@@ -239,6 +242,74 @@ TEST_CASE("a job number with two sets of params is read by one thread") {
   }
 }
 
+namespace {
+
+// What collecting gives, or the error it throws, as text.
+std::string outcome(const std::string& path, const CollectOptions& o,
+                    unsigned threads) {
+  try {
+    return everything(collected(path, o, threads));
+  } catch (const JobEndedTwice& e) {
+    return "job " + std::to_string(e.job) + " ended twice";
+  } catch (const Error& e) {
+    return e.what();
+  }
+}
+
+}  // namespace
+
+TEST_CASE("odd streams: threads still collect what one thread does") {
+  test::TempDir dir;
+  CollectOptions over_zz, over_b;
+  over_zz.over = {"zz"};
+  over_b.over = {"b"};
+  struct Case {
+    std::string what;
+    std::string text;
+    CollectOptions options;
+  };
+  std::vector<Case> cases = {
+      {"groups whose first metric differs: the curve follows the stream's",
+       head(0, R"({"g":0})") + ",\"line\":\"loss=1 step=1\"}\n" +
+           head(1, R"({"g":1})") + ",\"line\":\"acc=0.5 loss=2 step=1\"}\n" +
+           head(1, R"({"g":1})") + ",\"line\":\"acc=0.6 loss=3 step=2\"}\n" +
+           head(0, R"({"g":0})") + ",\"exit\":0}\n" + head(1, R"({"g":1})") +
+           ",\"exit\":0}\n",
+       {}},
+      {"a job's second end before a bad line of the same share",
+       head(0, R"({"g":0})") + ",\"line\":\"v=1\"}\n" + head(1, R"({"g":1})") +
+           ",\"line\":\"v=1\"}\n" + head(0, R"({"g":0})") + ",\"exit\":0}\n" +
+           head(0, R"({"g":0})") + ",\"exit\":0}\n" + head(2, R"({"g":2})") +
+           ",\"line\":7}\n" + head(1, R"({"g":1})") + ",\"exit\":0}\n" +
+           head(1, R"({"g":1})") + ",\"line\":oops}\n",
+       {}},
+      {"a torn last line names a parameter no whole record has",
+       head(0, R"({"a":1})") + ",\"line\":\"m=1\"}\n" + head(0, R"({"a":1})") +
+           ",\"exit\":0}\n" + head(2, R"({"zz":5})") + ",\"line\":\"m=1 trunc",
+       over_zz},
+      {"a finished job's number again, with other params",
+       head(0, R"({"a":1})") + ",\"exit\":0}\n" + head(1, R"({"a":2})") +
+           ",\"exit\":0}\n" + head(1, R"({"b":7})") + ",\"line\":\"m=1\"}\n" +
+           head(0, R"({"a":1,"x":0})") + ",\"line\":\"b=3\"}\n",
+       over_b},
+      {"a line with job twice",
+       head(0, R"({"a":1})") + ",\"line\":\"m=1\"}\n" +
+           R"({"job":0,"params":{"a":2},"job":1,"line":"m=2"})" + "\n" +
+           head(1, R"({"a":3})") + ",\"exit\":0}\n" + head(0, R"({"a":1})") +
+           ",\"exit\":0}\n",
+       {}},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.what);
+    std::string path = dir.write("odd.jsonl", c.text);
+    std::string alone = outcome(path, c.options, 1);
+    for (unsigned threads : {2u, 3u}) {
+      CAPTURE(threads);
+      CHECK(outcome(path, c.options, threads) == alone);
+    }
+  }
+}
+
 TEST_CASE("one thread for small streams, a few for large ones") {
   CHECK(collect_threads(0) == 1);
   CHECK(collect_threads(1 << 20) == 1);
@@ -246,3 +317,5 @@ TEST_CASE("one thread for small streams, a few for large ones") {
   CHECK(big >= 1);
   CHECK(big <= 4);
 }
+
+TEST_SUITE_END();

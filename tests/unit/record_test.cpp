@@ -494,6 +494,7 @@ TEST_CASE("the fast path reads every line exactly as the JSON parser does") {
           "{\"job\":1,\"params\":{},\"line\":\"bad \xff utf8\"}",
           "{\"job\":1,\"params\":{},\"line\":\"cut \xc3\"}",
           R"({"j\u006fb":1,"params":{"\u00e9":1}})",
+          R"({"job":1,"par\u0061ms":{"a":1}})",
           // Numbers: the grammar, int64 and beyond, doubles' edges.
           R"({"job":1,"params":{"a":-0,"b":-0.0,"c":0,"d":1e5,"e":1E-5}})",
           R"({"job":1,"params":{"a":1.5e+3,"b":123456789012345678}})",
