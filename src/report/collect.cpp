@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <tuple>
 #include <unordered_map>
 #include <unordered_set>
@@ -111,12 +112,13 @@ struct Collector::State {
   std::unordered_set<std::string, StringHash, std::equal_to<>> param_names;
   /// Jobs whose end has not come yet: job -> slot in `states`.
   std::unordered_map<std::uint64_t, std::uint32_t> jobs;
-  std::vector<JobState> states;         ///< Reused, so their buffers are too.
-  std::vector<std::uint32_t> free;      ///< Slots of states not in use.
-  JobSet ended;                         ///< Jobs whose last end was read.
-  std::uint64_t last_job = UINT64_MAX;  ///< The job of the last record...
-  std::uint32_t last_slot = 0;          ///< ...and its slot.
-  LinePairs pairs;                      ///< One line's.
+  std::vector<JobState> states;     ///< Reused, so their buffers are too.
+  std::vector<std::uint32_t> free;  ///< Slots of states not in use.
+  JobSet ended;                     ///< Jobs whose last end was read.
+  /// The job of the last record (any number is a job's: 2^64-1 too)...
+  std::optional<std::uint64_t> last_job;
+  std::uint32_t last_slot = 0;  ///< ...and its slot.
+  LinePairs pairs;              ///< One line's.
   /// The built-in metrics asked for: (index in builtin_metrics(), id).
   std::vector<std::pair<size_t, std::int32_t>> builtins;
 
@@ -155,7 +157,8 @@ struct Collector::State {
     return it->second.id;
   }
 
-  std::string key;  ///< The last group_key.
+  std::string key;       ///< The last group_key...
+  std::string head_key;  ///< ...and the last without exact bytes (shares).
   /// The last line's names, in order, and each one's metric id (or
   /// kNotCollected): a program's lines mostly name the same metrics in the
   /// same order, so most lines need no lookup. Cleared when a parameter
@@ -171,7 +174,9 @@ struct Collector::State {
   bool is_over(std::string_view name) const;
   std::string_view group_key(std::span<const ParamField> params,
                              std::string_view exact_bytes = {});
-  void add_exact_bytes(std::string_view b64_json);
+  std::string_view group_key(std::span<const ParamField> params,
+                             std::string_view exact_bytes, std::string& out);
+  void add_exact_bytes(std::string_view b64_json, std::string& out) const;
   JobState& job_for(const Record& r);
   std::uint32_t start_job(const Record& r);
   void end_job(std::uint64_t job);
@@ -191,10 +196,8 @@ std::uint32_t Collector::State::group_of(const Record& r) {
   auto g = static_cast<std::uint32_t>(data.groups.size());
   // A group no keeps() numbered: it came in through a job number this
   // share had for another group, and the other shares never noted it.
-  if (share.count > 1 && !shares.find(group_key(r.params))) {
+  if (share.count > 1 && !shares.find(group_key(r.params, {}, head_key)))
     astray = true;
-    key = group_key(r.params, r.params_b64_json);
-  }
   groups.insert(key, g);
   data.groups.push_back(Group{{}, r.job, 0, 0, {}, {}});
   group_at.push_back(position);
@@ -241,9 +244,14 @@ bool Collector::State::keeps(std::uint64_t line, std::uint64_t job,
   ShareSlot& s = share_slots[job % kShareSlots];
   if (s.used && s.job == job) return s.mine;
   auto next = static_cast<std::uint32_t>(shares.size());
-  std::uint32_t g = shares.insert(group_key(params), next);
-  if (g == next) note_params(params);
+  std::uint32_t g = shares.insert(group_key(params, {}, head_key), next);
   s = ShareSlot{job, true, g % share.count == share.index};
+  if (g == next) {
+    note_params(params);
+    // One collector alone notes a new group only when a job starts: a
+    // record of a job still running (here) would not have been noted.
+    if (s.mine && jobs.contains(job)) astray = true;
+  }
   return s.mine;
 }
 
@@ -266,32 +274,39 @@ void append_sized(std::string& out, std::string_view s) {
 // (numbers as their bits, so 1 and 1.0 differ as they do in JSON).
 std::string_view Collector::State::group_key(std::span<const ParamField> params,
                                              std::string_view exact_bytes) {
-  key.clear();
+  return group_key(params, exact_bytes, key);
+}
+
+std::string_view Collector::State::group_key(std::span<const ParamField> params,
+                                             std::string_view exact_bytes,
+                                             std::string& out) {
+  out.clear();
   for (const ParamField& p : params) {
     if (is_over(p.name)) continue;
-    append_sized(key, p.name);
-    key += static_cast<char>(p.kind);
+    append_sized(out, p.name);
+    out += static_cast<char>(p.kind);
     if (p.kind == ParamField::Kind::kString ||
         p.kind == ParamField::Kind::kJson)
-      append_sized(key, p.text);
+      append_sized(out, p.text);
     else if (p.kind == ParamField::Kind::kFloat)
-      key.append(reinterpret_cast<const char*>(&p.f), sizeof p.f);
+      out.append(reinterpret_cast<const char*>(&p.f), sizeof p.f);
     else
-      key.append(reinterpret_cast<const char*>(&p.i), sizeof p.i);
+      out.append(reinterpret_cast<const char*>(&p.i), sizeof p.i);
   }
-  if (!exact_bytes.empty()) add_exact_bytes(exact_bytes);
-  return key;
+  if (!exact_bytes.empty()) add_exact_bytes(exact_bytes, out);
+  return out;
 }
 
 // Values that are not UTF-8 read as text with U+FFFD, so two of them can
 // read alike: their exact bytes (base64, rare) join the key.
-void Collector::State::add_exact_bytes(std::string_view b64_json) {
+void Collector::State::add_exact_bytes(std::string_view b64_json,
+                                       std::string& out) const {
   auto exact = nlohmann::json::parse(b64_json, nullptr, false);
   if (!exact.is_object()) return;
   for (const auto& [name, b64] : exact.items()) {
     if (is_over(name) || !b64.is_string()) continue;
-    append_sized(key, name);
-    append_sized(key, b64.get_ref<const std::string&>());
+    append_sized(out, name);
+    append_sized(out, b64.get_ref<const std::string&>());
   }
 }
 
@@ -337,7 +352,7 @@ void Collector::State::end_job(std::uint64_t job) {
   auto it = jobs.find(job);
   free.push_back(it->second);
   jobs.erase(it);
-  last_job = UINT64_MAX;
+  last_job.reset();
 }
 
 void Collector::State::add_line(const Record& r) {

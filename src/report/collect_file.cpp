@@ -15,10 +15,11 @@ namespace sweep::report {
 
 namespace {
 
-// Of several threads' failures, the one reading alone would have met: any
-// error but these two first (reading the file failed), else the first in
-// the file of a line that is not a record and a job's second end (which
-// the caller answers with a merge, which meets any later bad line itself).
+// Of several threads' failures, the one to report: a line that is not a
+// record sends the collection to one thread (SharedGroup), which meets it
+// or, first, a job's second end whose line the shares cannot tell (its two
+// ends may be in two shares); else any error but a second end (reading the
+// file failed); else the first second end (the caller then merges).
 void rethrow_first(const std::vector<std::exception_ptr>& errors) {
   std::exception_ptr first;
   std::uint64_t first_line = UINT64_MAX;
@@ -27,8 +28,8 @@ void rethrow_first(const std::vector<std::exception_ptr>& errors) {
     std::uint64_t line = 0;
     try {
       std::rethrow_exception(e);
-    } catch (const RecordError& bad) {
-      line = bad.line();
+    } catch (const RecordError&) {
+      throw SharedGroup{};
     } catch (const JobEndedTwice& twice) {
       line = twice.line;
     } catch (...) {
@@ -73,7 +74,7 @@ Dataset collect_file(const std::string& path, const CollectOptions& options,
   if (threads > 1) {
     try {
       return collect_shared(path, options, threads);
-    } catch (const SharedGroup&) {  // two runs in one stream: read it alone
+    } catch (const SharedGroup&) {  // two runs in one stream, a bad line
     }
   }
   Collector c(options);

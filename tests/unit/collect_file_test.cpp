@@ -299,6 +299,39 @@ TEST_CASE("odd streams: threads still collect what one thread does") {
            ",\"exit\":0}\n",
        {}},
   };
+  std::string b64 =
+      R"({"job":0,"params":{"tag":"\ufffd"},"params_b64":{"tag":"/w=="})";
+  cases.push_back(
+      {"values that are not UTF-8, by their exact bytes",
+       b64 + R"(,"line":"acc=0.5"})" + "\n" + b64 + R"(,"exit":0})" + "\n" +
+           R"({"job":1,"params":{"tag":"\ufffd"},"params_b64":{"tag":"/w=="},"line":"acc=0.6"})" +
+           "\n" +
+           R"({"job":1,"params":{"tag":"\ufffd"},"params_b64":{"tag":"/w=="},"exit":0})" +
+           "\n",
+       {}});
+  std::string many;  // more jobs than the shares' job cache holds
+  for (int j = 1; j <= 5000; ++j)
+    many += head(j, "{\"lr\":" + std::to_string(j % 3) + "}") +
+            ",\"line\":\"acc=0.1 b=0.2\"}\n" +
+            head(j, "{\"lr\":" + std::to_string(j % 3) + "}") +
+            ",\"exit\":0}\n";
+  cases.push_back(
+      {"a running job's record with other params, after its cache slot went",
+       head(0, R"({"lr":0})") + ",\"line\":\"acc=0.5\"}\n" + many +
+           head(0, R"({"lr":0,"b":2})") + ",\"line\":\"acc=0.7 b=0.3\"}\n" +
+           head(0, R"({"lr":0})") + ",\"exit\":0}\n",
+       {}});
+  cases.push_back({"a job ending in two shares, then a bad line",
+                   head(0, R"({"a":1})") + ",\"exit\":0}\n" + many +
+                       head(0, R"({"a":2})") + ",\"line\":\"acc=0.9\"}\n" +
+                       head(0, R"({"a":2})") + ",\"exit\":0}\n" +
+                       head(1, R"({"lr":1})") + ",\"line\":7}\n",
+                   {}});
+  cases.push_back({"the largest job number",
+                   head(18446744073709551615ULL, "{}") +
+                       ",\"line\":\"acc=1\"}\n" +
+                       head(18446744073709551615ULL, "{}") + ",\"exit\":0}\n",
+                   {}});
   for (const Case& c : cases) {
     CAPTURE(c.what);
     std::string path = dir.write("odd.jsonl", c.text);
