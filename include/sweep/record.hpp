@@ -209,13 +209,7 @@ class RecordFilter {
 /// A line of a file that is not a record (the Error read_records throws).
 class RecordError : public Error {
  public:
-  RecordError(const std::string& what, std::uint64_t line)
-      : Error(what), line_(line) {}
-  /// The line's number in its file, from 1.
-  std::uint64_t line() const { return line_; }
-
- private:
-  std::uint64_t line_;
+  using Error::Error;
 };
 
 /// Reads every record of a file of JSON Lines (a result stream, a journal),

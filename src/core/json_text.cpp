@@ -29,8 +29,6 @@ size_t utf8_sequence_length(std::string_view s, size_t i) {
   return 0;
 }
 
-inline bool needs_attention(std::uint64_t w) { return attention_bits(w); }
-
 }  // namespace
 
 bool is_plain_json_text(std::string_view s) {
@@ -46,10 +44,10 @@ bool is_plain_json_text(std::string_view s) {
   std::uint64_t w;
   for (size_t i = 0; i + 8 <= n; i += 8) {
     std::memcpy(&w, d + i, 8);
-    if (needs_attention(w)) return false;
+    if (attention_bits(w)) return false;
   }
   std::memcpy(&w, d + n - 8, 8);  // the tail, overlapping the last word
-  return !needs_attention(w);
+  return !attention_bits(w);
 }
 
 namespace {
@@ -109,7 +107,7 @@ void append_json_string(std::string& out, std::string_view s,
     while (i + 8 <= s.size()) {
       std::uint64_t w;
       std::memcpy(&w, s.data() + i, 8);
-      if (needs_attention(w)) break;
+      if (attention_bits(w)) break;
       i += 8;
     }
     if (i >= s.size()) break;

@@ -893,8 +893,7 @@ class RecordFileReader {
       summary_.torn = true;
     } else {
       throw RecordError(path_ + ":" + std::to_string(e.number) +
-                            ": not a sweep record (" + lines_.why() + ")",
-                        e.number);
+                        ": not a sweep record (" + lines_.why() + ")");
     }
   }
 

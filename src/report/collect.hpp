@@ -97,9 +97,10 @@ struct JobEndedTwice {
   std::uint64_t line = 0;  ///< Of its second end, when read with a share.
 };
 
-/// Thrown by Collector::finish(shares) when one group's jobs went to two
-/// collectors (a stream in which one job number has two sets of params):
-/// only one collector reading everything counts that right.
+/// Thrown when collectors sharing a stream cannot be sure to give what one
+/// collector reading it all gives (one job number with two sets of params,
+/// a first metric that differs between shares, a line that is not a
+/// record): collect_file then reads the stream again with one.
 struct SharedGroup {};
 
 /// Which groups a collector keeps when several read one stream at once,

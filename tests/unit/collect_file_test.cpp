@@ -127,26 +127,14 @@ std::string stream(int jobs) {
     if (j % 13 == 4)
       recs.push_back(head(j, p, attempt) +
                      R"(,"stream":"stderr","line":"warning: x"})");
-    std::string end = head(j, p, attempt);
-    switch (j % 17) {
-      case 1:
-        end += R"(,"exit":3)";
-        break;
-      case 2:
-        end += R"(,"signal":"SIGKILL","exit":0)";
-        break;
-      case 3:
-        end += R"(,"exit":0,"timeout":true)";
-        break;
-      case 4:
-        end += R"(,"exit":0,"pruned":true,"pruned_step":1)";
-        break;
-      case 5:
-        end += R"(,"exit":0,"stopped":true)";
-        break;
-      default:
-        end += R"(,"exit":0)";
-    }
+    static const char* const kOutcomes[] = {
+        R"(,"exit":0)",
+        R"(,"exit":3)",
+        R"(,"signal":"SIGKILL","exit":0)",
+        R"(,"exit":0,"timeout":true)",
+        R"(,"exit":0,"pruned":true,"pruned_step":1)",
+        R"(,"exit":0,"stopped":true)"};
+    std::string end = head(j, p, attempt) + kOutcomes[j % 17 < 6 ? j % 17 : 0];
     end += ",\"duration_s\":" + std::to_string(1 + j % 10) + ".5}";
     if (j != jobs - 3) recs.push_back(end);  // one job never ends
     if (next() % 3 == 0) flush(recs);
