@@ -47,11 +47,71 @@ void append_utf8(std::string& out, unsigned cp) {
   }
 }
 
+// A JSON number by its grammar: integers of up to 18 digits exactly (int64
+// for certain, as simdjson types them); a decimal of up to 15 significant
+// digits and a power of ten up to 22 by one correctly rounded division or
+// product (Clinger's fast path: both operands are exact doubles); others
+// through from_chars, which rounds correctly as simdjson does. Out of range
+// is the parser's.
+const char* number(const char* p, const char* end, CompactValue& v) {
+  static constexpr double kPow10[] = {
+      1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+      1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+  const char* const begin = p;
+  bool negative = *p == '-';
+  p += negative;
+  const char* first = p;  // the first digit
+  if (p == end || !digit(*p)) return nullptr;
+  std::uint64_t m = 0;  // wraps past 19 digits; then unused
+  if (*p == '0') {
+    ++p;
+  } else {
+    for (; p < end && digit(*p); ++p) m = m * 10 + (*p - '0');
+  }
+  std::ptrdiff_t digits = p - first;
+  int scale = 0;  // the power of ten m is to be multiplied by
+  bool integer = true;
+  if (p < end && *p == '.') {
+    const char* fraction = ++p;
+    for (; p < end && digit(*p); ++p) m = m * 10 + (*p - '0');
+    if (p == fraction) return nullptr;
+    digits += p - fraction;
+    scale = static_cast<int>(fraction - p);
+    integer = false;
+  }
+  if (p < end && (*p == 'e' || *p == 'E')) {
+    ++p;
+    bool minus = p < end && *p == '-';
+    if (p < end && (*p == '+' || *p == '-')) ++p;
+    if (p == end || !digit(*p)) return nullptr;
+    int e = 0;
+    for (; p < end && digit(*p); ++p)
+      if (e < 10000) e = e * 10 + (*p - '0');
+    scale += minus ? -e : e;
+    integer = false;
+  }
+  if (integer) {
+    if (digits > 18) return nullptr;
+    v.type = CompactValue::Type::kInt;
+    v.i =
+        negative ? -static_cast<std::int64_t>(m) : static_cast<std::int64_t>(m);
+    return p;
+  }
+  v.type = CompactValue::Type::kDouble;
+  if (digits <= 15 && scale >= -22 && scale <= 22) {
+    double d = static_cast<double>(m);
+    d = scale < 0 ? d / kPow10[-scale] : d * kPow10[scale];
+    v.d = negative ? -d : d;
+    return p;
+  }
+  auto [stop, ec] = std::from_chars(begin, p, v.d);
+  return ec == std::errc() && stop == p ? p : nullptr;
+}
+
 }  // namespace
 
 bool CompactScanner::scan_head(std::string_view line) {
   in_ = line;
-  at_ = 1;
   members_.clear();
   params_.clear();
   params_seen_ = closed_ = false;
@@ -60,134 +120,139 @@ bool CompactScanner::scan_head(std::string_view line) {
   // moves what earlier views point at.
   if (unescaped_.capacity() < line.size()) unescaped_.reserve(line.size());
   if (line.empty() || line[0] != '{') return false;
-  while (!params_seen_ && !closed_)
-    if (!member(members_, true, closed_)) return false;
+  const char* p = line.data() + 1;
+  const char* end = line.data() + line.size();
+  bool closed = false;
+  while (!params_seen_ && !closed)
+    if (!(p = member(p, end, members_, true, closed))) return false;
+  at_ = p;
+  closed_ = closed;
   return true;
 }
 
 bool CompactScanner::scan_rest() {
-  while (!closed_)
-    if (!member(members_, true, closed_)) return false;
-  return at_ == in_.size();
+  const char* p = at_;
+  const char* end = in_.data() + in_.size();
+  for (bool closed = closed_; !closed;)
+    if (!(p = member(p, end, members_, true, closed))) return false;
+  return p == end;
 }
 
 // One member and the ',' or '}' after it; `closed` tells which.
-bool CompactScanner::member(std::vector<CompactMember>& out, bool top,
-                            bool& closed) {
-  CompactMember m;
+const char* CompactScanner::member(const char* p, const char* end,
+                                   std::vector<CompactMember>& out, bool top,
+                                   bool& closed) {
+  CompactMember& m = out.emplace_back();
   // A key as the writer writes it, plain: one with escapes is the parser's
   // (whose raw text, not its unescaped one, finds a member's raw JSON).
-  if (!string(m.key, true) || at_ >= in_.size() || in_[at_] != ':')
-    return false;
-  ++at_;
+  p = string(p, end, m.key, true);
+  if (!p || p == end || *p != ':') return nullptr;
   bool params =
       top && m.key.size() == 6 && std::memcmp(m.key.data(), "params", 6) == 0;
-  if (!value(m.value, params)) return false;
-  out.push_back(m);
-  if (at_ >= in_.size()) return false;
-  char c = in_[at_++];
+  p = value(p + 1, end, m.value, params);
+  if (!p || p == end) return nullptr;
+  char c = *p++;
   closed = c == '}';
-  return closed || c == ',';
+  return closed || c == ',' ? p : nullptr;
 }
 
 // The params object, {} included.
-bool CompactScanner::object(std::vector<CompactMember>& out) {
-  if (at_ >= in_.size() || in_[at_] != '{') return false;
-  ++at_;
-  if (at_ < in_.size() && in_[at_] == '}') {
-    ++at_;
-    return true;
-  }
+const char* CompactScanner::object(const char* p, const char* end,
+                                   std::vector<CompactMember>& out) {
+  ++p;  // '{'
+  if (p < end && *p == '}') return p + 1;
   for (bool closed = false; !closed;)
-    if (!member(out, false, closed)) return false;
-  return true;
+    if (!(p = member(p, end, out, false, closed))) return nullptr;
+  return p;
 }
 
-bool CompactScanner::value(CompactValue& v, bool params) {
-  if (at_ >= in_.size()) return false;
-  char c = in_[at_];
+const char* CompactScanner::value(const char* p, const char* end,
+                                  CompactValue& v, bool params) {
+  if (p == end) return nullptr;
+  char c = *p;
   if (c == '"') {
     v.type = CompactValue::Type::kString;
-    return string(v.text);
+    return string(p, end, v.text);
   }
+  if (c == '-' || digit(c)) return number(p, end, v);
   if (c == 't' || c == 'f') {
     v.type = CompactValue::Type::kBool;
     v.i = c == 't';
-    return word(c == 't' ? "true" : "false");
+    std::string_view w = c == 't' ? "true" : "false";
+    if (static_cast<size_t>(end - p) < w.size() ||
+        std::memcmp(p, w.data(), w.size()) != 0)
+      return nullptr;
+    return p + w.size();
   }
   if (c == '{' && params && !params_seen_) {
     params_seen_ = true;
-    size_t from = at_;
-    if (!object(params_)) return false;
+    const char* from = p;
+    if (!(p = object(p, end, params_))) return nullptr;
     v.type = CompactValue::Type::kObject;
-    v.text = in_.substr(from, at_ - from);
-    return true;
+    v.text = std::string_view(from, static_cast<size_t>(p - from));
+    return p;
   }
-  if (c == '-' || digit(c)) return number(v);
-  return false;  // null, arrays, other objects: the parser's
+  return nullptr;  // null, arrays, other objects: the parser's
 }
 
-bool CompactScanner::word(std::string_view w) {
-  if (in_.substr(at_, w.size()) != w) return false;
-  at_ += w.size();
-  return true;
-}
-
-bool CompactScanner::string(std::string_view& out, bool plain) {
-  if (at_ >= in_.size() || in_[at_] != '"') return false;
-  size_t from = ++at_;
+// At a string's opening quote; past its closing one.
+const char* CompactScanner::string(const char* p, const char* end,
+                                   std::string_view& out, bool plain) {
+  if (p == end || *p != '"') return nullptr;
+  const char* from = ++p;
   // Printable ASCII but '"' and '\\': most strings are that to the end.
   // Eight bytes at a time; the first byte that is not ends the run.
-  const char* p = in_.data() + at_;
-  const char* end = in_.data() + in_.size();
+  std::uint64_t bits = 0;
   for (std::uint64_t w; p + 8 <= end; p += 8) {
     std::memcpy(&w, p, 8);
-    if (std::uint64_t bits = attention_bits(w)) {
+    if ((bits = attention_bits(w))) {
       p += std::countr_zero(bits) / 8;
       break;
     }
   }
-  while (p < end && static_cast<unsigned char>(*p) >= 0x20 &&
-         static_cast<unsigned char>(*p) < 0x80 && *p != '"' && *p != '\\')
-    ++p;
-  at_ = static_cast<size_t>(p - in_.data());
-  if (at_ < in_.size() && in_[at_] == '"') {  // nothing to unescape
-    out = in_.substr(from, at_++ - from);
-    return true;
+  if (!bits)
+    while (p < end && static_cast<unsigned char>(*p) >= 0x20 &&
+           static_cast<unsigned char>(*p) < 0x80 && *p != '"' && *p != '\\')
+      ++p;
+  if (p < end && *p == '"') {  // nothing to unescape
+    out = std::string_view(from, static_cast<size_t>(p - from));
+    return p + 1;
   }
-  return !plain && escaped(out, from);
+  return plain ? nullptr : escaped(p, end, from, out);
 }
 
-// The rest of a string with escapes or bytes beyond ASCII, unescaped into
-// unescaped_; `from` is where its text began.
-bool CompactScanner::escaped(std::string_view& out, size_t from) {
+// The rest of a string with escapes or bytes beyond ASCII (from p on),
+// unescaped into unescaped_; `from` is where its text began.
+const char* CompactScanner::escaped(const char* p, const char* end,
+                                    const char* from, std::string_view& out) {
   size_t start = unescaped_.size();
-  unescaped_.append(in_.data() + from, at_ - from);
+  unescaped_.append(from, static_cast<size_t>(p - from));
   bool high = false;
   auto hex4 = [&](unsigned& cp) {
-    if (at_ + 4 > in_.size()) return false;
+    if (end - p < 4) return false;
     cp = 0;
     for (int k = 0; k < 4; ++k) {
-      int h = hex_value(in_[at_++]);
+      int h = hex_value(*p++);
       if (h < 0) return false;
       cp = cp << 4 | static_cast<unsigned>(h);
     }
     return true;
   };
-  while (at_ < in_.size()) {
-    auto c = static_cast<unsigned char>(in_[at_++]);
+  while (p < end) {
+    auto c = static_cast<unsigned char>(*p++);
     if (c == '"') {
       out = std::string_view(unescaped_).substr(start);
-      return !high || simdjson::validate_utf8(out.data(), out.size());
+      return !high || simdjson::validate_utf8(out.data(), out.size()) ? p
+                                                                      : nullptr;
     }
-    if (c < 0x20) return false;
+    if (c < 0x20) return nullptr;
     high |= c >= 0x80;
     if (c != '\\') {
       unescaped_ += static_cast<char>(c);
       continue;
     }
-    if (at_ >= in_.size()) return false;
-    char e = in_[at_++];
+    if (p == end) return nullptr;
+    char e = *p++;
     unsigned cp = 0, low = 0;
     switch (e) {
       case '"':
@@ -211,83 +276,20 @@ bool CompactScanner::escaped(std::string_view& out, size_t from) {
         unescaped_ += '\t';
         break;
       case 'u':
-        if (!hex4(cp) || (cp >= 0xdc00 && cp <= 0xdfff)) return false;
+        if (!hex4(cp) || (cp >= 0xdc00 && cp <= 0xdfff)) return nullptr;
         if (cp >= 0xd800 && cp <= 0xdbff) {  // a pair, or the parser decides
-          if (!word("\\u") || !hex4(low) || low < 0xdc00 || low > 0xdfff)
-            return false;
+          if (end - p < 2 || p[0] != '\\' || p[1] != 'u') return nullptr;
+          p += 2;
+          if (!hex4(low) || low < 0xdc00 || low > 0xdfff) return nullptr;
           cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
         }
         append_utf8(unescaped_, cp);
         break;
       default:
-        return false;
+        return nullptr;
     }
   }
-  return false;
-}
-
-// A JSON number by its grammar: integers of up to 18 digits exactly (int64
-// for certain, as simdjson types them); a decimal of up to 15 significant
-// digits and a power of ten up to 22 by one correctly rounded division or
-// product (Clinger's fast path: both operands are exact doubles); others
-// through from_chars, which rounds correctly as simdjson does. Out of range
-// is the parser's.
-bool CompactScanner::number(CompactValue& v) {
-  static constexpr double kPow10[] = {
-      1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
-      1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-  const char* const begin = in_.data() + at_;
-  const char* const end = in_.data() + in_.size();
-  const char* p = begin;
-  bool negative = *p == '-';
-  p += negative;
-  const char* first = p;  // the first digit
-  if (p == end || !digit(*p)) return false;
-  std::uint64_t m = 0;  // wraps past 19 digits; then unused
-  if (*p == '0') {
-    ++p;
-  } else {
-    for (; p < end && digit(*p); ++p) m = m * 10 + (*p - '0');
-  }
-  std::ptrdiff_t digits = p - first;
-  int scale = 0;  // the power of ten m is to be multiplied by
-  bool integer = true;
-  if (p < end && *p == '.') {
-    const char* fraction = ++p;
-    for (; p < end && digit(*p); ++p) m = m * 10 + (*p - '0');
-    if (p == fraction) return false;
-    digits += p - fraction;
-    scale = static_cast<int>(fraction - p);
-    integer = false;
-  }
-  if (p < end && (*p == 'e' || *p == 'E')) {
-    ++p;
-    bool minus = p < end && *p == '-';
-    if (p < end && (*p == '+' || *p == '-')) ++p;
-    if (p == end || !digit(*p)) return false;
-    int e = 0;
-    for (; p < end && digit(*p); ++p)
-      if (e < 10000) e = e * 10 + (*p - '0');
-    scale += minus ? -e : e;
-    integer = false;
-  }
-  at_ = static_cast<size_t>(p - in_.data());
-  if (integer) {
-    if (digits > 18) return false;
-    v.type = CompactValue::Type::kInt;
-    v.i =
-        negative ? -static_cast<std::int64_t>(m) : static_cast<std::int64_t>(m);
-    return true;
-  }
-  v.type = CompactValue::Type::kDouble;
-  if (digits <= 15 && scale >= -22 && scale <= 22) {
-    double d = static_cast<double>(m);
-    d = scale < 0 ? d / kPow10[-scale] : d * kPow10[scale];
-    v.d = negative ? -d : d;
-    return true;
-  }
-  auto [stop, ec] = std::from_chars(begin, p, v.d);
-  return ec == std::errc() && stop == p;
+  return nullptr;
 }
 
 }  // namespace sweep

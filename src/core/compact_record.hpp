@@ -49,16 +49,22 @@ class CompactScanner {
   std::span<const CompactMember> params() const { return params_; }
 
  private:
-  bool member(std::vector<CompactMember>& out, bool top, bool& closed);
-  bool object(std::vector<CompactMember>& out);
-  bool value(CompactValue& v, bool top);
-  bool string(std::string_view& out, bool plain = false);
-  bool escaped(std::string_view& out, size_t start);
-  bool number(CompactValue& v);
-  bool word(std::string_view w);
+  // Each step reads from p (end: the line's end) and returns where it
+  // stopped, or nullptr to leave the line to the parser. The cursor is a
+  // local, not a member: views written through references would otherwise
+  // make the compiler reload it after every store.
+  const char* member(const char* p, const char* end,
+                     std::vector<CompactMember>& out, bool top, bool& closed);
+  const char* object(const char* p, const char* end,
+                     std::vector<CompactMember>& out);
+  const char* value(const char* p, const char* end, CompactValue& v, bool top);
+  const char* string(const char* p, const char* end, std::string_view& out,
+                     bool plain = false);
+  const char* escaped(const char* p, const char* end, const char* from,
+                      std::string_view& out);
 
   std::string_view in_;
-  size_t at_ = 0;
+  const char* at_ = nullptr;  ///< Where scan_head stopped.
   std::vector<CompactMember> members_, params_;
   bool params_seen_ = false;  ///< A second params is the parser's.
   bool closed_ = false;       ///< The top-level object has ended.
