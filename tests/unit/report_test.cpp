@@ -5,8 +5,12 @@
 
 #include <doctest/doctest.h>
 
+#include <bit>
+#include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -144,6 +148,55 @@ TEST_CASE("plain lines give key=value and key: value numbers, Guild's way") {
   // Not finite is no value: it would rank first and pass any --assert.
   CHECK(scan(s, "acc=inf loss: -inf f1=nan top=NaN x=1e999 y=2") ==
         Pairs{{"y", 2}});
+}
+
+// parse_number takes a short path for plain decimals (Clinger's); the
+// reference is from_chars itself, which rounds correctly, so every value
+// must come out bit for bit the same as from it.
+TEST_CASE("a printed number reads as from_chars reads it, bit for bit") {
+  std::vector<std::string> texts = {"0",
+                                    "-0",
+                                    "0.0000",
+                                    "0.1",
+                                    "0.3",
+                                    "1.25",
+                                    "007",
+                                    "-007.50",
+                                    "123456789012345",
+                                    "1234567890123456",
+                                    "0.000000000000001",
+                                    "9007199254740993",
+                                    "1.",
+                                    ".5",
+                                    "-",
+                                    "1e5",
+                                    "1.5e-3",
+                                    "1..2",
+                                    "1.2.3",
+                                    "0x10",
+                                    "+1",
+                                    "99999999999999.9",
+                                    "0.12345678901234567"};
+  std::uint64_t x = 88172645463325252ULL;  // xorshift64, fixed seed
+  for (int i = 0; i < 20000; ++i) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    std::string digits = std::to_string(x % 1000000000000000ULL);
+    size_t point = (x >> 50) % (digits.size() + 1);
+    if (point < digits.size()) digits.insert(point ? point : 1, ".");
+    texts.push_back(((x >> 60) & 1 ? "-" : "") + digits);
+  }
+  for (const std::string& t : texts) {
+    double want = 0;
+    auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), want);
+    bool valid =
+        ec == std::errc() && end == t.data() + t.size() && std::isfinite(want);
+    std::optional<double> got = parse_number(t);
+    INFO(t);
+    REQUIRE(got.has_value() == valid);
+    if (valid)
+      CHECK(std::bit_cast<std::uint64_t>(*got) ==
+            std::bit_cast<std::uint64_t>(want));
+  }
 }
 
 TEST_CASE("--metric-regex replaces the plain-line rule, by named groups") {
