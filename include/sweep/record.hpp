@@ -201,6 +201,14 @@ class RecordFilter {
   /// line of the file) is skipped unread. Asked first, of records that
   /// begin with their job.
   virtual bool skips(std::uint64_t line, std::uint64_t job) = 0;
+  /// Then, of a record that begins `{"job":N,"params":{`: whether it is
+  /// read, judged from its params as written (the line from their '{' on),
+  /// or nothing, to be asked keeps() with them decoded.
+  virtual std::optional<bool> keeps_text(std::uint64_t line, std::uint64_t job,
+                                         std::string_view params_text) {
+    (void)line, (void)job, (void)params_text;
+    return std::nullopt;
+  }
   /// Otherwise: whether the record of this job and params is read.
   virtual bool keeps(std::uint64_t line, std::uint64_t job,
                      std::span<const ParamField> params) = 0;

@@ -792,7 +792,7 @@ class RecordFileReader {
       if (skipped(e)) continue;
       if (compact_.scan_head(line)) {
         deliver();  // what waits comes first, to keep_ as to fn_
-        if (!kept(e)) continue;
+        if (!e.decided && !kept(e)) continue;
         if (compact_.scan_rest() &&
             fill_compact(compact_, line, fields_, rec_, why_, decoded_)) {
           pass(e);
@@ -806,9 +806,10 @@ class RecordFileReader {
   }
 
   // True if keep_ skips the line's job, read from how the writer begins a
-  // record, `{"job":N,` (the job's owner reads all of the line).
-  bool skipped(const Entry& e) {
-    constexpr std::string_view kHead = "{\"job\":";
+  // record, `{"job":N,` (the job's owner reads all of the line), or its
+  // params' text after that; e is then decided if keep_ keeps it.
+  bool skipped(Entry& e) {
+    constexpr std::string_view kHead = "{\"job\":", kParams = "\"params\":{";
     std::string_view line = e.text;
     if (!keep_ || e.torn || line.substr(0, kHead.size()) != kHead) return false;
     std::uint64_t job = 0;
@@ -820,7 +821,13 @@ class RecordFileReader {
         (line[kHead.size()] == '0' && i > kHead.size() + 1))
       return false;
     deliver();  // what waits comes first, to keep_ as to fn_
-    return keep_->skips(e.number, job);
+    if (keep_->skips(e.number, job)) return true;
+    std::string_view rest = line.substr(i + 1);
+    if (rest.substr(0, kParams.size()) != kParams) return false;
+    std::optional<bool> keeps =
+        keep_->keeps_text(e.number, job, rest.substr(kParams.size() - 1));
+    e.decided = keeps.value_or(false);
+    return keeps && !*keeps;
   }
 
   // Whether keep_ keeps the record whose head compact_ holds; true if

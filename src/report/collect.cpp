@@ -5,6 +5,7 @@
 #include "report/collect.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <tuple>
@@ -101,6 +102,13 @@ struct Collector::State {
   };
   std::vector<ShareSlot> share_slots;
   static constexpr std::uint64_t kShareSlots = 4096;
+  /// With a share: the groups' numbers by their params as written (the
+  /// members but --over ones, each name and value text), learnt from
+  /// keeps(), so most jobs' first records need no decoding to be placed.
+  /// Equal text is an equal group; one group may have several texts.
+  StringIndex shares_by_text;
+  std::string text_key;                    ///< The last params_text_key...
+  std::optional<std::uint64_t> text_line;  ///< ...of this line, not known.
   struct MetricId {
     std::int32_t id;  ///< In data.metrics, or kNotCollected.
     bool seen;        ///< In data.found.
@@ -167,6 +175,10 @@ struct Collector::State {
   std::int32_t line_metric(size_t pos, std::string_view name);
 
   bool skips(std::uint64_t line, std::uint64_t job);
+  std::optional<bool> keeps_text(std::uint64_t line, std::uint64_t job,
+                                 std::string_view params_text);
+  bool params_text_key(std::string_view text, std::string& out) const;
+  void place(std::uint64_t line, std::uint64_t job, std::uint32_t group);
   bool keeps(std::uint64_t line, std::uint64_t job,
              std::span<const ParamField> params);
   std::uint32_t group_of(const Record& r);
@@ -245,7 +257,8 @@ bool Collector::State::keeps(std::uint64_t line, std::uint64_t job,
   if (s.used && s.job == job) return s.mine;
   auto next = static_cast<std::uint32_t>(shares.size());
   std::uint32_t g = shares.insert(group_key(params, {}, head_key), next);
-  s = ShareSlot{job, true, g % share.count == share.index};
+  if (text_line == line) shares_by_text.insert(text_key, g);
+  place(line, job, g);
   if (g == next) {
     note_params(params);
     // One collector alone notes a new group only when a job starts: a
@@ -253,11 +266,6 @@ bool Collector::State::keeps(std::uint64_t line, std::uint64_t job,
     if (s.mine && jobs.contains(job)) astray = true;
   }
   return s.mine;
-}
-
-bool Collector::State::is_over(std::string_view name) const {
-  const auto& over = options.over;
-  return std::find(over.begin(), over.end(), name) != over.end();
 }
 
 namespace {
@@ -269,6 +277,83 @@ void append_sized(std::string& out, std::string_view s) {
 }
 
 }  // namespace
+
+// The same decision from the params' text, for a group keeps() has seen
+// written so: every share learns the same texts in the same order.
+std::optional<bool> Collector::State::keeps_text(std::uint64_t line,
+                                                 std::uint64_t job,
+                                                 std::string_view params_text) {
+  if (share.count == 1) return true;
+  const ShareSlot& s = share_slots[job % kShareSlots];
+  text_line.reset();
+  if (s.used && s.job == job) {
+    position = line;
+    kept_job = job;
+    return s.mine;
+  }
+  if (!params_text_key(params_text, text_key)) return std::nullopt;
+  const std::uint32_t* g = shares_by_text.find(text_key);
+  if (!g) {
+    text_line = line;  // keeps() tells its group
+    return std::nullopt;
+  }
+  place(line, job, *g);
+  return share_slots[job % kShareSlots].mine;
+}
+
+// A record of group g's job, read by g's share.
+void Collector::State::place(std::uint64_t line, std::uint64_t job,
+                             std::uint32_t g) {
+  position = line;
+  kept_job = job;
+  share_slots[job % kShareSlots] =
+      ShareSlot{job, true, g % share.count == share.index};
+}
+
+// Params as written, from text beginning at their '{', with the --over
+// members cut out: equal texts are equal groups. False unless every key is
+// plain and every value a scalar (the rest of the line is not looked at).
+bool Collector::State::params_text_key(std::string_view t,
+                                       std::string& out) const {
+  out.clear();
+  size_t i = 1, n = t.size(), kept = 0;  // t[kept, member) is still to copy
+  if (i < n && t[i] == '}') {
+    out = "{}";
+    return true;
+  }
+  while (i < n && t[i] == '"') {
+    size_t member = i, k = ++i;
+    while (i < n && t[i] != '"' && t[i] != '\\') ++i;
+    if (i + 1 >= n || t[i] != '"' || t[i + 1] != ':') return false;
+    std::string_view name = t.substr(k, i - k);
+    if (i += 2; i < n && t[i] == '"') {
+      for (++i; i < n && t[i] != '"'; ++i)
+        if (t[i] == '\\') ++i;
+      ++i;
+    } else {
+      for (; i < n && t[i] != ',' && t[i] != '}'; ++i)
+        if (t[i] == '"' || t[i] == '{' || t[i] == '[') return false;
+    }
+    if (i >= n || (t[i] != ',' && t[i] != '}')) return false;
+    if (is_over(name)) {
+      out.append(t.substr(kept, member - kept));
+      kept = i + 1;
+    }
+    if (t[i++] == '}') {
+      out.append(t.substr(kept, i - kept));
+      return true;
+    }
+  }
+  return false;
+}
+
+bool Collector::State::is_over(std::string_view name) const {
+  for (const std::string& o : options.over)  // a call less than std::find
+    if (o.size() == name.size() &&
+        std::memcmp(o.data(), name.data(), name.size()) == 0)
+      return true;
+  return false;
+}
 
 // The parameters not --over, as one string: each name, kind and value
 // (numbers as their bits, so 1 and 1.0 differ as they do in JSON).
@@ -442,6 +527,10 @@ Collector::Collector(Collector&&) noexcept = default;
 
 bool Collector::skips(std::uint64_t line, std::uint64_t job) {
   return s_->skips(line, job);
+}
+std::optional<bool> Collector::keeps_text(std::uint64_t line, std::uint64_t job,
+                                          std::string_view params_text) {
+  return s_->keeps_text(line, job, params_text);
 }
 bool Collector::keeps(std::uint64_t line, std::uint64_t job,
                       std::span<const ParamField> params) {

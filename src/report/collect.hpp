@@ -124,6 +124,8 @@ class Collector : public RecordFilter {
   /// collector's groups, for add() to follow. Every record of the stream
   /// is asked about, in order.
   bool skips(std::uint64_t line, std::uint64_t job) override;
+  std::optional<bool> keeps_text(std::uint64_t line, std::uint64_t job,
+                                 std::string_view params_text) override;
   bool keeps(std::uint64_t line, std::uint64_t job,
              std::span<const ParamField> params) override;
   /// Takes one record; throws JobEndedTwice (see there).

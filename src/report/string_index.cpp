@@ -1,12 +1,30 @@
 #include "report/string_index.hpp"
 
+#include <bit>
+#include <cstring>
+
 namespace sweep::report {
 
 std::uint64_t StringIndex::hash(std::string_view key) {
-  // FNV-1a, then a multiply to spread the low bits used for the slot.
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : key) h = (h ^ c) * 0x100000001b3ULL;
-  return h * 0x9e3779b97f4a7c15ULL;
+  // Eight bytes a step (a multiply and a rotate, as in wyhash's kin), the
+  // tail byte by byte, then splitmix64's finaliser: the slot is taken from
+  // the high half, so every input bit must reach it.
+  std::uint64_t h = 0x9e3779b97f4a7c15ULL ^ key.size();
+  const char* p = key.data();
+  size_t n = key.size();
+  for (; n >= 8; p += 8, n -= 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p, 8);
+    h = std::rotl((h ^ w) * 0xbf58476d1ce4e5b9ULL, 29);
+  }
+  std::uint64_t tail = 0;
+  for (size_t i = 0; i < n; ++i)
+    tail |= static_cast<std::uint64_t>(static_cast<unsigned char>(p[i]))
+            << (8 * i);
+  h ^= tail;
+  h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
+  return h ^ (h >> 31);
 }
 
 std::size_t StringIndex::probe(std::string_view key, std::uint64_t h) const {
