@@ -297,6 +297,34 @@ TEST_CASE("odd streams: threads still collect what one thread does") {
            R"({"job":1,"params":{"tag":"\ufffd"},"params_b64":{"tag":"/w=="},"exit":0})" +
            "\n",
        {}});
+  // Threads place a job by its params' text (the --over members cut out),
+  // learnt from each text's first decoded record.
+  CollectOptions over_d;
+  over_d.over = {"d"};
+  auto job = [](int j, const std::string& params, const std::string& rest) {
+    return head(j, params) + rest + "\n";
+  };
+  std::string texts;
+  const char* const kTexts[] = {
+      R"({"lr":0.001,"d":0})",    R"({"lr":1e-3,"d":1})",
+      R"({"d":2,"lr":0.001})",    R"({"lr":0.0010,"d":3})",
+      R"({"s":"a,}\"b","d":4})",  R"({"s":"a,}\"b","d":5})",
+      R"({"k\u0065y":1,"d":6})",  R"({"key":1,"d":7})",
+      R"({"a":1,"d":8,"b":[2]})", R"({"a":1,"d":9,"b":3})",
+      R"({"a":1,"d":10,"b":3})",  R"({})"};
+  int n = 0;
+  for (const char* p : kTexts)
+    for (int rep = 0; rep < 2; ++rep, ++n)
+      texts += job(n, p, R"(,"line":"acc=)" + std::to_string(n) + "\"}") +
+               job(n, p, R"(,"exit":0})");
+  cases.push_back(
+      {"one group written several ways, strings, escapes", texts, over_d});
+  cases.push_back({"a known params text with a bad --over value",
+                   job(0, R"({"lr":1,"d":0})", R"(,"line":"acc=1"})") +
+                       job(0, R"({"lr":1,"d":0})", R"(,"exit":0})") +
+                       job(1, R"({"lr":1,"d":0x})", R"(,"line":"acc=2"})") +
+                       job(1, R"({"lr":1,"d":1})", R"(,"exit":0})"),
+                   over_d});
   std::string many;  // more jobs than the shares' job cache holds
   for (int j = 1; j <= 5000; ++j)
     many += head(j, "{\"lr\":" + std::to_string(j % 3) + "}") +
