@@ -47,6 +47,22 @@ void append_utf8(std::string& out, unsigned cp) {
   }
 }
 
+// The first byte from p on that is not printable ASCII or is '"' or '\\'
+// (end if none): eight bytes at a time, then one by one. Inlined where
+// keys are read, as a call cost more than the scan of a short key.
+[[gnu::always_inline]] inline const char* plain_run(const char* p,
+                                                    const char* end) {
+  for (std::uint64_t w; p + 8 <= end; p += 8) {
+    std::memcpy(&w, p, 8);
+    if (std::uint64_t bits = attention_bits(w))
+      return p + std::countr_zero(bits) / 8;
+  }
+  while (p < end && static_cast<unsigned char>(*p) >= 0x20 &&
+         static_cast<unsigned char>(*p) < 0x80 && *p != '"' && *p != '\\')
+    ++p;
+  return p;
+}
+
 // A JSON number by its grammar: integers of up to 18 digits exactly (int64
 // for certain, as simdjson types them); a decimal of up to 15 significant
 // digits and a power of ten up to 22 by one correctly rounded division or
@@ -145,11 +161,14 @@ const char* CompactScanner::member(const char* p, const char* end,
   CompactMember& m = out.emplace_back();
   // A key as the writer writes it, plain: one with escapes is the parser's
   // (whose raw text, not its unescaped one, finds a member's raw JSON).
-  p = string(p, end, m.key, true);
-  if (!p || p == end || *p != ':') return nullptr;
+  if (p == end || *p != '"') return nullptr;
+  const char* key = ++p;
+  p = plain_run(p, end);
+  if (end - p < 2 || p[0] != '"' || p[1] != ':') return nullptr;
+  m.key = std::string_view(key, static_cast<size_t>(p - key));
   bool params =
       top && m.key.size() == 6 && std::memcmp(m.key.data(), "params", 6) == 0;
-  p = value(p + 1, end, m.value, params);
+  p = value(p + 2, end, m.value, params);
   if (!p || p == end) return nullptr;
   char c = *p++;
   closed = c == '}';
@@ -197,28 +216,15 @@ const char* CompactScanner::value(const char* p, const char* end,
 
 // At a string's opening quote; past its closing one.
 const char* CompactScanner::string(const char* p, const char* end,
-                                   std::string_view& out, bool plain) {
-  if (p == end || *p != '"') return nullptr;
-  const char* from = ++p;
+                                   std::string_view& out) {
+  const char* from = ++p;  // past the opening quote
   // Printable ASCII but '"' and '\\': most strings are that to the end.
-  // Eight bytes at a time; the first byte that is not ends the run.
-  std::uint64_t bits = 0;
-  for (std::uint64_t w; p + 8 <= end; p += 8) {
-    std::memcpy(&w, p, 8);
-    if ((bits = attention_bits(w))) {
-      p += std::countr_zero(bits) / 8;
-      break;
-    }
-  }
-  if (!bits)
-    while (p < end && static_cast<unsigned char>(*p) >= 0x20 &&
-           static_cast<unsigned char>(*p) < 0x80 && *p != '"' && *p != '\\')
-      ++p;
+  p = plain_run(p, end);
   if (p < end && *p == '"') {  // nothing to unescape
     out = std::string_view(from, static_cast<size_t>(p - from));
     return p + 1;
   }
-  return plain ? nullptr : escaped(p, end, from, out);
+  return escaped(p, end, from, out);
 }
 
 // The rest of a string with escapes or bytes beyond ASCII (from p on),

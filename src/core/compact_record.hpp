@@ -58,8 +58,7 @@ class CompactScanner {
   const char* object(const char* p, const char* end,
                      std::vector<CompactMember>& out);
   const char* value(const char* p, const char* end, CompactValue& v, bool top);
-  const char* string(const char* p, const char* end, std::string_view& out,
-                     bool plain = false);
+  const char* string(const char* p, const char* end, std::string_view& out);
   const char* escaped(const char* p, const char* end, const char* from,
                       std::string_view& out);
 

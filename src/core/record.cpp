@@ -814,8 +814,8 @@ class RecordFileReader {
     if (!keep_ || e.torn || line.substr(0, kHead.size()) != kHead) return false;
     std::uint64_t job = 0;
     size_t i = kHead.size(), n = line.size();
-    for (; i < n && i < kHead.size() + 18 && line[i] >= '0' && line[i] <= '9';
-         ++i)
+    for (size_t last = std::min(n, kHead.size() + 18);
+         i < last && static_cast<unsigned char>(line[i] - '0') < 10; ++i)
       job = job * 10 + static_cast<unsigned>(line[i] - '0');
     if (i == kHead.size() || i >= n || line[i] != ',' ||
         (line[kHead.size()] == '0' && i > kHead.size() + 1))
@@ -823,7 +823,9 @@ class RecordFileReader {
     deliver();  // what waits comes first, to keep_ as to fn_
     if (keep_->skips(e.number, job)) return true;
     std::string_view rest = line.substr(i + 1);
-    if (rest.substr(0, kParams.size()) != kParams) return false;
+    if (rest.size() < kParams.size() ||
+        std::memcmp(rest.data(), kParams.data(), kParams.size()) != 0)
+      return false;
     std::optional<bool> keeps =
         keep_->keeps_text(e.number, job, rest.substr(kParams.size() - 1));
     e.decided = keeps.value_or(false);
@@ -851,10 +853,15 @@ class RecordFileReader {
       fn_(rec_, e.text);
   }
 
-  // Hands every entry over in order: peeked ones as they are, the others
-  // from one parse_many over their text, or one by one after any surprise.
+  // Hands every entry over in order (asked at every line, and mostly none
+  // waits: a test the compiler inlines).
   void deliver() {
-    if (full_.empty()) return;      // nothing waits (the buffer may be null)
+    if (!full_.empty()) deliver_waiting();
+  }
+
+  // The entries that wait: the others from one parse_many over their text,
+  // or one by one after any surprise.
+  void deliver_waiting() {
     if (entries_.size() <= kFew) {  // between compact lines: a batch costs more
       for (const Entry& e : entries_) one(e);
       entries_.clear();

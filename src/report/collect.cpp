@@ -13,6 +13,7 @@
 #include <unordered_set>
 
 #include "report/job_set.hpp"
+#include "report/job_table.hpp"
 #include "report/string_index.hpp"
 #include "sweep/error.hpp"
 
@@ -119,7 +120,7 @@ struct Collector::State {
   /// Every parameter seen: never a metric.
   std::unordered_set<std::string, StringHash, std::equal_to<>> param_names;
   /// Jobs whose end has not come yet: job -> slot in `states`.
-  std::unordered_map<std::uint64_t, std::uint32_t> jobs;
+  JobTable jobs;
   std::vector<JobState> states;     ///< Reused, so their buffers are too.
   std::vector<std::uint32_t> free;  ///< Slots of states not in use.
   JobSet ended;                     ///< Jobs whose last end was read.
@@ -313,34 +314,55 @@ void Collector::State::place(std::uint64_t line, std::uint64_t job,
 // Params as written, from text beginning at their '{', with the --over
 // members cut out: equal texts are equal groups. False unless every key is
 // plain and every value a scalar (the rest of the line is not looked at).
+namespace {
+
+// Bytes a scan of params' text stops at: the end of a plain key, and of a
+// scalar (or what no scalar holds).
+struct StopBytes {
+  bool key[256] = {}, scalar[256] = {};
+  constexpr StopBytes() {
+    key[static_cast<unsigned char>('"')] =
+        key[static_cast<unsigned char>('\\')] = true;
+    for (char c : {',', '}', '"', '{', '['})
+      scalar[static_cast<unsigned char>(c)] = true;
+  }
+};
+constexpr StopBytes kStop;
+
+}  // namespace
+
 bool Collector::State::params_text_key(std::string_view t,
                                        std::string& out) const {
   out.clear();
-  size_t i = 1, n = t.size(), kept = 0;  // t[kept, member) is still to copy
-  if (i < n && t[i] == '}') {
+  const char* p = t.data() + 1;  // past the '{'
+  const char* end = t.data() + t.size();
+  const char* kept = t.data();  // [kept, the member) is still to copy
+  auto stops = [&](const bool* at) {
+    while (p < end && !at[static_cast<unsigned char>(*p)]) ++p;
+  };
+  if (p < end && *p == '}') {
     out = "{}";
     return true;
   }
-  while (i < n && t[i] == '"') {
-    size_t member = i, k = ++i;
-    while (i < n && t[i] != '"' && t[i] != '\\') ++i;
-    if (i + 1 >= n || t[i] != '"' || t[i + 1] != ':') return false;
-    std::string_view name = t.substr(k, i - k);
-    if (i += 2; i < n && t[i] == '"') {
-      for (++i; i < n && t[i] != '"'; ++i)
-        if (t[i] == '\\') ++i;
-      ++i;
+  while (p < end && *p == '"') {
+    const char* member = p++;
+    stops(kStop.key);
+    if (end - p < 2 || p[0] != '"' || p[1] != ':') return false;
+    std::string_view name(member + 1, static_cast<size_t>(p - member - 1));
+    if (p += 2; p < end && *p == '"') {
+      for (++p; p < end && *p != '"'; ++p)
+        if (*p == '\\') ++p;
+      ++p;
     } else {
-      for (; i < n && t[i] != ',' && t[i] != '}'; ++i)
-        if (t[i] == '"' || t[i] == '{' || t[i] == '[') return false;
+      stops(kStop.scalar);
     }
-    if (i >= n || (t[i] != ',' && t[i] != '}')) return false;
+    if (p >= end || (*p != ',' && *p != '}')) return false;
     if (is_over(name)) {
-      out.append(t.substr(kept, member - kept));
-      kept = i + 1;
+      out.append(kept, member);
+      kept = p + 1;
     }
-    if (t[i++] == '}') {
-      out.append(t.substr(kept, i - kept));
+    if (*p++ == '}') {
+      out.append(kept, p);
       return true;
     }
   }
@@ -348,10 +370,14 @@ bool Collector::State::params_text_key(std::string_view t,
 }
 
 bool Collector::State::is_over(std::string_view name) const {
-  for (const std::string& o : options.over)  // a call less than std::find
-    if (o.size() == name.size() &&
-        std::memcmp(o.data(), name.data(), name.size()) == 0)
-      return true;
+  // Asked of every member of every job's params: compared in place, since
+  // a call to std::find or memcmp costs more than these few bytes.
+  for (const std::string& o : options.over) {
+    if (o.size() != name.size()) continue;
+    size_t i = 0;
+    while (i < name.size() && o[i] == name[i]) ++i;
+    if (i == name.size()) return true;
+  }
   return false;
 }
 
@@ -397,10 +423,10 @@ void Collector::State::add_exact_bytes(std::string_view b64_json,
 
 JobState& Collector::State::job_for(const Record& r) {
   if (r.job != last_job) {  // records of one job mostly come together
-    auto [it, fresh] = jobs.try_emplace(r.job, 0);
-    if (fresh) it->second = start_job(r);
+    auto [slot, fresh] = jobs.try_emplace(r.job, 0);
+    if (fresh) *slot = start_job(r);  // which does not touch jobs
     last_job = r.job;
-    last_slot = it->second;
+    last_slot = *slot;
   }
   JobState& j = states[last_slot];
   if (r.attempt > j.attempt) {  // a retry: the earlier one failed
@@ -434,9 +460,8 @@ std::uint32_t Collector::State::start_job(const Record& r) {
 
 void Collector::State::end_job(std::uint64_t job) {
   if (!ended.insert(job)) throw JobEndedTwice{job, position};
-  auto it = jobs.find(job);
-  free.push_back(it->second);
-  jobs.erase(it);
+  free.push_back(*jobs.find(job));
+  jobs.erase(job);
   last_job.reset();
 }
 
@@ -652,10 +677,15 @@ void Collector::check_disjoint(const std::vector<State*>& parts) {
     for (size_t j = 0; j < k; ++j) {
       if (auto job = parts[k]->ended.common(parts[j]->ended))
         throw JobEndedTwice{*job, 0};
-      for (const auto& [job, slot] : parts[k]->jobs)
-        if (started(parts[j], job)) throw SharedGroup{};
-      for (const auto& [job, slot] : parts[j]->jobs)
-        if (started(parts[k], job)) throw SharedGroup{};
+      bool both = false;
+      auto in = [&](const State* other) {
+        return [&, other](std::uint64_t job, std::uint32_t) {
+          both |= started(other, job);
+        };
+      };
+      parts[k]->jobs.each(in(parts[j]));
+      parts[j]->jobs.each(in(parts[k]));
+      if (both) throw SharedGroup{};
     }
     bool shared = false;
     parts[k]->groups.each([&](std::string_view key, std::uint32_t) {

@@ -5,6 +5,14 @@
 namespace sweep::report {
 
 bool JobSet::insert(std::uint64_t job) {
+  // Jobs end nearly in order: one past the last range needs no search.
+  if (!ranges_.empty() && job > ranges_.back().second) {
+    if (job == ranges_.back().second + 1)
+      ranges_.back().second = job;
+    else
+      ranges_.emplace_back(job, job);
+    return true;
+  }
   // The first range that starts after job; the one before may hold it.
   auto next = std::upper_bound(
       ranges_.begin(), ranges_.end(), job,

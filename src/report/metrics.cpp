@@ -8,6 +8,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <regex>
 
 #include "sweep/error.hpp"
@@ -117,19 +118,30 @@ std::optional<double> value_at(std::string_view line, size_t from,
   return parse_number(line.substr(from, end - from));
 }
 
+// Where word occurs in line from `from` on, or npos; a loop the compiler
+// sees through, cheaper than find()'s calls on a short line.
+template <size_t N>
+size_t find_word(std::string_view line, const char (&word)[N], size_t from) {
+  for (size_t at = from; at + (N - 1) <= line.size(); ++at)
+    if (line[at] == word[0] && std::memcmp(line.data() + at, word, N - 1) == 0)
+      return at;
+  return std::string_view::npos;
+}
+
 // `epoch 3` or `step 12`: a step key written as a word and a number.
-void scan_step_words(std::string_view line, const MetricFn& fn) {
-  for (std::string_view word : {"epoch", "step"}) {
-    for (size_t at = line.find(word); at != std::string_view::npos;
-         at = line.find(word, at + 1)) {
-      size_t after = at + word.size();
-      if ((at > 0 && key_char(line[at - 1])) || after >= line.size() ||
-          line[after] != ' ')
-        continue;
-      while (after < line.size() && line[after] == ' ') ++after;
-      size_t end;
-      if (auto v = value_at(line, after, end)) fn(word, *v);
-    }
+template <size_t N>
+void scan_step_word(std::string_view line, const char (&name)[N],
+                    const MetricFn& fn) {
+  std::string_view word(name, N - 1);
+  for (size_t at = find_word(line, name, 0); at != std::string_view::npos;
+       at = find_word(line, name, at + 1)) {
+    size_t after = at + word.size();
+    if ((at > 0 && key_char(line[at - 1])) || after >= line.size() ||
+        line[after] != ' ')
+      continue;
+    while (after < line.size() && line[after] == ' ') ++after;
+    size_t end;
+    if (auto v = value_at(line, after, end)) fn(word, *v);
   }
 }
 
@@ -212,7 +224,8 @@ void LineScanner::scan(std::string_view line, const MetricFn& fn) const {
     }
     return;
   }
-  scan_step_words(line, fn);
+  scan_step_word(line, "epoch", fn);
+  scan_step_word(line, "step", fn);
   for (size_t at = 0; at < line.size(); ++at) {
     char c = line[at];
     if (c != '=' && c != ':') continue;
