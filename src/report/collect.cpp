@@ -90,6 +90,8 @@ struct Collector::State {
   /// first seen through a job number the share had already: see merge).
   std::uint64_t kept_job = 0;
   bool astray = false;
+  /// With a share: the line whose record keeps() last found a new group at.
+  std::optional<std::uint64_t> noted_at;
   std::vector<std::uint64_t> found_at;    ///< Of data.found's names...
   std::vector<std::uint64_t> group_at;    ///< ...data.groups' first records...
   std::vector<std::uint64_t> failure_at;  ///< ...and failures.jobs.
@@ -262,6 +264,7 @@ bool Collector::State::keeps(std::uint64_t line, std::uint64_t job,
   place(line, job, g);
   if (g == next) {
     note_params(params);
+    noted_at = line;
     // One collector alone notes a new group only when a job starts: a
     // record of a job still running (here) would not have been noted.
     if (s.mine && jobs.contains(job)) astray = true;
@@ -566,6 +569,11 @@ void Collector::add(const Record& r) {
   if (s_->share.count == 1) ++s_->position;
   // Kept for another job (a line with "job" twice): its share is unsure.
   if (s_->share.count > 1 && r.job != s_->kept_job) s_->astray = true;
+  // A new group noted from a record that starts no job (a grid listing's
+  // line): one collector alone would not have noted its names.
+  if (s_->share.count > 1 && s_->noted_at == s_->position &&
+      r.kind != RecordKind::kLine && r.kind != RecordKind::kEnd)
+    s_->astray = true;
   ++s_->data.records;
   if (r.kind == RecordKind::kLine) {
     s_->add_line(r);

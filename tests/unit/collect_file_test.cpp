@@ -325,6 +325,17 @@ TEST_CASE("odd streams: threads still collect what one thread does") {
                        job(1, R"({"lr":1,"d":0x})", R"(,"line":"acc=2"})") +
                        job(1, R"({"lr":1,"d":1})", R"(,"exit":0})"),
                    over_d});
+  // A grid listing's line starts no job: one collector notes nothing
+  // from it (not its names' order, not a name that is then no metric).
+  cases.push_back({"a grid listing's line first names a group's params",
+                   std::string(R"({"job":0,"params":{"b":1,"a":1}})") + "\n" +
+                       job(1, R"({"a":1,"b":1})", R"(,"exit":0})"),
+                   {}});
+  cases.push_back({"a grid listing's line names a parameter like a metric",
+                   std::string(R"({"job":0,"params":{"loss":1}})") + "\n" +
+                       job(1, R"({"a":1})", R"(,"line":"loss=0.5"})") +
+                       job(1, R"({"a":1})", R"(,"exit":0})"),
+                   {}});
   std::string many;  // more jobs than the shares' job cache holds
   for (int j = 1; j <= 5000; ++j)
     many += head(j, "{\"lr\":" + std::to_string(j % 3) + "}") +
