@@ -92,6 +92,7 @@ struct Collector::State {
   bool astray = false;
   /// With a share: the line whose record keeps() last found a new group at.
   std::optional<std::uint64_t> noted_at;
+  bool stepped = false;                   ///< A line of a job gave a step.
   std::vector<std::uint64_t> found_at;    ///< Of data.found's names...
   std::vector<std::uint64_t> group_at;    ///< ...data.groups' first records...
   std::vector<std::uint64_t> failure_at;  ///< ...and failures.jobs.
@@ -477,6 +478,7 @@ void Collector::State::add_line(const Record& r) {
   }
   j.last_out.assign(r.line);
   std::optional<double> step = line_metrics(r, scanner, pairs);
+  stepped |= step.has_value();
   for (size_t i = 0; i < pairs.size(); ++i) {
     std::int32_t id = line_metric(i, pairs[i].first);
     if (id != kNotCollected) j.values(id).add(pairs[i].second, step);
@@ -655,12 +657,12 @@ Dataset Collector::merge(const std::vector<State*>& parts) {
   }
   // A group's curve follows its share's first metric (id 0), which without
   // --metric is the first that share met: one collector alone would have
-  // followed the stream's first.
+  // followed the stream's first, from any line with a step (even where
+  // the share's own first metric had none, so left no curve).
   for (const State* p : parts)
     if (!p->data.metrics.empty() &&
-        p->data.metrics[0].name != out.metrics[0].name)
-      for (const Group& g : p->data.groups)
-        if (!g.curve.points().empty()) throw SharedGroup{};
+        p->data.metrics[0].name != out.metrics[0].name && p->stepped)
+      throw SharedGroup{};
   merge_groups(parts, out);
   merge_failures(parts, out.failures);
   for (const State* p : parts) {

@@ -336,6 +336,14 @@ TEST_CASE("odd streams: threads still collect what one thread does") {
                        job(1, R"({"a":1})", R"(,"line":"loss=0.5"})") +
                        job(1, R"({"a":1})", R"(,"exit":0})"),
                    {}});
+  cases.push_back(
+      {"a share whose first metric differs, with a step on its second",
+       job(0, R"({"x":0})", R"(,"line":"loss=1"})") +
+           job(1, R"({"x":1})", R"(,"line":"acc=1"})") +
+           job(1, R"({"x":1})", R"(,"line":"epoch 4 loss=0.5"})") +
+           job(0, R"({"x":0})", R"(,"exit":0})") +
+           job(1, R"({"x":1})", R"(,"exit":0})"),
+       {}});
   std::string many;  // more jobs than the shares' job cache holds
   for (int j = 1; j <= 5000; ++j)
     many += head(j, "{\"lr\":" + std::to_string(j % 3) + "}") +
