@@ -201,17 +201,19 @@ class RecordFilter {
   /// line of the file) is skipped unread. Asked first, of records that
   /// begin with their job.
   virtual bool skips(std::uint64_t line, std::uint64_t job) = 0;
-  /// Then, of a record that begins `{"job":N,"params":{`: whether it is
-  /// read, judged from its params as written (the line from their '{' on),
-  /// or nothing, to be asked keeps() with them decoded.
+  /// Otherwise: whether the record of this job and params is read.
+  virtual bool keeps(std::uint64_t line, std::uint64_t job,
+                     std::span<const ParamField> params) = 0;
+  /// Asked between skips() and keeps(), of a record that begins
+  /// `{"job":N,"params":{`: whether it is read, judged from its params as
+  /// written (the line from their '{' on), or nothing, to ask keeps() with
+  /// them decoded. Declared last: filters written before it keep their
+  /// table of virtual functions.
   virtual std::optional<bool> keeps_text(std::uint64_t line, std::uint64_t job,
                                          std::string_view params_text) {
     (void)line, (void)job, (void)params_text;
     return std::nullopt;
   }
-  /// Otherwise: whether the record of this job and params is read.
-  virtual bool keeps(std::uint64_t line, std::uint64_t job,
-                     std::span<const ParamField> params) = 0;
 };
 
 /// A line of a file that is not a record (the Error read_records throws).

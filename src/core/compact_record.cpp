@@ -52,7 +52,7 @@ void append_utf8(std::string& out, unsigned cp) {
 // keys are read, as a call cost more than the scan of a short key.
 [[gnu::always_inline]] inline const char* plain_run(const char* p,
                                                     const char* end) {
-  for (std::uint64_t w; p + 8 <= end; p += 8) {
+  for (std::uint64_t w; end - p >= 8; p += 8) {
     std::memcpy(&w, p, 8);
     if (std::uint64_t bits = attention_bits(w))
       return p + std::countr_zero(bits) / 8;

@@ -732,6 +732,11 @@ class RecordFileReader {
     std::uint64_t number;  ///< 1-based line number in the file.
     bool torn;             ///< The file's last line, without its newline.
     bool decided;          ///< keep_ kept it already (from its head).
+    /// The job of its `{"job":N,` beginning: keep_ is asked about that one
+    /// even where a later "job" is the record's, so that every reader
+    /// sharing the stream decides the line alike (the one that reads it
+    /// sees the other job and tells keep_'s owner).
+    std::optional<std::uint64_t> head = {};
   };
   // A buffer with simdjson's padding, not zeroed.
   struct Buffer {
@@ -821,6 +826,7 @@ class RecordFileReader {
         (line[kHead.size()] == '0' && i > kHead.size() + 1))
       return false;
     deliver();  // what waits comes first, to keep_ as to fn_
+    e.head = job;
     if (keep_->skips(e.number, job)) return true;
     std::string_view rest = line.substr(i + 1);
     if (rest.size() < kParams.size() ||
@@ -841,7 +847,10 @@ class RecordFileReader {
     for (const CompactMember& m : compact_.members())
       if (m.key == "job") job = &m;  // the last, as the parser's
     std::uint64_t number = 0;
-    if (!job || !get(job->value, number)) return true;
+    if (e.head)
+      number = *e.head;
+    else if (!job || !get(job->value, number))
+      return true;
     e.decided = true;
     return keep_->keeps(e.number, number,
                         decoded_.params.read(compact_.params()));
@@ -849,7 +858,8 @@ class RecordFileReader {
 
   // The record in rec_ (of entry e) goes to fn_, if keep_ keeps it.
   void pass(const Entry& e) {
-    if (!keep_ || e.decided || keep_->keeps(e.number, rec_.job, rec_.params))
+    if (!keep_ || e.decided ||
+        keep_->keeps(e.number, e.head.value_or(rec_.job), rec_.params))
       fn_(rec_, e.text);
   }
 

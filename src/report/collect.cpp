@@ -5,7 +5,6 @@
 #include "report/collect.hpp"
 
 #include <algorithm>
-#include <cstring>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <tuple>
@@ -315,9 +314,6 @@ void Collector::State::place(std::uint64_t line, std::uint64_t job,
       ShareSlot{job, true, g % share.count == share.index};
 }
 
-// Params as written, from text beginning at their '{', with the --over
-// members cut out: equal texts are equal groups. False unless every key is
-// plain and every value a scalar (the rest of the line is not looked at).
 namespace {
 
 // Bytes a scan of params' text stops at: the end of a plain key, and of a
@@ -335,6 +331,11 @@ constexpr StopBytes kStop;
 
 }  // namespace
 
+// Params as written, from text beginning at their '{', with the --over
+// members cut out: equal texts are equal groups. False unless every key is
+// plain and every value a string or runs to a ',' or '}' (the rest of the
+// line is not looked at; a text is only matched to one learnt from a
+// record whose params were decoded).
 bool Collector::State::params_text_key(std::string_view t,
                                        std::string& out) const {
   out.clear();
@@ -355,8 +356,8 @@ bool Collector::State::params_text_key(std::string_view t,
     std::string_view name(member + 1, static_cast<size_t>(p - member - 1));
     if (p += 2; p < end && *p == '"') {
       for (++p; p < end && *p != '"'; ++p)
-        if (*p == '\\') ++p;
-      ++p;
+        if (*p == '\\' && ++p == end) return false;
+      if (p++ == end) return false;
     } else {
       stops(kStop.scalar);
     }

@@ -344,6 +344,14 @@ TEST_CASE("odd streams: threads still collect what one thread does") {
            job(0, R"({"x":0})", R"(,"exit":0})") +
            job(1, R"({"x":1})", R"(,"exit":0})"),
        {}});
+  cases.push_back(
+      {"a line with job twice, not in the writer's layout",
+       job(0, R"({"a":1})", R"(,"line":"loss=1"})") +
+           job(1, R"({"a":2})", R"(,"line":"loss=2"})") +
+           R"({"job":0,"rep":0,"params":{"a":null},"job":1,"line":"loss=5"})" +
+           "\n" + job(0, R"({"a":1})", R"(,"exit":0})") +
+           job(1, R"({"a":2})", R"(,"exit":0})"),
+       {}});
   std::string many;  // more jobs than the shares' job cache holds
   for (int j = 1; j <= 5000; ++j)
     many += head(j, "{\"lr\":" + std::to_string(j % 3) + "}") +
