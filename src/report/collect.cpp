@@ -689,13 +689,12 @@ void Collector::check_disjoint(const std::vector<State*>& parts) {
       if (auto job = parts[k]->ended.common(parts[j]->ended))
         throw JobEndedTwice{*job, 0};
       bool both = false;
-      auto in = [&](const State* other) {
-        return [&, other](std::uint64_t job, std::uint32_t) {
-          both |= started(other, job);
-        };
-      };
-      parts[k]->jobs.each(in(parts[j]));
-      parts[j]->jobs.each(in(parts[k]));
+      parts[k]->jobs.each([&](std::uint64_t job, std::uint32_t) {
+        both |= started(parts[j], job);
+      });
+      parts[j]->jobs.each([&](std::uint64_t job, std::uint32_t) {
+        both |= started(parts[k], job);
+      });
       if (both) throw SharedGroup{};
     }
     bool shared = false;
