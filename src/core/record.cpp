@@ -843,14 +843,13 @@ class RecordFileReader {
   // for a torn last line, which is a record only if it is whole).
   bool kept(Entry& e) {
     if (!keep_ || e.torn) return true;
-    const CompactMember* job = nullptr;
-    for (const CompactMember& m : compact_.members())
-      if (m.key == "job") job = &m;  // the last, as the parser's
-    std::uint64_t number = 0;
-    if (e.head)
-      number = *e.head;
-    else if (!job || !get(job->value, number))
-      return true;
+    std::uint64_t number = e.head.value_or(0);
+    if (!e.head) {
+      const CompactMember* job = nullptr;
+      for (const CompactMember& m : compact_.members())
+        if (m.key == "job") job = &m;  // the last, as the parser's
+      if (!job || !get(job->value, number)) return true;
+    }
     e.decided = true;
     return keep_->keeps(e.number, number,
                         decoded_.params.read(compact_.params()));
