@@ -128,6 +128,12 @@ FloatRange FloatRange::inclusive(double from, double to, double step,
                     " to " + to_text(to) + " with step " + to_text(step) + ")");
   double n = std::floor(std::max(0.0, k) + tolerance) + 1;
   if (!(n < 0x1p64)) throw GridError(where + ": " + kTooManyValues);
+  // Past 2^53 a double no longer counts every index: i * step repeats and
+  // the count itself rounds, so the last value could land past `to`.
+  if (n > 0x1p53)
+    throw GridError(where + ": " + kind +
+                    ": more than 2^53 values, past what a double counts "
+                    "exactly (a float step too small for its span)");
   FloatRange r(from, step, static_cast<std::uint64_t>(n), kind);
   r.check_finite(where);
   return r;
@@ -207,22 +213,28 @@ std::vector<std::uint64_t> FloatRange::indices_of(const Value& v) const {
     for (std::uint64_t i = 0; i < size_; ++i) all[i] = i;
     return all;
   }
-  // The run is around the index nearest v (or a neighbour, for rounding).
-  // In integers: past 2^53, k - 1, k and k + 1 are one double.
-  double x = log10_ ? std::log10(*d) : *d;
-  double k = std::round((x - from_) / step_);
-  double last_index = static_cast<double>(size_ - 1);
-  if (!(k >= -1 && k <= last_index + 1)) return {};  // far off, or NaN
-  std::uint64_t near = k <= 0            ? 0
-                       : k >= last_index ? size_ - 1
-                                         : static_cast<std::uint64_t>(k);
-  std::uint64_t hit = size_;
-  for (std::uint64_t c = near > 0 ? near - 1 : 0; c <= near + 1 && c < size_;
-       ++c)
-    if (values_equal(at(c), v)) {
-      hit = c;
-      break;
-    }
+  // The run starts at the first index not before v. Values are monotonic in
+  // i (every rounding step is), so a binary search finds it where an index
+  // estimated from (v - from) / step can be off by several past 2^52.
+  bool up = step_ > 0;
+  double want = *d;
+  auto before = [&](std::uint64_t i) {
+    double x = std::get<double>(at(i));
+    return up ? x < want : x > want;
+  };
+  std::uint64_t lo = 0, hi = size_;
+  while (lo < hi) {
+    std::uint64_t mid = lo + (hi - lo) / 2;
+    if (before(mid))
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  std::uint64_t hit = lo < size_ && values_equal(at(lo), v) ? lo : size_;
+  // A linspace's last value is B itself, which may sit an ulp below the
+  // rounded value before it.
+  if (hit == size_ && has_last_ && values_equal(at(size_ - 1), v))
+    hit = size_ - 1;
   if (hit == size_) return {};
   std::uint64_t first = hit, last = hit;
   while (first > 0 && values_equal(at(first - 1), v))

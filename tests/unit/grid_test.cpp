@@ -86,6 +86,38 @@ TEST_CASE("a long float range ends at its end") {
   CHECK(FloatRange::inclusive(0, 1e12, 0.5, "t").size() == 2000000000001ULL);
 }
 
+TEST_CASE("a float range of more than 2^53 values is an error") {
+  // Found by fuzz_param_spec: the count, rounded to a double, gave
+  // 18000000000000200 values, the last 10000000000000104, past its end.
+  CHECK_THROWS_WITH_AS(
+      FloatRange::inclusive(1000000000000003, 10000000000000102, 0.5, "-p x"),
+      "-p x: range 1000000000000003..10000000000000102:0.5: more than 2^53 "
+      "values, past what a double counts exactly (a float step too small "
+      "for its span)",
+      GridError);
+  // Just under 2^53 values still ends at its end, and finds its values.
+  FloatRange r = FloatRange::inclusive(0.5, 4503599627370495.5, 0.5, "t");
+  CHECK(r.size() == 9007199254740991ULL);  // 2^53 - 1
+  CHECK(std::get<double>(r.at(r.size() - 1)) == 4503599627370495.5);
+  for (std::uint64_t i : {std::uint64_t{0}, r.size() / 2, r.size() - 1})
+    CHECK(r.indices_of(r.at(i)) == std::vector<std::uint64_t>{i});
+}
+
+TEST_CASE("indices_of finds a run of equal floats going down and in logspace") {
+  // 1e16 + 4 down to 1e16 by -0.5: a double holds 1e16, 1e16 + 2 and
+  // 1e16 + 4 only (their spacing is 2), so at(i) rounds i/2 to even.
+  FloatRange down = FloatRange::inclusive(1e16 + 4, 1e16, -0.5, "t");
+  REQUIRE(down.size() == 9);
+  CHECK(down.indices_of(Value{1e16 + 2}) ==
+        std::vector<std::uint64_t>{3, 4, 5});
+  CHECK(down.indices_of(Value{1e16 - 2}).empty());
+  FloatRange log = FloatRange::linspace(-3, 3, 7, true, "t");
+  CHECK(log.indices_of(Value{0.01}) == std::vector<std::uint64_t>{1});
+  CHECK(log.indices_of(Value{std::int64_t{1000}}) ==
+        std::vector<std::uint64_t>{6});
+  CHECK(log.indices_of(Value{0.02}).empty());
+}
+
 TEST_CASE("values beyond a double are errors, not inf in jobs") {
   CHECK_THROWS_WITH_AS(
       FloatRange::linspace(0, 400, 3, true, "-p x=logspace:0,400,3"),
