@@ -5,7 +5,7 @@ BUILD_DIR ?= build
 BUILD_TYPE ?= Release
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 # Build tools and libraries, all Debian packages.
-DEPS := cmake g++ make libcli11-dev nlohmann-json3-dev libspdlog-dev doctest-dev pkg-config libsimdjson-dev python3 zsh \
+DEPS := cmake g++ make libcli11-dev nlohmann-json3-dev libspdlog-dev doctest-dev pkg-config libsimdjson-dev libpcre2-dev python3 zsh \
   fish man-db groff-base dpkg-dev lintian
 
 SWEEP := $(BUILD_DIR)/sweep

@@ -49,8 +49,8 @@ batches, merges shards, runs on Slurm, and reports which parameters were
 best.")
 set(CPACK_DEBIAN_DEV_PACKAGE_NAME sweep-dev)
 set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
-# The CMake package and the pkg-config file require simdjson.
-set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS "libsimdjson-dev")
+# The CMake package and the pkg-config file require simdjson and PCRE2.
+set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS "libsimdjson-dev, libpcre2-dev")
 set(CPACK_COMPONENT_DEV_DESCRIPTION
     "C++ library of sweep: parameter grids, in-process and command sweeps
 The static library libsweep.a with its public headers, a CMake package

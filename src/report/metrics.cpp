@@ -1,6 +1,6 @@
 // Metric extraction is on the hot path of a report (every line of every
 // job), so the plain-line rule is a hand-written scan, not a regex;
-// std::regex only runs when the user gives --metric-regex.
+// PCRE2 only runs when the user gives --metric-regex.
 #include "report/metrics.hpp"
 
 #include <algorithm>
@@ -9,7 +9,12 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
-#include <regex>
+#include <memory>
+#include <new>
+#include <string>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 
 #include "sweep/error.hpp"
 
@@ -147,83 +152,86 @@ void scan_step_word(std::string_view line, const char (&name)[N],
 
 }  // namespace
 
-// --metric-regex, its named groups turned into numbered ones: std::regex
-// (ECMAScript) has no `(?<name>...)`.
+// --metric-regex, compiled by PCRE2: Perl's syntax with named groups, and
+// a matcher that keeps its backtracking on the heap, bounded (std::regex
+// recursed once per character and crashed on a line of 50 KB).
 struct LineScanner::Regex {
-  std::regex re;
-  size_t key = 0, value = 0;  ///< Group numbers.
+  pcre2_code* code = nullptr;
+  pcre2_match_context* context = nullptr;
+  std::uint32_t key = 0, value = 0;  ///< Group numbers.
+  ~Regex() {
+    pcre2_match_context_free(context);
+    pcre2_code_free(code);
+  }
 };
 
 namespace {
 
-// The pattern with `(?<key>` and `(?<value>` made plain groups, and their
-// numbers; other names are plain groups too.
-std::string number_groups(const std::string& pattern, size_t& key,
-                          size_t& value) {
-  std::string out;
-  size_t groups = 0;
-  bool in_class = false;
-  for (size_t i = 0; i < pattern.size(); ++i) {
-    char c = pattern[i];
-    if (c == '\\' && i + 1 < pattern.size()) {
-      out += c;
-      out += pattern[++i];
-      continue;
-    }
-    if (in_class || c == '[' || c == ']') {
-      in_class = c == ']' ? false : true;
-      out += c;
-      continue;
-    }
-    if (c == '(' && pattern.compare(i, 3, "(?<") == 0 &&
-        pattern.compare(i, 4, "(?<=") != 0 &&
-        pattern.compare(i, 4, "(?<!") != 0) {
-      size_t close = pattern.find('>', i);
-      std::string name = pattern.substr(i + 3, close - i - 3);
-      ++groups;
-      if (name == "key") key = groups;
-      if (name == "value") value = groups;
-      out += '(';
-      i = close;
-      continue;
-    }
-    if (c == '(' && (i + 1 >= pattern.size() || pattern[i + 1] != '?'))
-      ++groups;
-    out += c;
-  }
-  return out;
+// The number of a named group of code, or 0.
+std::uint32_t group_number(const pcre2_code* code, const char* name) {
+  int n = pcre2_substring_number_from_name(code,
+                                           reinterpret_cast<PCRE2_SPTR>(name));
+  return n > 0 ? static_cast<std::uint32_t>(n) : 0;
 }
+
+// The backtracking memory one line's match may use, in KiB: a pattern that
+// needs more gives that line's earlier matches only (README).
+constexpr std::uint32_t kRegexHeapKiB = 256 << 10;
 
 }  // namespace
 
 LineScanner::LineScanner(const std::string& regex) {
   if (regex.empty()) return;
   regex_ = std::make_unique<Regex>();
-  std::string plain = number_groups(regex, regex_->key, regex_->value);
+  int error = 0;
+  PCRE2_SIZE offset = 0;
+  regex_->code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(regex.data()),
+                               regex.size(), 0, &error, &offset, nullptr);
+  if (!regex_->code) {
+    PCRE2_UCHAR message[256];
+    pcre2_get_error_message(error, message, sizeof message);
+    throw Error("--metric-regex '" + regex +
+                "': " + reinterpret_cast<const char*>(message) + " at offset " +
+                std::to_string(offset));
+  }
+  regex_->key = group_number(regex_->code, "key");
+  regex_->value = group_number(regex_->code, "value");
   if (!regex_->key || !regex_->value)
     throw Error("--metric-regex '" + regex +
                 "': needs the named groups (?<key>...) and (?<value>...)");
-  try {
-    regex_->re = std::regex(plain, std::regex::ECMAScript);
-  } catch (const std::regex_error& e) {
-    throw Error("--metric-regex '" + regex + "': " + e.what());
-  }
+  regex_->context = pcre2_match_context_create(nullptr);
+  if (!regex_->context) throw std::bad_alloc();
+  pcre2_set_heap_limit(regex_->context, kRegexHeapKiB);
 }
 
 LineScanner::~LineScanner() = default;
 LineScanner::LineScanner(LineScanner&&) noexcept = default;
 
-void LineScanner::scan(std::string_view line, const MetricFn& fn) const {
-  if (regex_) {
-    using It = std::regex_iterator<std::string_view::const_iterator>;
-    for (It m(line.begin(), line.end(), regex_->re), end; m != end; ++m) {
-      std::string_view key((*m)[regex_->key].first, (*m)[regex_->key].second);
-      std::string_view val((*m)[regex_->value].first,
-                           (*m)[regex_->value].second);
-      if (auto v = parse_number(val); v && !key.empty()) fn(key, *v);
-    }
-    return;
+void LineScanner::scan_regex(std::string_view line, const MetricFn& fn) const {
+  // Per call, so that scanners on several threads share nothing.
+  std::unique_ptr<pcre2_match_data, decltype(&pcre2_match_data_free)> match(
+      pcre2_match_data_create_from_pattern(regex_->code, nullptr),
+      &pcre2_match_data_free);
+  if (!match) throw std::bad_alloc();
+  auto subject = reinterpret_cast<PCRE2_SPTR>(line.data());
+  for (PCRE2_SIZE at = 0; at <= line.size();) {
+    if (pcre2_match(regex_->code, subject, line.size(), at, 0, match.get(),
+                    regex_->context) < 0)
+      return;  // no more matches, or past the match or heap limit
+    const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(match.get());
+    auto group = [&](std::uint32_t g) {
+      if (ov[2 * g] == PCRE2_UNSET) return std::string_view();
+      return line.substr(ov[2 * g], ov[2 * g + 1] - ov[2 * g]);
+    };
+    std::string_view key = group(regex_->key);
+    if (auto v = parse_number(group(regex_->value)); v && !key.empty())
+      fn(key, *v);
+    at = ov[1] > ov[0] ? ov[1] : ov[0] + 1;  // an empty match moves on
   }
+}
+
+void LineScanner::scan(std::string_view line, const MetricFn& fn) const {
+  if (regex_) return scan_regex(line, fn);
   scan_step_word(line, "epoch", fn);
   scan_step_word(line, "step", fn);
   for (size_t at = 0; at < line.size(); ++at) {

@@ -45,6 +45,7 @@ class LineScanner {
   void scan(std::string_view line, const MetricFn& fn) const;
 
  private:
+  void scan_regex(std::string_view line, const MetricFn& fn) const;
   struct Regex;
   std::unique_ptr<Regex> regex_;
 };

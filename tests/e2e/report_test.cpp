@@ -250,6 +250,20 @@ TEST_CASE("report: --metric-regex takes metrics by named groups") {
   CHECK(!has(rep.out, "loss"));
 }
 
+TEST_CASE("report: --metric-regex reads a line of a megabyte") {
+  // It crashed (SIGSEGV, std::regex's recursion) from about 50 KB on.
+  e2e::TempDir dir;
+  std::string word(1 << 20, 'x');
+  auto file = dir.write("r.jsonl",
+                        "{\"job\":0,\"params\":{\"x\":1},\"line\":\"" + word +
+                            " loss=0.5\"}\n{\"job\":0,\"params\":{\"x\":1},"
+                            "\"exit\":0,\"duration_s\":1}\n");
+  auto rep = sweep({"report", file, "--metric-regex",
+                    R"(.*(?<key>loss)=(?<value>\S+))", "--format", "csv"});
+  REQUIRE(rep.exit == 0);
+  CHECK(lines(rep.out)[1].rfind("1,1,0,1,0.5,", 0) == 0);
+}
+
 TEST_CASE("report: user errors are one line and exit 2") {
   e2e::TempDir dir;
   auto stream = run_stream(dir);

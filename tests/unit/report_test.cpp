@@ -206,7 +206,25 @@ TEST_CASE("--metric-regex replaces the plain-line rule, by named groups") {
   CHECK_THROWS_WITH_AS(LineScanner("(?<key>a)"),
                        doctest::Contains("--metric-regex"), Error);
   CHECK_THROWS_WITH_AS(LineScanner("(?<key>a)(?<value>["),
-                       doctest::Contains("--metric-regex"), Error);
+                       "--metric-regex '(?<key>a)(?<value>[': missing "
+                       "terminating ] for character class at offset 19",
+                       Error);
+  // An empty match moves on by one byte; other groups are plain groups.
+  LineScanner maybe(R"((?<key>[a-z]*)(?<sep>=?)(?<value>[0-9]*))");
+  CHECK(scan(maybe, "a=1 b=2") == Pairs{{"a", 1}, {"b", 2}});
+}
+
+TEST_CASE("--metric-regex reads a line of a megabyte") {
+  // std::regex recursed once per character a repeat took, and crashed
+  // (SIGSEGV) on these lines from about 50 KB on.
+  std::string word(1 << 20, 'x');
+  LineScanner any(R"(.*(?<key>loss)=(?<value>\S+))");
+  CHECK(scan(any, word + " loss=0.5") == Pairs{{"loss", 0.5}});
+  std::string list = "vals=[";
+  for (int i = 0; i < 150000; ++i) list += std::to_string(i) + ", ";
+  LineScanner bounded(R"(\b(?<key>\w{1,64})=(?<value>[0-9.]+))");
+  CHECK(scan(bounded, list + "] acc=0.75 " + word + " loss=2") ==
+        Pairs{{"acc", 0.75}, {"loss", 2}});
 }
 
 TEST_CASE("a job's many values reduce as --reduce says, ordered by step") {
