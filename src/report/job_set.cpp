@@ -1,57 +1,54 @@
 #include "report/job_set.hpp"
 
 #include <algorithm>
+#include <bit>
 
 namespace sweep::report {
 
+namespace {
+
+// The first word not before base.
+template <class It>
+It word_at(It begin, It end, std::uint64_t base) {
+  return std::lower_bound(begin, end, base, [](const auto& w, std::uint64_t b) {
+    return w.base < b;
+  });
+}
+
+}  // namespace
+
 bool JobSet::insert(std::uint64_t job) {
-  // Jobs end nearly in order: one past the last range needs no search.
-  if (!ranges_.empty() && job > ranges_.back().second) {
-    if (job == ranges_.back().second + 1)
-      ranges_.back().second = job;
-    else
-      ranges_.emplace_back(job, job);
+  std::uint64_t base = job >> 6, bit = std::uint64_t{1} << (job & 63);
+  // Jobs end nearly in order: the last word, or one past it, needs no search.
+  auto w = !words_.empty() && words_.back().base <= base
+               ? words_.end() - (words_.back().base == base)
+               : word_at(words_.begin(), words_.end(), base);
+  if (w == words_.end() || w->base != base) {
+    words_.insert(w, Word{base, bit});
     return true;
   }
-  // The first range that starts after job; the one before may hold it.
-  auto next = std::upper_bound(
-      ranges_.begin(), ranges_.end(), job,
-      [](std::uint64_t j, const auto& r) { return j < r.first; });
-  if (next != ranges_.begin()) {
-    auto prev = std::prev(next);
-    if (job <= prev->second) return false;
-    if (job == prev->second + 1) {  // extends prev, and may join next
-      prev->second = job;
-      if (next != ranges_.end() && next->first == job + 1) {
-        prev->second = next->second;
-        ranges_.erase(next);
-      }
-      return true;
-    }
-  }
-  if (next != ranges_.end() && next->first == job + 1)
-    next->first = job;
-  else
-    ranges_.insert(next, {job, job});
+  if (w->bits & bit) return false;
+  w->bits |= bit;
   return true;
 }
 
 bool JobSet::contains(std::uint64_t job) const {
-  auto next = std::upper_bound(
-      ranges_.begin(), ranges_.end(), job,
-      [](std::uint64_t j, const auto& r) { return j < r.first; });
-  return next != ranges_.begin() && job <= std::prev(next)->second;
+  auto w = word_at(words_.begin(), words_.end(), job >> 6);
+  return w != words_.end() && w->base == job >> 6 &&
+         (w->bits >> (job & 63) & 1);
 }
 
 std::optional<std::uint64_t> JobSet::common(const JobSet& other) const {
-  auto a = ranges_.begin(), b = other.ranges_.begin();
-  while (a != ranges_.end() && b != other.ranges_.end()) {
-    if (a->second < b->first) {
+  auto a = words_.begin(), b = other.words_.begin();
+  while (a != words_.end() && b != other.words_.end()) {
+    if (a->base < b->base) {
       ++a;
-    } else if (b->second < a->first) {
+    } else if (b->base < a->base) {
       ++b;
+    } else if (std::uint64_t both = a->bits & b->bits) {
+      return a->base << 6 | static_cast<unsigned>(std::countr_zero(both));
     } else {
-      return std::max(a->first, b->first);
+      ++a, ++b;
     }
   }
   return std::nullopt;
