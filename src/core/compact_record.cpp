@@ -11,6 +11,7 @@
 #include <charconv>
 #include <cstring>
 
+#include "core/decimal.hpp"
 #include "core/json_text.hpp"
 
 namespace sweep {
@@ -70,9 +71,6 @@ void append_utf8(std::string& out, unsigned cp) {
 // through from_chars, which rounds correctly as simdjson does. Out of range
 // is the parser's.
 const char* number(const char* p, const char* end, CompactValue& v) {
-  static constexpr double kPow10[] = {
-      1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
-      1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
   const char* const begin = p;
   bool negative = *p == '-';
   p += negative;
@@ -115,8 +113,7 @@ const char* number(const char* p, const char* end, CompactValue& v) {
   }
   v.type = CompactValue::Type::kDouble;
   if (digits <= 15 && scale >= -22 && scale <= 22) {
-    double d = static_cast<double>(m);
-    d = scale < 0 ? d / kPow10[-scale] : d * kPow10[scale];
+    double d = scale_exact(m, scale);
     v.d = negative ? -d : d;
     return p;
   }

@@ -16,6 +16,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include "core/decimal.hpp"
 #include "sweep/error.hpp"
 
 namespace sweep::report {
@@ -51,9 +52,6 @@ namespace {
 // with at most 15 digits is m / 10^k with both exact doubles, so the one
 // division rounds correctly, to what from_chars gives. False for the rest.
 bool exact_decimal(std::string_view t, double& out) {
-  static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3, 1e4,  1e5,
-                                      1e6,  1e7,  1e8,  1e9, 1e10, 1e11,
-                                      1e12, 1e13, 1e14, 1e15};
   bool negative = !t.empty() && t[0] == '-';
   std::uint64_t m = 0;
   unsigned digits = 0, fraction = 0;
@@ -71,7 +69,7 @@ bool exact_decimal(std::string_view t, double& out) {
     }
   }
   if (!digits || (point && !fraction)) return false;
-  double d = static_cast<double>(m) / kPow10[fraction];
+  double d = scale_exact(m, -static_cast<int>(fraction));
   out = negative ? -d : d;
   return true;
 }
