@@ -126,15 +126,16 @@ FloatRange FloatRange::inclusive(double from, double to, double step,
   if (k < -tolerance)
     throw GridError(where + ": range is reversed (from " + to_text(from) +
                     " to " + to_text(to) + " with step " + to_text(step) + ")");
-  double n = std::floor(std::max(0.0, k) + tolerance) + 1;
-  if (!(n < 0x1p64)) throw GridError(where + ": " + kTooManyValues);
+  double last = std::floor(std::max(0.0, k) + tolerance);  // n - 1
+  if (!(last < 0x1p64)) throw GridError(where + ": " + kTooManyValues);
   // Past 2^53 a double no longer counts every index: i * step repeats and
-  // the count itself rounds, so the last value could land past `to`.
-  if (n > 0x1p53)
+  // the count itself rounds (2^53 + 1 is 2^53), so the last value could
+  // land past `to`, or short of it.
+  if (last >= 0x1p53)
     throw GridError(where + ": " + kind +
                     ": more than 2^53 values, past what a double counts "
                     "exactly (a float step too small for its span)");
-  FloatRange r(from, step, static_cast<std::uint64_t>(n), kind);
+  FloatRange r(from, step, static_cast<std::uint64_t>(last) + 1, kind);
   r.check_finite(where);
   return r;
 }

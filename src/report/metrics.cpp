@@ -157,6 +157,7 @@ struct LineScanner::Regex {
   pcre2_code* code = nullptr;
   pcre2_match_context* context = nullptr;
   std::uint32_t key = 0, value = 0;  ///< Group numbers.
+  bool utf = false;                  ///< (*UTF): offsets move by characters.
   ~Regex() {
     pcre2_match_context_free(context);
     pcre2_code_free(code);
@@ -165,38 +166,56 @@ struct LineScanner::Regex {
 
 namespace {
 
-// The number of a named group of code, or 0.
-std::uint32_t group_number(const pcre2_code* code, const char* name) {
-  int n = pcre2_substring_number_from_name(code,
-                                           reinterpret_cast<PCRE2_SPTR>(name));
-  return n > 0 ? static_cast<std::uint32_t>(n) : 0;
-}
-
 // The backtracking memory one line's match may use, in KiB: a pattern that
 // needs more gives that line's earlier matches only (README).
 constexpr std::uint32_t kRegexHeapKiB = 256 << 10;
+
+// Compiled as ECMAScript reads a line, as std::regex did: `.` stops at \r
+// as at \n (progress bars end lines with \r), `$` only at the very end.
+pcre2_code* compile_regex(const std::string& regex) {
+  std::unique_ptr<pcre2_compile_context, decltype(&pcre2_compile_context_free)>
+      context(pcre2_compile_context_create(nullptr),
+              &pcre2_compile_context_free);
+  if (!context) throw std::bad_alloc();
+  pcre2_set_newline(context.get(), PCRE2_NEWLINE_ANYCRLF);
+  int error = 0;
+  PCRE2_SIZE offset = 0;
+  pcre2_code* code =
+      pcre2_compile(reinterpret_cast<PCRE2_SPTR>(regex.data()), regex.size(),
+                    PCRE2_DOLLAR_ENDONLY, &error, &offset, context.get());
+  if (code) return code;
+  PCRE2_UCHAR message[256];
+  pcre2_get_error_message(error, message, sizeof message);
+  throw Error("--metric-regex '" + regex +
+              "': " + reinterpret_cast<const char*>(message) + " at offset " +
+              std::to_string(offset));
+}
+
+// The number of the group named `name`; throws naming what is wrong.
+std::uint32_t group_number(const pcre2_code* code, const std::string& regex,
+                           const char* name) {
+  int n = pcre2_substring_number_from_name(code,
+                                           reinterpret_cast<PCRE2_SPTR>(name));
+  if (n == PCRE2_ERROR_NOUNIQUESUBSTRING)
+    throw Error("--metric-regex '" + regex + "': more than one group named " +
+                name);
+  if (n <= 0)
+    throw Error("--metric-regex '" + regex +
+                "': needs the named groups (?<key>...) and (?<value>...)");
+  return static_cast<std::uint32_t>(n);
+}
 
 }  // namespace
 
 LineScanner::LineScanner(const std::string& regex) {
   if (regex.empty()) return;
   regex_ = std::make_unique<Regex>();
-  int error = 0;
-  PCRE2_SIZE offset = 0;
-  regex_->code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(regex.data()),
-                               regex.size(), 0, &error, &offset, nullptr);
-  if (!regex_->code) {
-    PCRE2_UCHAR message[256];
-    pcre2_get_error_message(error, message, sizeof message);
-    throw Error("--metric-regex '" + regex +
-                "': " + reinterpret_cast<const char*>(message) + " at offset " +
-                std::to_string(offset));
-  }
-  regex_->key = group_number(regex_->code, "key");
-  regex_->value = group_number(regex_->code, "value");
-  if (!regex_->key || !regex_->value)
-    throw Error("--metric-regex '" + regex +
-                "': needs the named groups (?<key>...) and (?<value>...)");
+  regex_->code = compile_regex(regex);
+  regex_->key = group_number(regex_->code, regex, "key");
+  regex_->value = group_number(regex_->code, regex, "value");
+  std::uint32_t options = 0;
+  pcre2_pattern_info(regex_->code, PCRE2_INFO_ALLOPTIONS, &options);
+  regex_->utf = options & PCRE2_UTF;
   regex_->context = pcre2_match_context_create(nullptr);
   if (!regex_->context) throw std::bad_alloc();
   pcre2_set_heap_limit(regex_->context, kRegexHeapKiB);
@@ -205,6 +224,9 @@ LineScanner::LineScanner(const std::string& regex) {
 LineScanner::~LineScanner() = default;
 LineScanner::LineScanner(LineScanner&&) noexcept = default;
 
+// Match after match, as Perl's //g and std::regex_iterator go: after an
+// empty match, first a non-empty one at the same place, else on by one
+// character (a whole \r\n; a whole UTF-8 character with (*UTF)).
 void LineScanner::scan_regex(std::string_view line, const MetricFn& fn) const {
   // Per call, so that scanners on several threads share nothing.
   std::unique_ptr<pcre2_match_data, decltype(&pcre2_match_data_free)> match(
@@ -212,10 +234,18 @@ void LineScanner::scan_regex(std::string_view line, const MetricFn& fn) const {
       &pcre2_match_data_free);
   if (!match) throw std::bad_alloc();
   auto subject = reinterpret_cast<PCRE2_SPTR>(line.data());
+  std::uint32_t retry = 0, checked = 0;
   for (PCRE2_SIZE at = 0; at <= line.size();) {
-    if (pcre2_match(regex_->code, subject, line.size(), at, 0, match.get(),
-                    regex_->context) < 0)
-      return;  // no more matches, or past the match or heap limit
+    int rc = pcre2_match(regex_->code, subject, line.size(), at,
+                         retry | checked, match.get(), regex_->context);
+    checked = PCRE2_NO_UTF_CHECK;  // the line is checked once, at first
+    if (rc == PCRE2_ERROR_NOMATCH && retry) {
+      retry = 0;
+      at += line.compare(at, 2, "\r\n") == 0 ? 2 : 1;
+      while (regex_->utf && at < line.size() && (line[at] & 0xc0) == 0x80) ++at;
+      continue;
+    }
+    if (rc < 0) return;  // no more matches, or past the match or heap limit
     const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(match.get());
     auto group = [&](std::uint32_t g) {
       if (ov[2 * g] == PCRE2_UNSET) return std::string_view();
@@ -224,7 +254,9 @@ void LineScanner::scan_regex(std::string_view line, const MetricFn& fn) const {
     std::string_view key = group(regex_->key);
     if (auto v = parse_number(group(regex_->value)); v && !key.empty())
       fn(key, *v);
-    at = ov[1] > ov[0] ? ov[1] : ov[0] + 1;  // an empty match moves on
+    retry = ov[1] == ov[0] ? PCRE2_NOTEMPTY_ATSTART | PCRE2_ANCHORED : 0;
+    if (retry && ov[1] == line.size()) return;
+    at = ov[1];
   }
 }
 

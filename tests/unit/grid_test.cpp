@@ -95,6 +95,11 @@ TEST_CASE("a float range of more than 2^53 values is an error") {
       "values, past what a double counts exactly (a float step too small "
       "for its span)",
       GridError);
+  // 2^53 + 1 values, whose count rounds to 2^53 as a double (the last
+  // value, 2^53, was lost); 2^53 values are fine.
+  CHECK_THROWS_WITH_AS(FloatRange::inclusive(0, 0x1p53, 1.0, "t"),
+                       doctest::Contains("more than 2^53 values"), GridError);
+  CHECK(FloatRange::inclusive(0, 0x1p53 - 1, 1.0, "t").size() == 1ULL << 53);
   // Just under 2^53 values still ends at its end, and finds its values.
   FloatRange r = FloatRange::inclusive(0.5, 4503599627370495.5, 0.5, "t");
   CHECK(r.size() == 9007199254740991ULL);  // 2^53 - 1

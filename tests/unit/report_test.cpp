@@ -209,9 +209,33 @@ TEST_CASE("--metric-regex replaces the plain-line rule, by named groups") {
                        "--metric-regex '(?<key>a)(?<value>[': missing "
                        "terminating ] for character class at offset 19",
                        Error);
-  // An empty match moves on by one byte; other groups are plain groups.
+  CHECK_THROWS_WITH_AS(LineScanner("(?J)(?<key>a)(?<key>b)=(?<value>1)"),
+                       "--metric-regex '(?J)(?<key>a)(?<key>b)=(?<value>1)': "
+                       "more than one group named key",
+                       Error);
+  // Other named groups are plain groups.
   LineScanner maybe(R"((?<key>[a-z]*)(?<sep>=?)(?<value>[0-9]*))");
   CHECK(scan(maybe, "a=1 b=2") == Pairs{{"a", 1}, {"b", 2}});
+}
+
+TEST_CASE(
+    "--metric-regex goes on after an empty match as Perl and ECMAScript") {
+  // After an empty match, a non-empty one at the same place first (these
+  // patterns prefer the empty match), then on by a whole character.
+  LineScanner empty_first(R"((?:|(?<key>[a-z]+)=(?<value>[0-9.]+)))");
+  CHECK(scan(empty_first, "loss=0.5 acc=1") ==
+        Pairs{{"loss", 0.5}, {"acc", 1}});
+  LineScanner lazy(R"((?<key>[a-z]*?)=?(?<value>[0-9.]*))");
+  // Non-empty from 0 is "l" (no value), then "o", "s", and "s=0.5".
+  CHECK(scan(lazy, "loss=0.5") == Pairs{{"s", 0.5}});
+  LineScanner utf(R"((*UTF)(?<key>[a-z]*)=?(?<value>[0-9.]*))");
+  CHECK(scan(utf, "\xc3\xa9 loss=0.5") == Pairs{{"loss", 0.5}});
+  // As in ECMAScript, `.` stops at a carriage return (a progress bar's) and
+  // `$` matches only at the end of the line.
+  LineScanner dot(R"((?<key>\w+)=(?<value>.+))");
+  CHECK(scan(dot, "loss=10\rmore") == Pairs{{"loss", 10}});
+  LineScanner end(R"((?<key>\w+)=(?<value>.*)$)");
+  CHECK(scan(end, "loss=9\n").empty());
 }
 
 TEST_CASE("--metric-regex reads a line of a megabyte") {
