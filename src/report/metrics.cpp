@@ -170,19 +170,23 @@ namespace {
 // needs more gives that line's earlier matches only (README).
 constexpr std::uint32_t kRegexHeapKiB = 256 << 10;
 
-// Compiled as ECMAScript reads a line, as std::regex did: `.` stops at \r
-// as at \n (progress bars end lines with \r), `$` only at the very end.
+// Compiled as ECMAScript reads one of sweep's lines, as std::regex did:
+// `.` stops at \r (progress bars and \r\n output end lines with it; a line
+// never holds \n), `$` only at the very end. CR alone is the newline, as
+// ANYCRLF would make a search step over a whole \r\n. \C, which could end
+// a match inside a UTF-8 character, is refused.
 pcre2_code* compile_regex(const std::string& regex) {
   std::unique_ptr<pcre2_compile_context, decltype(&pcre2_compile_context_free)>
       context(pcre2_compile_context_create(nullptr),
               &pcre2_compile_context_free);
   if (!context) throw std::bad_alloc();
-  pcre2_set_newline(context.get(), PCRE2_NEWLINE_ANYCRLF);
+  pcre2_set_newline(context.get(), PCRE2_NEWLINE_CR);
   int error = 0;
   PCRE2_SIZE offset = 0;
   pcre2_code* code =
       pcre2_compile(reinterpret_cast<PCRE2_SPTR>(regex.data()), regex.size(),
-                    PCRE2_DOLLAR_ENDONLY, &error, &offset, context.get());
+                    PCRE2_DOLLAR_ENDONLY | PCRE2_NEVER_BACKSLASH_C, &error,
+                    &offset, context.get());
   if (code) return code;
   PCRE2_UCHAR message[256];
   pcre2_get_error_message(error, message, sizeof message);
@@ -226,7 +230,8 @@ LineScanner::LineScanner(LineScanner&&) noexcept = default;
 
 // Match after match, as Perl's //g and std::regex_iterator go: after an
 // empty match, first a non-empty one at the same place, else on by one
-// character (a whole \r\n; a whole UTF-8 character with (*UTF)).
+// character (a whole UTF-8 character with (*UTF)). Every step moves on,
+// whatever a \K in a lookaround makes of a match's start and end.
 void LineScanner::scan_regex(std::string_view line, const MetricFn& fn) const {
   // Per call, so that scanners on several threads share nothing.
   std::unique_ptr<pcre2_match_data, decltype(&pcre2_match_data_free)> match(
@@ -234,6 +239,12 @@ void LineScanner::scan_regex(std::string_view line, const MetricFn& fn) const {
       &pcre2_match_data_free);
   if (!match) throw std::bad_alloc();
   auto subject = reinterpret_cast<PCRE2_SPTR>(line.data());
+  auto next_char = [&](PCRE2_SIZE at) {
+    ++at;
+    while (regex_->utf && at < line.size() && (line[at] & 0xc0) == 0x80) ++at;
+    return at;
+  };
+  constexpr std::uint32_t kRetry = PCRE2_NOTEMPTY_ATSTART | PCRE2_ANCHORED;
   std::uint32_t retry = 0, checked = 0;
   for (PCRE2_SIZE at = 0; at <= line.size();) {
     int rc = pcre2_match(regex_->code, subject, line.size(), at,
@@ -241,12 +252,12 @@ void LineScanner::scan_regex(std::string_view line, const MetricFn& fn) const {
     checked = PCRE2_NO_UTF_CHECK;  // the line is checked once, at first
     if (rc == PCRE2_ERROR_NOMATCH && retry) {
       retry = 0;
-      at += line.compare(at, 2, "\r\n") == 0 ? 2 : 1;
-      while (regex_->utf && at < line.size() && (line[at] & 0xc0) == 0x80) ++at;
+      at = next_char(at);
       continue;
     }
     if (rc < 0) return;  // no more matches, or past the match or heap limit
     const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(match.get());
+    if (ov[0] > ov[1]) return;  // \K past the end: as pcre2demo, give up
     auto group = [&](std::uint32_t g) {
       if (ov[2 * g] == PCRE2_UNSET) return std::string_view();
       return line.substr(ov[2 * g], ov[2 * g + 1] - ov[2 * g]);
@@ -254,9 +265,17 @@ void LineScanner::scan_regex(std::string_view line, const MetricFn& fn) const {
     std::string_view key = group(regex_->key);
     if (auto v = parse_number(group(regex_->value)); v && !key.empty())
       fn(key, *v);
-    retry = ov[1] == ov[0] ? PCRE2_NOTEMPTY_ATSTART | PCRE2_ANCHORED : 0;
-    if (retry && ov[1] == line.size()) return;
-    at = ov[1];
+    if (ov[1] > at) {  // moved on; an empty match tries non-empty there
+      at = ov[1];
+      retry = ov[0] == ov[1] ? kRetry : 0;
+    } else if (ov[0] == at && !retry) {  // empty, where the search began
+      retry = kRetry;
+    } else {  // no further than where it began (a retry's, or \K's)
+      retry = 0;
+      at = next_char(at);
+      continue;
+    }
+    if (retry && at == line.size()) return;
   }
 }
 

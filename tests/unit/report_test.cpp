@@ -234,8 +234,22 @@ TEST_CASE(
   // `$` matches only at the end of the line.
   LineScanner dot(R"((?<key>\w+)=(?<value>.+))");
   CHECK(scan(dot, "loss=10\rmore") == Pairs{{"loss", 10}});
-  LineScanner end(R"((?<key>\w+)=(?<value>.*)$)");
-  CHECK(scan(end, "loss=9\n").empty());
+  LineScanner end(R"((?<key>\w+)=(?<value>\d+)$)");
+  CHECK(scan(end, "loss=9\r").empty());
+  // A match may begin at the \n of \r\n, and after an empty match there.
+  LineScanner space(R"(\s(?<key>\w+)=(?<value>[0-9.]+))");
+  CHECK(scan(space, "a\r\nloss=1") == Pairs{{"loss", 1}});
+  LineScanner either(R"((?:|\s(?<key>\w+)=(?<value>\d)))");
+  CHECK(scan(either, "a\r\nk=1") == Pairs{{"k", 1}});
+  // \K in a group a lookaround calls can make a match end where the search
+  // began, or start after its end: the scan still ends (it looped forever).
+  LineScanner ahead(R"((?=(?&s))(?<key>)(?<value>)(?(DEFINE)(?<s>a\K)))");
+  CHECK(scan(ahead, "ab=1").empty());
+  LineScanner behind(R"((?<=(?&s))(?<key>)(?<value>)(?(DEFINE)(?<s>\Ka)))");
+  CHECK(scan(behind, "ab=1").empty());
+  // \C could end a match inside a UTF-8 character.
+  CHECK_THROWS_WITH_AS(LineScanner(R"((*UTF)(?<key>\C+?)=(?<value>\d))"),
+                       doctest::Contains("using \\C is disabled"), Error);
 }
 
 TEST_CASE("--metric-regex reads a line of a megabyte") {
