@@ -220,33 +220,63 @@ TEST_CASE("--metric-regex replaces the plain-line rule, by named groups") {
 
 TEST_CASE(
     "--metric-regex goes on after an empty match as Perl and ECMAScript") {
-  // After an empty match, a non-empty one at the same place first (these
-  // patterns prefer the empty match), then on by a whole character.
-  LineScanner empty_first(R"((?:|(?<key>[a-z]+)=(?<value>[0-9.]+)))");
-  CHECK(scan(empty_first, "loss=0.5 acc=1") ==
-        Pairs{{"loss", 0.5}, {"acc", 1}});
-  LineScanner lazy(R"((?<key>[a-z]*?)=?(?<value>[0-9.]*))");
-  // Non-empty from 0 is "l" (no value), then "o", "s", and "s=0.5".
-  CHECK(scan(lazy, "loss=0.5") == Pairs{{"s", 0.5}});
-  LineScanner utf(R"((*UTF)(?<key>[a-z]*)=?(?<value>[0-9.]*))");
-  CHECK(scan(utf, "\xc3\xa9 loss=0.5") == Pairs{{"loss", 0.5}});
-  // As in ECMAScript, `.` stops at a carriage return (a progress bar's) and
-  // `$` matches only at the end of the line.
-  LineScanner dot(R"((?<key>\w+)=(?<value>.+))");
-  CHECK(scan(dot, "loss=10\rmore") == Pairs{{"loss", 10}});
-  LineScanner end(R"((?<key>\w+)=(?<value>\d+)$)");
-  CHECK(scan(end, "loss=9\r").empty());
-  // A match may begin at the \n of \r\n, and after an empty match there.
-  LineScanner space(R"(\s(?<key>\w+)=(?<value>[0-9.]+))");
-  CHECK(scan(space, "a\r\nloss=1") == Pairs{{"loss", 1}});
-  LineScanner either(R"((?:|\s(?<key>\w+)=(?<value>\d)))");
-  CHECK(scan(either, "a\r\nk=1") == Pairs{{"k", 1}});
-  // \K in a group a lookaround calls can make a match end where the search
-  // began, or start after its end: the scan still ends (it looped forever).
-  LineScanner ahead(R"((?=(?&s))(?<key>)(?<value>)(?(DEFINE)(?<s>a\K)))");
-  CHECK(scan(ahead, "ab=1").empty());
-  LineScanner behind(R"((?<=(?&s))(?<key>)(?<value>)(?(DEFINE)(?<s>\Ka)))");
-  CHECK(scan(behind, "ab=1").empty());
+  struct Case {
+    const char* why;
+    const char* regex;
+    std::string line;
+    Pairs want;
+  };
+  const Case cases[] = {
+      // After an empty match, a non-empty one at the same place first
+      // (these patterns prefer the empty match), then on by a character.
+      {"an empty first branch",
+       R"((?:|(?<key>[a-z]+)=(?<value>[0-9.]+)))",
+       "loss=0.5 acc=1",
+       {{"loss", 0.5}, {"acc", 1}}},
+      // Non-empty from 0 is "l" (no value), then "o", "s", and "s=0.5".
+      {"a lazy key",
+       R"((?<key>[a-z]*?)=?(?<value>[0-9.]*))",
+       "loss=0.5",
+       {{"s", 0.5}}},
+      {"a whole UTF-8 character",
+       R"((*UTF)(?<key>[a-z]*)=?(?<value>[0-9.]*))",
+       "\xc3\xa9 loss=0.5",
+       {{"loss", 0.5}}},
+      // As in ECMAScript, `.` stops at a carriage return (a progress bar's)
+      // and `$` matches only at the end of the line.
+      {"dot and CR",
+       R"((?<key>\w+)=(?<value>.+))",
+       "loss=10\rmore",
+       {{"loss", 10}}},
+      {"dollar at the end only",
+       R"((?<key>\w+)=(?<value>\d+)$)",
+       "loss=9\r",
+       {}},
+      // A match may begin at the \n of \r\n, and after an empty match there.
+      {"a match at the LF of CRLF",
+       R"(\s(?<key>\w+)=(?<value>[0-9.]+))",
+       "a\r\nloss=1",
+       {{"loss", 1}}},
+      {"an empty match at CRLF",
+       R"((?:|\s(?<key>\w+)=(?<value>\d)))",
+       "a\r\nk=1",
+       {{"k", 1}}},
+      // \K in a group a lookaround calls can make a match end where the
+      // search began, or start after its end: the scan still ends (it
+      // looped forever).
+      {"\\K in a lookahead",
+       R"((?=(?&s))(?<key>)(?<value>)(?(DEFINE)(?<s>a\K)))",
+       "ab=1",
+       {}},
+      {"\\K in a lookbehind",
+       R"((?<=(?&s))(?<key>)(?<value>)(?(DEFINE)(?<s>\Ka)))",
+       "ab=1",
+       {}},
+  };
+  for (const Case& c : cases) {
+    INFO(c.why);
+    CHECK(scan(LineScanner(c.regex), c.line) == c.want);
+  }
   // \C could end a match inside a UTF-8 character.
   CHECK_THROWS_WITH_AS(LineScanner(R"((*UTF)(?<key>\C+?)=(?<value>\d))"),
                        doctest::Contains("using \\C is disabled"), Error);
