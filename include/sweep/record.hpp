@@ -191,44 +191,28 @@ struct ReadSummary {
   bool torn = false;        ///< A torn last line (a writer killed mid-record).
 };
 
-/// Lets readers that share one stream between threads skip each other's
-/// records: read_records asks it about every record, in order, before
-/// reading more of the record than its job (and its params, if asked).
-class RecordFilter {
- public:
-  virtual ~RecordFilter() = default;
-  /// True if the job is known to be another reader's: its record (on this
-  /// line of the file) is skipped unread. Asked first, of records that
-  /// begin with their job.
-  virtual bool skips(std::uint64_t line, std::uint64_t job) = 0;
-  /// Otherwise: whether the record of this job and params is read.
-  virtual bool keeps(std::uint64_t line, std::uint64_t job,
-                     std::span<const ParamField> params) = 0;
-  /// Asked between skips() and keeps(), of a record that begins
-  /// `{"job":N,"params":{`: whether it is read, judged from its params as
-  /// written (the line from their '{' on), or nothing, to ask keeps() with
-  /// them decoded. Declared last: filters written before it keep their
-  /// table of virtual functions.
-  virtual std::optional<bool> keeps_text(std::uint64_t line, std::uint64_t job,
-                                         std::string_view params_text) {
-    (void)line, (void)job, (void)params_text;
-    return std::nullopt;
-  }
-};
-
 /// A line of a file that is not a record (the Error read_records throws).
 class RecordError : public Error {
  public:
   using Error::Error;
 };
 
+/// How read_records reads a file.
+struct ReadOptions {
+  /// 2: a second thread reads and splits the file's next blocks while the
+  /// caller's takes the records of the last (fn is only ever called on the
+  /// caller's thread, in order); 1: the caller's thread does both.
+  unsigned threads = 1;
+  /// Bytes read at a time (tests make it small, to cross every boundary).
+  size_t block = 64 << 10;
+};
+
 /// Reads every record of a file of JSON Lines (a result stream, a journal),
 /// in order, decoding only `fields`. Blank lines and a torn last line are
 /// skipped (and counted); any other line that is not a record throws
-/// RecordError naming the file and line. With `keep`, only the records it
-/// keeps reach fn (and only their lines are checked to the end).
+/// RecordError naming the file and line.
 ReadSummary read_records(const std::string& path, unsigned fields,
-                         const RecordFn& fn, RecordFilter* keep = nullptr);
+                         const RecordFn& fn, const ReadOptions& how = {});
 
 /// The number of a signal from its name ("SIGTERM" -> 15), or 0.
 int signal_number(std::string_view name);

@@ -123,15 +123,41 @@ const char* number(const char* p, const char* end, CompactValue& v) {
 
 }  // namespace
 
-bool CompactScanner::scan_head(std::string_view line) {
-  in_ = line;
+void CompactScanner::keep(size_t bytes) {
+  keep_ = true;
   members_.clear();
   params_.clear();
-  params_seen_ = closed_ = false;
   unescaped_.clear();
+  members_from_ = params_from_ = unescaped_from_ = 0;
   // Unescaped text is never longer than its escaped form: no reallocation
   // moves what earlier views point at.
-  if (unescaped_.capacity() < line.size()) unescaped_.reserve(line.size());
+  if (unescaped_.capacity() < bytes) unescaped_.reserve(bytes);
+}
+
+bool CompactScanner::scan(std::string_view line) {
+  if (scan_head(line) && scan_rest()) return true;
+  if (keep_) {  // what a refused line left is no line's
+    members_.resize(members_from_);
+    params_.resize(params_from_);
+    unescaped_.resize(unescaped_from_);
+  }
+  return false;
+}
+
+bool CompactScanner::scan_head(std::string_view line) {
+  in_ = line;
+  params_seen_ = closed_ = false;
+  if (keep_) {
+    members_from_ = members_.size();
+    params_from_ = params_.size();
+    unescaped_from_ = unescaped_.size();
+  } else {
+    members_.clear();
+    params_.clear();
+    unescaped_.clear();
+    // As in keep(): views into unescaped_ stay put.
+    if (unescaped_.capacity() < line.size()) unescaped_.reserve(line.size());
+  }
   if (line.empty() || line[0] != '{') return false;
   const char* p = line.data() + 1;
   const char* end = line.data() + line.size();

@@ -37,18 +37,31 @@ class CompactScanner {
  public:
   /// True if line is one compact object of scalars whose only object member
   /// is `params` (of scalars); views point into line and this scanner.
-  bool scan(std::string_view line) { return scan_head(line) && scan_rest(); }
-  /// The members up to params (all of them if there is none): enough to
-  /// tell whose a record is before reading the rest.
-  bool scan_head(std::string_view line);
-  /// The members after the head; true if the line is then one object.
-  bool scan_rest();
+  bool scan(std::string_view line);
+  /// From now until the next keep(), every line's members are kept (a
+  /// line refused keeps none): members() and params() are the last line's,
+  /// all_members() and all_params() every line's, and views stay valid for
+  /// lines of `bytes` in all.
+  void keep(size_t bytes);
   /// The top-level members (params as kObject).
-  std::span<const CompactMember> members() const { return members_; }
+  std::span<const CompactMember> members() const {
+    return std::span(members_).subspan(members_from_);
+  }
   /// The members of params, if it was there.
-  std::span<const CompactMember> params() const { return params_; }
+  std::span<const CompactMember> params() const {
+    return std::span(params_).subspan(params_from_);
+  }
+  /// With keep(): every kept line's members, and where each line's begin.
+  std::span<const CompactMember> all_members() const { return members_; }
+  std::span<const CompactMember> all_params() const { return params_; }
+  size_t members_from() const { return members_from_; }
+  size_t params_from() const { return params_from_; }
 
  private:
+  // The members up to params (all of them if there is none), then the
+  // rest; true if the line is then one object.
+  bool scan_head(std::string_view line);
+  bool scan_rest();
   // Each step reads from p (end: the line's end) and returns where it
   // stopped, or nullptr to leave the line to the parser. The cursor is a
   // local, not a member: views written through references would otherwise
@@ -68,6 +81,9 @@ class CompactScanner {
   bool params_seen_ = false;  ///< A second params is the parser's.
   bool closed_ = false;       ///< The top-level object has ended.
   std::string unescaped_;     ///< Reserved to the line's size: views stay put.
+  bool keep_ = false;         ///< Lines' members accumulate (keep()).
+  /// Where the line's members, params and unescaped text begin.
+  size_t members_from_ = 0, params_from_ = 0, unescaped_from_ = 0;
 };
 
 }  // namespace sweep

@@ -4,7 +4,8 @@
 // CPU at run time (On-Demand fixes it at compile time, which without -march
 // is the slow scalar one). Both paths fill a Record through the same field
 // readers; tests and a fuzzer hold them to the same result. A field the
-// caller did not ask for is not decoded.
+// caller did not ask for is not decoded. A large file is read and split by
+// a second thread while the caller's takes the records (read_records).
 #include "sweep/record.hpp"
 
 #include <fcntl.h>
@@ -14,12 +15,17 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <charconv>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <memory>
+#include <mutex>
 #include <span>
+#include <thread>
 #include <vector>
 
 #include "core/compact_record.hpp"
@@ -620,12 +626,13 @@ bool fill(dom::object obj, std::string_view text, unsigned fields, Record& out,
 
 // Fills out from a line the compact scanner split: the same fields, read by
 // the same code, as fill from the parser's object.
-bool fill_compact(const CompactScanner& scan, std::string_view text,
+bool fill_compact(std::span<const CompactMember> members,
+                  std::span<const CompactMember> params, std::string_view text,
                   unsigned fields, Record& out, std::string& why,
                   Decoded& decoded) {
   clear(out);
   Seen seen;
-  for (const CompactMember& m : scan.members()) {
+  for (const CompactMember& m : members) {
     if (m.value.type == CompactValue::Type::kObject) {  // params, and only it
       seen.params = true;
       if (fields & kFieldParams) out.params_json = m.value.text;
@@ -638,7 +645,7 @@ bool fill_compact(const CompactScanner& scan, std::string_view text,
     return false;
   }
   if ((fields & kFieldParamValues) && seen.params)
-    out.params = decoded.params.read(scan.params());
+    out.params = decoded.params.read(params);
   set_kind(seen, text, out);
   return true;
 }
@@ -665,8 +672,10 @@ RecordReader::RecordReader(RecordReader&&) noexcept = default;
 RecordReader& RecordReader::operator=(RecordReader&&) noexcept = default;
 
 bool RecordReader::parse(std::string_view line, Record& out) {
+  const CompactScanner& compact = impl_->compact;
   if (!parser_only_ && impl_->compact.scan(line) &&
-      fill_compact(impl_->compact, line, fields_, out, why_, impl_->decoded))
+      fill_compact(compact.members(), compact.params(), line, fields_, out,
+                   why_, impl_->decoded))
     return true;
   auto& buf = impl_->buf;
   if (buf.size() < line.size() + simdjson::SIMDJSON_PADDING)
@@ -684,6 +693,116 @@ bool RecordReader::parse(std::string_view line, Record& out) {
 
 namespace {
 
+// A buffer with simdjson's padding, not zeroed.
+struct Buffer {
+  std::unique_ptr<char[]> data;
+  size_t cap = 0;
+  void grow(size_t n, size_t keep) {
+    if (n <= cap) return;
+    auto bigger =
+        std::make_unique_for_overwrite<char[]>(n + simdjson::SIMDJSON_PADDING);
+    if (keep) std::memcpy(bigger.get(), data.get(), keep);
+    data = std::move(bigger);
+    cap = n;
+  }
+};
+
+// A block of a file's whole lines, split and scanned: what a file's reader
+// hands to the thread that takes its records.
+struct ScannedBlock {
+  struct Line {
+    std::string_view text;
+    bool blank = false;
+    bool torn = false;     ///< The file's last line, without its newline.
+    bool compact = false;  ///< In the writer's layout: scan holds its members.
+    /// Where its members and params are in scan's.
+    std::uint32_t members = 0, members_end = 0, params = 0, params_end = 0;
+  };
+  Buffer bytes;
+  std::string_view text;  ///< Whole lines (the last torn, if `last`).
+  bool last = false;      ///< The file ends with this block.
+  CompactScanner scan;    ///< Keeps every line's members.
+  std::vector<Line> lines;
+  std::exception_ptr error;  ///< Reading the file failed here.
+};
+
+// Reads a file in blocks of whole lines and splits each into its lines,
+// scanning those in the writer's own layout.
+class BlockReader {
+ public:
+  BlockReader(const std::string& path, size_t block)
+      : path_(path),
+        block_(block),
+        fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
+    if (fd_ < 0) throw Error(path_ + ": cannot read: " + std::strerror(errno));
+  }
+  ~BlockReader() { ::close(fd_); }
+  BlockReader(const BlockReader&) = delete;
+  BlockReader& operator=(const BlockReader&) = delete;
+
+  // The next block into b; throws Error if the file cannot be read.
+  void next(ScannedBlock& b) {
+    read(b);
+    split(b);
+  }
+
+ private:
+  // Whole lines into b, after the part of a line the last block left.
+  void read(ScannedBlock& b) {
+    b.bytes.grow(std::max(block_, carry_.size()), 0);
+    std::memcpy(b.bytes.data.get(), carry_.data(), carry_.size());
+    size_t have = carry_.size();
+    for (bool eof = false;;) {
+      if (have == b.bytes.cap)
+        b.bytes.grow(b.bytes.cap * 2, have);  // long line
+      ssize_t n = ::read(fd_, b.bytes.data.get() + have, b.bytes.cap - have);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) throw Error(path_ + ": cannot read: " + std::strerror(errno));
+      eof = n == 0;
+      have += static_cast<size_t>(n);
+      const char* nl =
+          static_cast<const char*>(memrchr(b.bytes.data.get(), '\n', have));
+      size_t end = eof  ? have
+                   : nl ? static_cast<size_t>(nl - b.bytes.data.get()) + 1
+                        : 0;
+      if (end == 0 && !eof) continue;
+      carry_.assign(b.bytes.data.get() + end, have - end);
+      b.text = std::string_view(b.bytes.data.get(), end);
+      b.last = eof;
+      return;
+    }
+  }
+
+  // The block's lines, each scanned if it is not blank.
+  void split(ScannedBlock& b) {
+    b.lines.clear();
+    b.scan.keep(b.text.size());
+    for (size_t from = 0; from < b.text.size();) {
+      size_t nl = b.text.find('\n', from);
+      size_t end = nl == std::string_view::npos ? b.text.size() : nl;
+      ScannedBlock::Line& line = b.lines.emplace_back();
+      line.text = b.text.substr(from, end - from);
+      line.torn = nl == std::string_view::npos;  // only the file's last can be
+      from = end + 1;
+      size_t k = 0;
+      while (k < line.text.size() && blank(line.text[k])) ++k;
+      line.blank = k == line.text.size();
+      if (line.blank) continue;
+      if (!(line.compact = b.scan.scan(line.text))) continue;
+      line.members = static_cast<std::uint32_t>(b.scan.members_from());
+      line.params = static_cast<std::uint32_t>(b.scan.params_from());
+      line.members_end =
+          static_cast<std::uint32_t>(b.scan.all_members().size());
+      line.params_end = static_cast<std::uint32_t>(b.scan.all_params().size());
+    }
+  }
+
+  const std::string& path_;
+  size_t block_;
+  int fd_;
+  std::string carry_;  ///< The start of a line the next block begins with.
+};
+
 // One document of a parse_many batch stands alone on its line.
 bool alone_on_line(std::string_view block, std::string_view doc) {
   size_t b = static_cast<size_t>(doc.data() - block.data());
@@ -694,176 +813,52 @@ bool alone_on_line(std::string_view block, std::string_view doc) {
          (e == block.size() || block[e] == '\n');
 }
 
-}  // namespace
-
-// Reads a file in blocks of whole lines. Each block's lines go through
-// simdjson's parse_many (the structure of many small records at SIMD speed),
-// checked to be one record a line. Anything unusual (a line that is
-// not a record, two documents on one line, a line longer than a batch, a
-// torn last line) sends the rest of the block through the line-by-line
-// reader, which names the line.
-class RecordFileReader {
+// Takes the records of scanned blocks, in order: lines in the writer's
+// layout go straight out, the others wait for one parse_many (delivered
+// first, to keep the order). Anything unusual (a line that is not a record,
+// two documents on one line, a line longer than a batch, a torn last line)
+// sends the waiting lines through the line-by-line reader, which names the
+// line.
+class RecordTaker {
  public:
-  RecordFileReader(const std::string& path, unsigned fields, const RecordFn& fn,
-                   RecordFilter* keep)
-      : path_(path),
-        fields_(fields),
-        fn_(fn),
-        keep_(keep),
-        lines_(fields, true) {}
+  RecordTaker(const std::string& path, unsigned fields, const RecordFn& fn)
+      : path_(path), fields_(fields), fn_(fn), lines_(fields, true) {}
 
-  ReadSummary run() {
-    int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw Error(path_ + ": cannot read: " + std::strerror(errno));
-    try {
-      read_all(fd);
-    } catch (...) {
-      ::close(fd);
-      throw;
-    }
-    ::close(fd);
-    return summary_;
-  }
-
- private:
-  // A block small enough to stay in a core's L2 cache between the read()
-  // that copies it and the scan of its lines: 4 MiB blocks evicted the
-  // report's tables on every block (and took 15% more time).
-  static constexpr size_t kBlock = 256 << 10, kBatch = 1 << 20, kFew = 8;
-  struct Entry {
-    std::string_view text;
-    std::uint64_t number;  ///< 1-based line number in the file.
-    bool torn;             ///< The file's last line, without its newline.
-    bool decided;          ///< keep_ kept it already (from its head).
-    /// The job of its `{"job":N,` beginning: keep_ is asked about that one
-    /// even where a later "job" is the record's, so that every reader
-    /// sharing the stream decides the line alike (the one that reads it
-    /// sees the other job and tells keep_'s owner).
-    std::optional<std::uint64_t> head = {};
-  };
-  // A buffer with simdjson's padding, not zeroed.
-  struct Buffer {
-    std::unique_ptr<char[]> data;
-    size_t cap = 0;
-    void grow(size_t n, size_t keep) {
-      if (n <= cap) return;
-      auto bigger = std::make_unique_for_overwrite<char[]>(
-          n + simdjson::SIMDJSON_PADDING);
-      if (keep) std::memcpy(bigger.get(), data.get(), keep);
-      data = std::move(bigger);
-      cap = n;
-    }
-  };
-
-  void read_all(int fd) {
-    Buffer buf;
-    buf.grow(kBlock, 0);
-    size_t have = 0;
-    bool eof = false;
-    while (!eof) {
-      if (have == buf.cap) buf.grow(buf.cap * 2, have);  // a very long line
-      ssize_t n = ::read(fd, buf.data.get() + have, buf.cap - have);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) throw Error(path_ + ": cannot read: " + std::strerror(errno));
-      eof = n == 0;
-      have += static_cast<size_t>(n);
-      const char* nl =
-          static_cast<const char*>(memrchr(buf.data.get(), '\n', have));
-      size_t end = eof  ? have
-                   : nl ? static_cast<size_t>(nl - buf.data.get()) + 1
-                        : 0;
-      if (end == 0 && !eof) continue;
-      block(std::string_view(buf.data.get(), end), eof);
-      std::memmove(buf.data.get(), buf.data.get() + end, have - end);
-      have -= end;
-    }
-  }
-
-  // One block of whole lines (the last may lack its newline if `last`):
-  // lines in the writer's layout go straight out, the others wait for one
-  // parse_many (delivered first, to keep the order).
-  void block(std::string_view b, bool last) {
-    for (size_t from = 0; from < b.size();) {
-      size_t nl = b.find('\n', from);
-      bool torn = nl == std::string_view::npos && last;
-      size_t end = nl == std::string_view::npos ? b.size() : nl;
-      std::string_view line = b.substr(from, end - from);
+  void take(const ScannedBlock& b) {
+    std::span<const CompactMember> members = b.scan.all_members();
+    std::span<const CompactMember> params = b.scan.all_params();
+    for (const ScannedBlock::Line& line : b.lines) {
       ++line_;
-      from = end + 1;
-      size_t k = 0;
-      while (k < line.size() && blank(line[k])) ++k;
-      if (k == line.size()) {
+      if (line.blank) {
         ++summary_.blank;
         continue;
       }
-      Entry e{line, line_, torn, false};
-      if (skipped(e)) continue;
-      if (compact_.scan_head(line)) {
-        deliver();  // what waits comes first, to keep_ as to fn_
-        if (!e.decided && !kept(e)) continue;
-        if (compact_.scan_rest() &&
-            fill_compact(compact_, line, fields_, rec_, why_, decoded_)) {
-          pass(e);
+      Entry e{line.text, line_, line.torn};
+      if (line.compact) {
+        deliver();  // what waits comes first
+        if (fill_compact(
+                members.subspan(line.members, line.members_end - line.members),
+                params.subspan(line.params, line.params_end - line.params),
+                line.text, fields_, rec_, why_, decoded_)) {
+          fn_(rec_, e.text);
           continue;
         }
       }
       entries_.push_back(e);
-      full_.append(line).push_back('\n');
+      full_.append(line.text).push_back('\n');
     }
     deliver();
   }
 
-  // True if keep_ skips the line's job, read from how the writer begins a
-  // record, `{"job":N,` (the job's owner reads all of the line), or its
-  // params' text after that; e is then decided if keep_ keeps it.
-  bool skipped(Entry& e) {
-    constexpr std::string_view kHead = "{\"job\":", kParams = "\"params\":{";
-    std::string_view line = e.text;
-    if (!keep_ || e.torn || line.substr(0, kHead.size()) != kHead) return false;
-    std::uint64_t job = 0;
-    size_t i = kHead.size(), n = line.size();
-    for (size_t last = std::min(n, kHead.size() + 18);
-         i < last && static_cast<unsigned char>(line[i] - '0') < 10; ++i)
-      job = job * 10 + static_cast<unsigned>(line[i] - '0');
-    if (i == kHead.size() || i >= n || line[i] != ',' ||
-        (line[kHead.size()] == '0' && i > kHead.size() + 1))
-      return false;
-    deliver();  // what waits comes first, to keep_ as to fn_
-    e.head = job;
-    if (keep_->skips(e.number, job)) return true;
-    std::string_view rest = line.substr(i + 1);
-    if (rest.size() < kParams.size() ||
-        std::memcmp(rest.data(), kParams.data(), kParams.size()) != 0)
-      return false;
-    std::optional<bool> keeps =
-        keep_->keeps_text(e.number, job, rest.substr(kParams.size() - 1));
-    e.decided = keeps.value_or(false);
-    return keeps && !*keeps;
-  }
+  const ReadSummary& summary() const { return summary_; }
 
-  // Whether keep_ keeps the record whose head compact_ holds; true if
-  // there is no keep_ or the head does not say (the whole record will, as
-  // for a torn last line, which is a record only if it is whole).
-  bool kept(Entry& e) {
-    if (!keep_ || e.torn) return true;
-    std::uint64_t number = e.head.value_or(0);
-    if (!e.head) {
-      const CompactMember* job = nullptr;
-      for (const CompactMember& m : compact_.members())
-        if (m.key == "job") job = &m;  // the last, as the parser's
-      if (!job || !get(job->value, number)) return true;
-    }
-    e.decided = true;
-    return keep_->keeps(e.number, number,
-                        decoded_.params.read(compact_.params()));
-  }
-
-  // The record in rec_ (of entry e) goes to fn_, if keep_ keeps it.
-  void pass(const Entry& e) {
-    if (!keep_ || e.decided ||
-        keep_->keeps(e.number, e.head.value_or(rec_.job), rec_.params))
-      fn_(rec_, e.text);
-  }
+ private:
+  static constexpr size_t kBatch = 1 << 20, kFew = 8;
+  struct Entry {
+    std::string_view text;
+    std::uint64_t number;  ///< 1-based line number in the file.
+    bool torn;             ///< The file's last line, without its newline.
+  };
 
   // Hands every entry over in order (asked at every line, and mostly none
   // waits: a test the compiler inlines).
@@ -890,7 +885,7 @@ class RecordFileReader {
     std::string_view all(full_buf_.data.get(), full_.size());
     for (const Entry& e : entries_) {
       if (batch && it != docs.end() && next_doc(it, all, e)) {
-        pass(e);
+        fn_(rec_, e.text);
         ++it;
         continue;
       }
@@ -914,7 +909,7 @@ class RecordFileReader {
 
   void one(const Entry& e) {
     if (lines_.parse(e.text, rec_)) {
-      pass(e);
+      fn_(rec_, e.text);
     } else if (e.torn) {  // a torn last line: a writer was killed
       summary_.torn = true;
     } else {
@@ -926,9 +921,7 @@ class RecordFileReader {
   const std::string& path_;
   unsigned fields_;
   const RecordFn& fn_;
-  RecordFilter* keep_;
   RecordReader lines_;
-  CompactScanner compact_;
   dom::parser many_;
   Record rec_;
   std::string why_;
@@ -940,9 +933,98 @@ class RecordFileReader {
   ReadSummary summary_;
 };
 
+// Blocks passed from the thread that reads them to the one that takes
+// their records: a ring of a few, so the reader stays a little ahead and
+// memory stays a few blocks whatever the file.
+class BlockRing {
+ public:
+  static constexpr size_t kSlots = 4;
+
+  // The reader's next slot to fill, once the taker is done with it; null if
+  // the taker has stopped.
+  ScannedBlock* to_fill() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return stopped_ || filled_ - taken_ < kSlots; });
+    return stopped_ ? nullptr : &slots_[filled_ % kSlots];
+  }
+  void filled() {
+    std::lock_guard lock(mu_);
+    ++filled_;
+    cv_.notify_all();
+  }
+  // The taker's next block, once the reader has filled it.
+  ScannedBlock& to_take() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return filled_ > taken_; });
+    return slots_[taken_ % kSlots];
+  }
+  void taken() {
+    std::lock_guard lock(mu_);
+    ++taken_;
+    cv_.notify_all();
+  }
+  // The taker gives up (an error): the reader stops at its next block.
+  void stop() {
+    std::lock_guard lock(mu_);
+    stopped_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::array<ScannedBlock, kSlots> slots_;
+  std::uint64_t filled_ = 0, taken_ = 0;
+  bool stopped_ = false;
+};
+
+// The reading thread: blocks into the ring until the file's last (or an
+// error, handed on in its slot).
+void read_blocks(BlockReader& reader, BlockRing& ring) {
+  while (ScannedBlock* b = ring.to_fill()) {
+    try {
+      reader.next(*b);
+      b->error = nullptr;
+    } catch (...) {
+      b->error = std::current_exception();
+      b->last = true;
+    }
+    ring.filled();
+    if (b->last) return;
+  }
+}
+
+ReadSummary read_threaded(BlockReader& reader, RecordTaker& taker) {
+  BlockRing ring;
+  std::jthread thread([&] { read_blocks(reader, ring); });
+  try {
+    for (bool last = false; !last;) {
+      ScannedBlock& b = ring.to_take();
+      if (b.error) std::rethrow_exception(b.error);
+      taker.take(b);
+      last = b.last;
+      ring.taken();
+    }
+  } catch (...) {
+    ring.stop();
+    throw;
+  }
+  return taker.summary();
+}
+
+}  // namespace
+
 ReadSummary read_records(const std::string& path, unsigned fields,
-                         const RecordFn& fn, RecordFilter* keep) {
-  return RecordFileReader(path, fields, fn, keep).run();
+                         const RecordFn& fn, const ReadOptions& how) {
+  BlockReader reader(path, std::max<size_t>(how.block, 1));
+  RecordTaker taker(path, fields, fn);
+  if (how.threads > 1) return read_threaded(reader, taker);
+  ScannedBlock b;
+  do {
+    reader.next(b);
+    taker.take(b);
+  } while (!b.last);
+  return taker.summary();
 }
 
 }  // namespace sweep

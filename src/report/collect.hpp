@@ -94,67 +94,36 @@ std::optional<double> line_metrics(const Record& r, const LineScanner& scanner,
 /// each job's best outcome, can count right.
 struct JobEndedTwice {
   std::uint64_t job;
-  std::uint64_t line = 0;  ///< Of its second end, when read with a share.
-};
-
-/// Thrown when collectors sharing a stream cannot be sure to give what one
-/// collector reading it all gives (one job number with two sets of params,
-/// a first metric that differs between shares, a line that is not a
-/// record): collect_file then reads the stream again with one.
-struct SharedGroup {};
-
-/// Which groups a collector keeps when several read one stream at once,
-/// one a thread: group g (numbered by first appearance, without --over
-/// params) is collector g % count's, with all its jobs and their records.
-struct CollectShare {
-  unsigned index = 0, count = 1;
 };
 
 /// Reads records one at a time (in stream order) into a Dataset.
-class Collector : public RecordFilter {
+class Collector {
  public:
   /// The fields of a record the collector reads.
   static constexpr unsigned kFields =
       kFieldParamValues | kFieldLine | kFieldResult | kFieldData;
   /// Throws Error for a bad --metric-regex.
-  explicit Collector(const CollectOptions& options, CollectShare share = {});
-  ~Collector() override;
+  explicit Collector(const CollectOptions& options);
+  ~Collector();
   Collector(Collector&&) noexcept;
-  /// With a share of several, as a RecordFilter: the records of this
-  /// collector's groups, for add() to follow. Every record of the stream
-  /// is asked about, in order.
-  bool skips(std::uint64_t line, std::uint64_t job) override;
-  std::optional<bool> keeps_text(std::uint64_t line, std::uint64_t job,
-                                 std::string_view params_text) override;
-  bool keeps(std::uint64_t line, std::uint64_t job,
-             std::span<const ParamField> params) override;
   /// Takes one record; throws JobEndedTwice (see there).
   void add(const Record& record);
   /// The dataset, after the last record; throws Error naming --metric or
   /// --over when what they name is not in the stream, or for no jobs.
   Dataset finish();
-  /// The dataset of collectors that shared one stream, the same one
-  /// collector reading all of it gives; throws as finish() does, and
-  /// JobEndedTwice or SharedGroup.
-  static Dataset finish(std::vector<Collector>& shares);
 
  private:
   struct State;
-  static Dataset merge(const std::vector<State*>& parts);
-  static void check_disjoint(const std::vector<State*>& parts);
-  static void merge_groups(const std::vector<State*>& parts, Dataset& out);
-  static void merge_failures(const std::vector<State*>& parts, Failures& out);
   std::unique_ptr<State> s_;
 };
 
-/// Every record of a result stream (a regular file) collected, by
-/// `threads` threads sharing it (each reads the whole file but parses and
-/// collects only its share of the groups).
+/// Every record of a result stream (a regular file) collected; with two
+/// `threads`, one reads and splits the file while the caller's collects.
 Dataset collect_file(const std::string& path, const CollectOptions& options,
                      unsigned threads);
 
 /// The threads collect_file should use for a file of `bytes`: one for small
-/// files, else the processors sweep may run on, up to 4.
+/// files or a single processor, else two.
 unsigned collect_threads(std::uint64_t bytes);
 
 }  // namespace sweep::report

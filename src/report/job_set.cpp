@@ -1,7 +1,6 @@
 #include "report/job_set.hpp"
 
 #include <algorithm>
-#include <bit>
 
 namespace sweep::report {
 
@@ -36,22 +35,6 @@ bool JobSet::contains(std::uint64_t job) const {
   auto w = word_at(words_.begin(), words_.end(), job >> 6);
   return w != words_.end() && w->base == job >> 6 &&
          (w->bits >> (job & 63) & 1);
-}
-
-std::optional<std::uint64_t> JobSet::common(const JobSet& other) const {
-  auto a = words_.begin(), b = other.words_.begin();
-  while (a != words_.end() && b != other.words_.end()) {
-    if (a->base < b->base) {
-      ++a;
-    } else if (b->base < a->base) {
-      ++b;
-    } else if (std::uint64_t both = a->bits & b->bits) {
-      return a->base << 6 | static_cast<unsigned>(std::countr_zero(both));
-    } else {
-      ++a, ++b;
-    }
-  }
-  return std::nullopt;
 }
 
 }  // namespace sweep::report

@@ -3,12 +3,10 @@
 // The jobs whose end the collector has seen, to notice a job that ends
 // twice in one stream (a resumed run appending to its -o file). Jobs end
 // nearly in order, so the set is kept as 64-job words of bits, sorted: a
-// million jobs cost 16,000 words, and a collector that shares a stream
-// with others (and ends every other job) no more.
+// million jobs cost 16,000 words.
 
 #include <cstddef>
 #include <cstdint>
-#include <optional>
 #include <vector>
 
 namespace sweep::report {
@@ -20,8 +18,6 @@ class JobSet {
   bool insert(std::uint64_t job);
   /// Whether job is in the set.
   bool contains(std::uint64_t job) const;
-  /// The smallest job in both sets, if any.
-  std::optional<std::uint64_t> common(const JobSet& other) const;
   /// The number of words (for tests of the bound on memory).
   std::size_t words() const { return words_.size(); }
 

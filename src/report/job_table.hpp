@@ -28,12 +28,6 @@ class JobTable {
   void erase(std::uint64_t job);
   /// Jobs held.
   std::size_t size() const { return size_; }
-  /// Calls fn(job, value) for every job, in no particular order.
-  template <class Fn>
-  void each(Fn fn) const {
-    for (const Slot& s : slots_)
-      if (s.used) fn(s.job, s.value);
-  }
 
  private:
   static constexpr std::size_t kFirst = 16;

@@ -21,13 +21,6 @@ class StringIndex {
   std::uint32_t insert(std::string_view key, std::uint32_t value);
   /// Keys held.
   std::size_t size() const { return size_; }
-  /// Calls fn(key, value) for every key, in no particular order.
-  template <class Fn>
-  void each(Fn fn) const {
-    for (const Slot& s : slots_)
-      if (s.used)
-        fn(std::string_view(text_).substr(s.offset, s.length), s.value);
-  }
 
  private:
   struct Slot {

@@ -6,7 +6,8 @@
 // with the same job and kind. read_records over the bytes as a file (its
 // fast path parses many lines at once) gives exactly the records that
 // parsing line by line gives, or a sweep::Error when a line other than a
-// torn last one is not a record. The fast path for the writer's own layout
+// torn last one is not a record, and so does reading it in small blocks with
+// a second thread. The fast path for the writer's own layout
 // agrees with the JSON parser on every line: the same verdict, the same
 // record to the last decoded field.
 #include <cmath>
@@ -191,6 +192,17 @@ void check_file(std::string_view bytes) {
                                             << fuzz::show(want[i].text));
   FUZZ_CHECK(summary.blank == blank, summary.blank << " blank, " << blank);
   FUZZ_CHECK(summary.torn == torn);
+  // Read again in small blocks by two threads: the same, block after block.
+  std::vector<Seen> threaded;
+  ReadOptions how{2, 1 + bytes.size() % 61};
+  ReadSummary again = read_records(
+      path, kFieldAll,
+      [&](const Record& rec, std::string_view text) {
+        threaded.push_back(seen(rec, text));
+      },
+      how);
+  FUZZ_CHECK(threaded == got, "two threads, blocks of " << how.block);
+  FUZZ_CHECK(again.blank == summary.blank && again.torn == summary.torn);
 }
 
 }  // namespace

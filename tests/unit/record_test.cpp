@@ -8,9 +8,11 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 
 #include "core/record_writer.hpp"
+#include "test_files.hpp"
 
 using namespace sweep;
 
@@ -553,3 +555,105 @@ TEST_CASE("the fast path reads every line exactly as the JSON parser does") {
     CHECK(got == everything(ok_parser, b, parser.why()));
   }
 }
+
+namespace {
+
+// What a file read with `how` gives: each record's text, kind, job and
+// decoded fields, then the blank lines and whether the last was torn.
+std::string read_all(const std::string& path, const ReadOptions& how) {
+  std::string s;
+  ReadSummary summary = read_records(
+      path, kFieldAll,
+      [&](const Record& r, std::string_view text) {
+        s += std::string(text) + " -> " + std::to_string(int(r.kind)) + " " +
+             std::to_string(r.job) + " [" + std::string(r.line) + "] [" +
+             std::string(r.data_json) + "] " + std::to_string(r.attempt) + " " +
+             std::to_string(r.result.exit_code) + " " +
+             std::to_string(r.result.duration_s);
+        for (const ParamField& p : r.params)
+          s += " " + std::string(p.name) + "=" + to_text(p.value());
+        s += "\n";
+      },
+      how);
+  return s + "blank " + std::to_string(summary.blank) + " torn " +
+         std::to_string(summary.torn);
+}
+
+// Records of every path through the reader: the writer's layout, escapes,
+// lines only the parser reads (alone, and more than a batch's few in a
+// row), blank lines, a line longer than any block, and a torn last line.
+std::string mixed_stream() {
+  std::string s;
+  for (int j = 0; j < 40; ++j) {
+    std::string head = "{\"job\":" + std::to_string(j) +
+                       ",\"params\":{\"lr\":0." + std::to_string(j) +
+                       ",\"s\":\"a\\\"b\\u00e9\"}";
+    s += head + ",\"line\":\"epoch 1 loss=0.5 \\t\\\\\"}\n";
+    if (j % 7 == 3)
+      for (int k = 0; k < 12; ++k)
+        s += "{ \"job\": " + std::to_string(j) +
+             ", \"line\": \"x=" + std::to_string(k) +
+             "\", \"data\": {\"x\": " + std::to_string(k) + "}}\n";
+    if (j % 5 == 1) s += "\n  \t\n";
+    if (j == 20) s += head + ",\"line\":\"" + std::string(20000, 'z') + "\"}\n";
+    s += head + ",\"exit\":" + std::to_string(j % 3) + ",\"duration_s\":1.5}\n";
+  }
+  return s + "{\"job\":99,\"params\":{},\"line\":\"cut";
+}
+
+}  // namespace
+
+// Threaded: `make tsan` runs this suite under ThreadSanitizer.
+TEST_SUITE_BEGIN("library");
+
+TEST_CASE("a file read in blocks, by one thread or two, gives every record") {
+  test::TempDir dir;
+  std::string path = dir.write("s.jsonl", mixed_stream());
+  std::string want = read_all(path, {});
+  CHECK(want.find("blank 16 torn 1") != std::string::npos);
+  CHECK(want.find(std::string(20000, 'z')) != std::string::npos);
+  for (unsigned threads : {1u, 2u})
+    for (size_t block : {1u, 7u, 100u, 4096u, 1u << 20u}) {
+      CAPTURE(threads);
+      CAPTURE(block);
+      CHECK(read_all(path, {threads, block}) == want);
+    }
+}
+
+TEST_CASE("a file read by two threads fails as one thread does") {
+  test::TempDir dir;
+  std::string text = mixed_stream();
+  size_t at = text.find("{\"job\":30,");
+  text.insert(at, "{\"job\":30,\"line\":oops}\n");
+  std::string path = dir.write("bad.jsonl", text);
+  std::uint64_t before = 0;
+  auto count = [&](const Record&, std::string_view) { ++before; };
+  CHECK_THROWS_WITH_AS(read_records(path, kFieldAll, count, {1, 64}),
+                       doctest::Contains("not a sweep record"), RecordError);
+  const std::uint64_t alone = before;
+  CHECK(alone > 0);
+  for (size_t block : {1u, 64u, 1u << 16}) {
+    CAPTURE(block);
+    before = 0;
+    std::string what;
+    try {
+      read_records(path, kFieldAll, count, {2, block});
+    } catch (const RecordError& e) {
+      what = e.what();
+    }
+    CHECK(what.find("not a sweep record") != std::string::npos);
+    CHECK(before == alone);  // every record before the bad line, none after
+  }
+  // The caller's own error stops the reading thread too.
+  std::uint64_t seen = 0;
+  auto stop = [&](const Record&, std::string_view) {
+    if (++seen == 5) throw std::runtime_error("enough");
+  };
+  CHECK_THROWS_WITH(read_records(path, kFieldAll, stop, {2, 16}), "enough");
+  CHECK(seen == 5);
+  CHECK_THROWS_WITH_AS(
+      read_records(dir.file("none.jsonl"), kFieldAll, count, {2, 16}),
+      doctest::Contains("none.jsonl: cannot read"), Error);
+}
+
+TEST_SUITE_END();
