@@ -197,8 +197,8 @@ if want 8 report; then
   row "8 report" "s, vs sweep merge of the same file (the reader's pace)" "$(calc "${T[0]}" 3)" "$(calc "${T[2]}" 3)" "$(calc "${T[0]} / ${T[2]}")x" "-" "-"
   # Memory by groups, not lines: the same 1000 groups from twice the records
   # costs only the one value per job kept for medians (8 bytes, 16 at most
-  # while a vector doubles). Both files are larger than the reader's 4 MiB
-  # blocks, so its buffers are the same size for both.
+  # while a vector doubles). Both files are read by two threads
+  # (16 MiB or more), so the reader's ring of blocks is the same for both.
   R_HALF=$(rss "$SWEEP" report "$OUT/report-half.jsonl" $RARGS)
   R_ALL=$(rss "$SWEEP" report "$OUT/report.jsonl" $RARGS)
   PER=$(calc "($R_ALL - $R_HALF) * 1024 / ($REPORT_JOBS / 2)" 1)

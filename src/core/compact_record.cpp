@@ -128,6 +128,15 @@ void CompactScanner::keep(size_t bytes) {
   members_.clear();
   params_.clear();
   unescaped_.clear();
+  // What a block far larger than this one (a very long line) needed goes:
+  // a member takes 6 bytes of text at the least, unescaped text no more
+  // than it had.
+  if (members_.capacity() > bytes / 2 + 1024)
+    std::vector<CompactMember>().swap(members_);
+  if (params_.capacity() > bytes / 2 + 1024)
+    std::vector<CompactMember>().swap(params_);
+  if (unescaped_.capacity() > 4 * bytes + (1 << 20))
+    std::string().swap(unescaped_);
   members_from_ = params_from_ = unescaped_from_ = 0;
   // Unescaped text is never longer than its escaped form: no reallocation
   // moves what earlier views point at.

@@ -747,35 +747,44 @@ class BlockReader {
   }
 
  private:
-  // Whole lines into b, after the part of a line the last block left.
+  // Whole lines into b, after the part of a line the last block left: a
+  // block's worth, or more while a line runs on (the buffer then doubles,
+  // and gives its memory back once the long line has gone).
   void read(ScannedBlock& b) {
+    if (b.bytes.cap > 4 * block_ && carry_.size() <= block_) b.bytes = Buffer{};
     b.bytes.grow(std::max(block_, carry_.size()), 0);
-    std::memcpy(b.bytes.data.get(), carry_.data(), carry_.size());
-    size_t have = carry_.size();
-    for (bool eof = false;;) {
-      if (have == b.bytes.cap)
-        b.bytes.grow(b.bytes.cap * 2, have);  // long line
-      ssize_t n = ::read(fd_, b.bytes.data.get() + have, b.bytes.cap - have);
+    char* data = b.bytes.data.get();
+    std::memcpy(data, carry_.data(), carry_.size());
+    size_t have = carry_.size(), end = 0;
+    bool eof = false;
+    for (;;) {
+      if (have == b.bytes.cap) {  // a long line
+        b.bytes.grow(b.bytes.cap * 2, have);
+        data = b.bytes.data.get();
+      }
+      ssize_t n =
+          ::read(fd_, data + have, std::min(b.bytes.cap - have, block_));
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) throw Error(path_ + ": cannot read: " + std::strerror(errno));
       eof = n == 0;
+      // Only the new bytes: what came before holds no newline.
+      const char* nl = static_cast<const char*>(
+          memrchr(data + have, '\n', static_cast<size_t>(n)));
       have += static_cast<size_t>(n);
-      const char* nl =
-          static_cast<const char*>(memrchr(b.bytes.data.get(), '\n', have));
-      size_t end = eof  ? have
-                   : nl ? static_cast<size_t>(nl - b.bytes.data.get()) + 1
-                        : 0;
-      if (end == 0 && !eof) continue;
-      carry_.assign(b.bytes.data.get() + end, have - end);
-      b.text = std::string_view(b.bytes.data.get(), end);
-      b.last = eof;
-      return;
+      end = eof ? have : nl ? static_cast<size_t>(nl - data) + 1 : 0;
+      if (end > 0 || eof) break;
     }
+    carry_.assign(data + end, have - end);
+    b.text = std::string_view(data, end);
+    b.last = eof;
   }
 
   // The block's lines, each scanned if it is not blank.
   void split(ScannedBlock& b) {
     b.lines.clear();
+    // A block has no more lines than bytes: more room is a larger block's.
+    if (b.lines.capacity() > b.text.size() + 1024)
+      std::vector<ScannedBlock::Line>().swap(b.lines);
     b.scan.keep(b.text.size());
     for (size_t from = 0; from < b.text.size();) {
       size_t nl = b.text.find('\n', from);

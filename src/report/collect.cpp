@@ -65,10 +65,7 @@ std::optional<double> line_metrics(const Record& r, const LineScanner& scanner,
   pairs.clear();
   for (const DataNumber& n : r.data_numbers)
     pairs.emplace_back(n.name, n.value);
-  if (r.data_json.empty())
-    scanner.scan(r.line, [&](std::string_view name, double value) {
-      pairs.emplace_back(name, value);
-    });
+  if (r.data_json.empty()) scanner.scan(r.line, pairs);
   std::optional<double> step;
   for (const auto& [name, value] : pairs)
     if (is_step_key(name)) step = value;

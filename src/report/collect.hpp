@@ -79,9 +79,6 @@ struct Dataset {
   std::uint64_t records = 0, jobs = 0;
 };
 
-/// A line's metrics as (name, value) pairs.
-using LinePairs = std::vector<std::pair<std::string_view, double>>;
-
 /// The metrics of a stdout line record, as the report reads them: the
 /// numbers of a JSON line, else what the scanner finds in plain text (into
 /// pairs, replaced; names point into the record). Returns the line's step

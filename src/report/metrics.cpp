@@ -134,7 +134,7 @@ size_t find_word(std::string_view line, const char (&word)[N], size_t from) {
 // `epoch 3` or `step 12`: a step key written as a word and a number.
 template <size_t N>
 void scan_step_word(std::string_view line, const char (&name)[N],
-                    const MetricFn& fn) {
+                    LinePairs& out) {
   std::string_view word(name, N - 1);
   for (size_t at = find_word(line, name, 0); at != std::string_view::npos;
        at = find_word(line, name, at + 1)) {
@@ -144,7 +144,7 @@ void scan_step_word(std::string_view line, const char (&name)[N],
       continue;
     while (after < line.size() && line[after] == ' ') ++after;
     size_t end;
-    if (auto v = value_at(line, after, end)) fn(word, *v);
+    if (auto v = value_at(line, after, end)) out.emplace_back(word, *v);
   }
 }
 
@@ -232,7 +232,7 @@ LineScanner::LineScanner(LineScanner&&) noexcept = default;
 // empty match, first a non-empty one at the same place, else on by one
 // character (a whole UTF-8 character with (*UTF)). Every step moves on,
 // whatever a \K in a lookaround makes of a match's start and end.
-void LineScanner::scan_regex(std::string_view line, const MetricFn& fn) const {
+void LineScanner::scan_regex(std::string_view line, LinePairs& out) const {
   // Per call, so that scanners on several threads share nothing.
   std::unique_ptr<pcre2_match_data, decltype(&pcre2_match_data_free)> match(
       pcre2_match_data_create_from_pattern(regex_->code, nullptr),
@@ -264,7 +264,7 @@ void LineScanner::scan_regex(std::string_view line, const MetricFn& fn) const {
     };
     std::string_view key = group(regex_->key);
     if (auto v = parse_number(group(regex_->value)); v && !key.empty())
-      fn(key, *v);
+      out.emplace_back(key, *v);
     if (ov[1] > at) {  // moved on; an empty match tries non-empty there
       at = ov[1];
       retry = ov[0] == ov[1] ? kRetry : 0;
@@ -279,10 +279,10 @@ void LineScanner::scan_regex(std::string_view line, const MetricFn& fn) const {
   }
 }
 
-void LineScanner::scan(std::string_view line, const MetricFn& fn) const {
-  if (regex_) return scan_regex(line, fn);
-  scan_step_word(line, "epoch", fn);
-  scan_step_word(line, "step", fn);
+void LineScanner::scan(std::string_view line, LinePairs& out) const {
+  if (regex_) return scan_regex(line, out);
+  scan_step_word(line, "epoch", out);
+  scan_step_word(line, "step", out);
   for (size_t at = 0; at < line.size(); ++at) {
     char c = line[at];
     if (c != '=' && c != ':') continue;
@@ -294,7 +294,7 @@ void LineScanner::scan(std::string_view line, const MetricFn& fn) const {
         ++from;
     size_t end;
     if (auto v = value_at(line, from, end)) {
-      fn(key, *v);
+      out.emplace_back(key, *v);
       at = end - 1;
     }
   }

@@ -5,12 +5,12 @@
 // values one job reports of a metric become one.
 
 #include <cstdint>
-#include <functional>
 #include <limits>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace sweep::report {
@@ -29,8 +29,8 @@ struct MetricSpec {
   static MetricSpec parse(std::string_view text, std::string_view flag);
 };
 
-/// Receives one metric value of a line: its name and value.
-using MetricFn = std::function<void(std::string_view name, double value)>;
+/// A line's metrics as (name, value) pairs, names pointing into the line.
+using LinePairs = std::vector<std::pair<std::string_view, double>>;
 
 /// Finds the metrics of plain lines: `key=value` and `key: value` pairs
 /// (Guild's convention; numbers only), or the matches of a regex with named
@@ -41,11 +41,11 @@ class LineScanner {
   explicit LineScanner(const std::string& regex = "");
   ~LineScanner();
   LineScanner(LineScanner&&) noexcept;
-  /// Calls fn for each metric in line, in order.
-  void scan(std::string_view line, const MetricFn& fn) const;
+  /// Appends each metric in line to out, in order.
+  void scan(std::string_view line, LinePairs& out) const;
 
  private:
-  void scan_regex(std::string_view line, const MetricFn& fn) const;
+  void scan_regex(std::string_view line, LinePairs& out) const;
   struct Regex;
   std::unique_ptr<Regex> regex_;
 };

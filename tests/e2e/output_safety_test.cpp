@@ -99,6 +99,39 @@ TEST_CASE("--keep-order holds 200 MB of later jobs' output in bounded memory") {
   for (const char* held : {"1", "2", "3", "4"}) CHECK(count[held] == 50000);
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+constexpr long kLongLineBoundKb = 180 * 1024;
+#else
+constexpr long kLongLineBoundKb = 120 * 1024;
+#endif
+
+TEST_CASE("sweep report after a 24 MB line reads the rest in small blocks") {
+  // A line of 24 MB early in a 64 MB stream (so read by two threads): it is
+  // held whole (the reader's buffer, and the job's last line), but the
+  // blocks after it are small again. Blocks as large as the long line's
+  // buffer took some 600 MB here.
+  e2e::TempDir dir;
+  std::string text = "{\"job\":0,\"params\":{\"x\":0},\"line\":\"loss=1 " +
+                     std::string(24 << 20, 'y') + "\"}\n";
+  for (int j = 1; j < 400000; ++j) {
+    std::string head = "{\"job\":" + std::to_string(j) +
+                       ",\"params\":{\"x\":" + std::to_string(j % 100) + "}";
+    text += head + ",\"line\":\"epoch 1 loss=0.5\"}\n" + head +
+            ",\"exit\":0,\"duration_s\":1.5}\n";
+  }
+  text += "{\"job\":0,\"params\":{\"x\":0},\"exit\":0}\n";
+  std::string stream = dir.write("long.jsonl", text);
+  text.clear();
+  text.shrink_to_fit();
+  fs::path out = dir.path() / "report.csv";
+  Measured m = sweep_measured(
+      {"report", stream, "--metric", "loss:min", "--format", "csv"}, out,
+      dir.path());
+  CHECK(m.exit == 0);
+  CHECK(m.max_rss_kb < kLongLineBoundKb);
+  CHECK(read(out).find("x,runs,failed,loss_n") == 0);
+}
+
 TEST_CASE("outputs that are one file are refused before any job runs") {
   e2e::TempDir dir;
   auto journal = dir.write("j.jsonl", "{\"key\":\"earlier\"}\n");

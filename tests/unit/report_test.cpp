@@ -127,9 +127,9 @@ namespace {
 
 std::vector<std::pair<std::string, double>> scan(const LineScanner& s,
                                                  std::string_view line) {
-  std::vector<std::pair<std::string, double>> out;
-  s.scan(line, [&](std::string_view k, double v) { out.emplace_back(k, v); });
-  return out;
+  LinePairs pairs;
+  s.scan(line, pairs);
+  return {pairs.begin(), pairs.end()};
 }
 
 using Pairs = std::vector<std::pair<std::string, double>>;
