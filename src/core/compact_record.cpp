@@ -125,29 +125,37 @@ const char* number(const char* p, const char* end, CompactValue& v) {
 
 void CompactScanner::keep(size_t bytes) {
   keep_ = true;
-  members_.clear();
-  params_.clear();
-  unescaped_.clear();
   // What a block far larger than this one (a very long line) needed goes:
   // a member takes 6 bytes of text at the least, unescaped text no more
   // than it had.
-  if (members_.capacity() > bytes / 2 + 1024)
-    std::vector<CompactMember>().swap(members_);
-  if (params_.capacity() > bytes / 2 + 1024)
-    std::vector<CompactMember>().swap(params_);
+  for (List& l : lists_) {
+    l.all.clear();
+    l.from = 0;
+    if (l.all.capacity() > bytes / 2 + 1024)
+      std::vector<CompactMember>().swap(l.all);
+  }
+  unescaped_.clear();
+  unescaped_from_ = 0;
   if (unescaped_.capacity() > 4 * bytes + (1 << 20))
     std::string().swap(unescaped_);
-  members_from_ = params_from_ = unescaped_from_ = 0;
   // Unescaped text is never longer than its escaped form: no reallocation
   // moves what earlier views point at.
   if (unescaped_.capacity() < bytes) unescaped_.reserve(bytes);
 }
 
+CompactScanner::Spans CompactScanner::spans() const {
+  Spans s;
+  for (int p = 0; p < kParts; ++p) {
+    s.from[p] = static_cast<std::uint32_t>(lists_[p].from);
+    s.to[p] = static_cast<std::uint32_t>(lists_[p].all.size());
+  }
+  return s;
+}
+
 bool CompactScanner::scan(std::string_view line) {
   if (scan_head(line) && scan_rest()) return true;
   if (keep_) {  // what a refused line left is no line's
-    members_.resize(members_from_);
-    params_.resize(params_from_);
+    for (List& l : lists_) l.all.resize(l.from);
     unescaped_.resize(unescaped_from_);
   }
   return false;
@@ -155,14 +163,14 @@ bool CompactScanner::scan(std::string_view line) {
 
 bool CompactScanner::scan_head(std::string_view line) {
   in_ = line;
-  params_seen_ = closed_ = false;
+  seen_[kParams] = seen_[kData] = closed_ = false;
+  for (List& l : lists_) {
+    if (!keep_) l.all.clear();
+    l.from = l.all.size();
+  }
   if (keep_) {
-    members_from_ = members_.size();
-    params_from_ = params_.size();
     unescaped_from_ = unescaped_.size();
   } else {
-    members_.clear();
-    params_.clear();
     unescaped_.clear();
     // As in keep(): views into unescaped_ stay put.
     if (unescaped_.capacity() < line.size()) unescaped_.reserve(line.size());
@@ -171,8 +179,8 @@ bool CompactScanner::scan_head(std::string_view line) {
   const char* p = line.data() + 1;
   const char* end = line.data() + line.size();
   bool closed = false;
-  while (!params_seen_ && !closed)
-    if (!(p = member(p, end, members_, true, closed))) return false;
+  while (!seen_[kParams] && !closed)
+    if (!(p = member(p, end, lists_[kMembers].all, true, closed))) return false;
   at_ = p;
   closed_ = closed;
   return true;
@@ -182,7 +190,7 @@ bool CompactScanner::scan_rest() {
   const char* p = at_;
   const char* end = in_.data() + in_.size();
   for (bool closed = closed_; !closed;)
-    if (!(p = member(p, end, members_, true, closed))) return false;
+    if (!(p = member(p, end, lists_[kMembers].all, true, closed))) return false;
   return p == end;
 }
 
@@ -198,16 +206,19 @@ const char* CompactScanner::member(const char* p, const char* end,
   p = plain_run(p, end);
   if (end - p < 2 || p[0] != '"' || p[1] != ':') return nullptr;
   m.key = std::string_view(key, static_cast<size_t>(p - key));
-  bool params =
-      top && m.key.size() == 6 && std::memcmp(m.key.data(), "params", 6) == 0;
-  p = value(p + 2, end, m.value, params);
+  // Only params and data may be objects, and only at the top.
+  Part object = !top                ? kMembers
+                : m.key == "params" ? kParams
+                : m.key == "data"   ? kData
+                                    : kMembers;
+  p = value(p + 2, end, m.value, object);
   if (!p || p == end) return nullptr;
   char c = *p++;
   closed = c == '}';
   return closed || c == ',' ? p : nullptr;
 }
 
-// The params object, {} included.
+// The params or data object, {} included.
 const char* CompactScanner::object(const char* p, const char* end,
                                    std::vector<CompactMember>& out) {
   ++p;  // '{'
@@ -218,7 +229,7 @@ const char* CompactScanner::object(const char* p, const char* end,
 }
 
 const char* CompactScanner::value(const char* p, const char* end,
-                                  CompactValue& v, bool params) {
+                                  CompactValue& v, Part object) {
   if (p == end) return nullptr;
   char c = *p;
   if (c == '"') {
@@ -235,10 +246,10 @@ const char* CompactScanner::value(const char* p, const char* end,
       return nullptr;
     return p + w.size();
   }
-  if (c == '{' && params && !params_seen_) {
-    params_seen_ = true;
+  if (c == '{' && object != kMembers && !seen_[object]) {
+    seen_[object] = true;
     const char* from = p;
-    if (!(p = object(p, end, params_))) return nullptr;
+    if (!(p = this->object(p, end, lists_[object].all))) return nullptr;
     v.type = CompactValue::Type::kObject;
     v.text = std::string_view(from, static_cast<size_t>(p - from));
     return p;

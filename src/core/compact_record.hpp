@@ -2,11 +2,12 @@
 
 // The records sweep writes, read without a JSON parser: the writer's own
 // layout (one compact object, plain keys, scalar fields, a params object
-// of scalars)
-// is split into its members in one pass. Anything else (blanks between
-// tokens, arrays, other objects, numbers beyond int64's digits, invalid
-// UTF-8, a malformed line) is left to the JSON parser, which decides: this
-// is the reader's fast path, never a second notion of what a record is.
+// of scalars, and for a line that printed a flat JSON object a data object
+// of scalars) is split into its members in one pass. Anything else (blanks
+// between tokens, arrays, other or nested objects, numbers beyond int64's
+// digits, invalid UTF-8, a malformed line) is left to the JSON parser, which
+// decides: this is the reader's fast path, never a second notion of what a
+// record is.
 
 #include <cstdint>
 #include <span>
@@ -35,29 +36,40 @@ struct CompactMember {
 /// line, so it allocates only while it grows.
 class CompactScanner {
  public:
-  /// True if line is one compact object of scalars whose only object member
-  /// is `params` (of scalars); views point into line and this scanner.
+  /// A line's members (params and data as kObject), the members of its
+  /// params, and those of its data.
+  enum Part { kMembers, kParams, kData, kParts };
+  /// Where a line's parts lie among every kept line's (keep()).
+  struct Spans {
+    std::uint32_t from[kParts] = {}, to[kParts] = {};
+  };
+
+  /// True if line is one compact object of scalars whose only object members
+  /// are `params` and `data` (of scalars); views point into line and this
+  /// scanner.
   bool scan(std::string_view line);
   /// From now until the next keep(), every line's members are kept (a
-  /// line refused keeps none): members() and params() are the last line's,
-  /// all_members() and all_params() every line's, and views stay valid for
-  /// lines of `bytes` in all.
+  /// line refused keeps none), and views stay valid for lines of `bytes` in
+  /// all.
   void keep(size_t bytes);
-  /// The top-level members (params as kObject).
-  std::span<const CompactMember> members() const {
-    return std::span(members_).subspan(members_from_);
+  /// The last line's part.
+  std::span<const CompactMember> part(Part p) const {
+    return std::span(lists_[p].all).subspan(lists_[p].from);
   }
-  /// The members of params, if it was there.
-  std::span<const CompactMember> params() const {
-    return std::span(params_).subspan(params_from_);
+  std::span<const CompactMember> members() const { return part(kMembers); }
+  std::span<const CompactMember> params() const { return part(kParams); }
+  std::span<const CompactMember> data() const { return part(kData); }
+  /// With keep(): where the last line's parts are, and a kept line's part.
+  Spans spans() const;
+  std::span<const CompactMember> part(const Spans& at, Part p) const {
+    return std::span(lists_[p].all).subspan(at.from[p], at.to[p] - at.from[p]);
   }
-  /// With keep(): every kept line's members, and where each line's begin.
-  std::span<const CompactMember> all_members() const { return members_; }
-  std::span<const CompactMember> all_params() const { return params_; }
-  size_t members_from() const { return members_from_; }
-  size_t params_from() const { return params_from_; }
 
  private:
+  struct List {
+    std::vector<CompactMember> all;
+    size_t from = 0;  ///< Where the line being scanned begins.
+  };
   // The members up to params (all of them if there is none), then the
   // rest; true if the line is then one object.
   bool scan_head(std::string_view line);
@@ -70,20 +82,20 @@ class CompactScanner {
                      std::vector<CompactMember>& out, bool top, bool& closed);
   const char* object(const char* p, const char* end,
                      std::vector<CompactMember>& out);
-  const char* value(const char* p, const char* end, CompactValue& v, bool top);
+  const char* value(const char* p, const char* end, CompactValue& v,
+                    Part object);
   const char* string(const char* p, const char* end, std::string_view& out);
   const char* escaped(const char* p, const char* end, const char* from,
                       std::string_view& out);
 
   std::string_view in_;
   const char* at_ = nullptr;  ///< Where scan_head stopped.
-  std::vector<CompactMember> members_, params_;
-  bool params_seen_ = false;  ///< A second params is the parser's.
-  bool closed_ = false;       ///< The top-level object has ended.
-  std::string unescaped_;     ///< Reserved to the line's size: views stay put.
-  bool keep_ = false;         ///< Lines' members accumulate (keep()).
-  /// Where the line's members, params and unescaped text begin.
-  size_t members_from_ = 0, params_from_ = 0, unescaped_from_ = 0;
+  List lists_[kParts];
+  bool seen_[kParts] = {};     ///< A second params or data is the parser's.
+  bool closed_ = false;        ///< The top-level object has ended.
+  std::string unescaped_;      ///< Reserved to the line's size: views stay put.
+  bool keep_ = false;          ///< Lines' members accumulate (keep()).
+  size_t unescaped_from_ = 0;  ///< Where the line's unescaped text begins.
 };
 
 }  // namespace sweep

@@ -422,6 +422,19 @@ namespace {
 // reused from record to record, so a reader allocates only while it grows.
 class DataNumbers {
  public:
+  // The compact scanner's data: scalars only, so no name is nested, and
+  // each points into the line.
+  std::span<const DataNumber> read(std::span<const CompactMember> data) {
+    items_.clear();
+    for (const CompactMember& m : data) {
+      if (m.value.type == CompactValue::Type::kInt)
+        items_.push_back(DataNumber{m.key, static_cast<double>(m.value.i)});
+      else if (m.value.type == CompactValue::Type::kDouble)
+        items_.push_back(DataNumber{m.key, m.value.d});
+    }
+    return items_;
+  }
+
   std::span<const DataNumber> read(dom::object data) {
     items_.clear();
     names_.clear();
@@ -548,6 +561,11 @@ class ParamFields {
   std::vector<size_t> ends_;  ///< ...and where each ends in it.
 };
 
+// A line as the compact scanner split it.
+struct CompactLine {
+  std::span<const CompactMember> members, params, data;
+};
+
 // Where a record's decoded views point, besides the line itself.
 struct Decoded {
   DataNumbers data;
@@ -626,26 +644,33 @@ bool fill(dom::object obj, std::string_view text, unsigned fields, Record& out,
 
 // Fills out from a line the compact scanner split: the same fields, read by
 // the same code, as fill from the parser's object.
-bool fill_compact(std::span<const CompactMember> members,
-                  std::span<const CompactMember> params, std::string_view text,
+bool fill_compact(const CompactLine& line, std::string_view text,
                   unsigned fields, Record& out, std::string& why,
                   Decoded& decoded) {
   clear(out);
   Seen seen;
-  for (const CompactMember& m : members) {
-    if (m.value.type == CompactValue::Type::kObject) {  // params, and only it
+  std::string_view data;
+  for (const CompactMember& m : line.members) {
+    if (m.value.type != CompactValue::Type::kObject) {
+      if (!read_field(m.key, m.value, fields, out, seen, why)) return false;
+    } else if (m.key == "data") {  // the scanner takes no other objects
+      seen.data = true;
+      data = m.value.text;
+    } else {
       seen.params = true;
       if (fields & kFieldParams) out.params_json = m.value.text;
-    } else if (!read_field(m.key, m.value, fields, out, seen, why)) {
-      return false;
     }
   }
   if (!seen.job) {
     why = "no \"job\" field";
     return false;
   }
+  bool lines = (seen.line || seen.file) && seen.data;
+  if ((fields & kFieldLine) && lines) out.data_json = data;
+  if ((fields & kFieldData) && lines)
+    out.data_numbers = decoded.data.read(line.data);
   if ((fields & kFieldParamValues) && seen.params)
-    out.params = decoded.params.read(params);
+    out.params = decoded.params.read(line.params);
   set_kind(seen, text, out);
   return true;
 }
@@ -674,8 +699,8 @@ RecordReader& RecordReader::operator=(RecordReader&&) noexcept = default;
 bool RecordReader::parse(std::string_view line, Record& out) {
   const CompactScanner& compact = impl_->compact;
   if (!parser_only_ && impl_->compact.scan(line) &&
-      fill_compact(compact.members(), compact.params(), line, fields_, out,
-                   why_, impl_->decoded))
+      fill_compact({compact.members(), compact.params(), compact.data()}, line,
+                   fields_, out, why_, impl_->decoded))
     return true;
   auto& buf = impl_->buf;
   if (buf.size() < line.size() + simdjson::SIMDJSON_PADDING)
@@ -715,8 +740,7 @@ struct ScannedBlock {
     bool blank = false;
     bool torn = false;     ///< The file's last line, without its newline.
     bool compact = false;  ///< In the writer's layout: scan holds its members.
-    /// Where its members and params are in scan's.
-    std::uint32_t members = 0, members_end = 0, params = 0, params_end = 0;
+    CompactScanner::Spans spans;  ///< Where they are in scan's.
   };
   Buffer bytes;
   std::string_view text;  ///< Whole lines (the last torn, if `last`).
@@ -797,12 +821,7 @@ class BlockReader {
       while (k < line.text.size() && blank(line.text[k])) ++k;
       line.blank = k == line.text.size();
       if (line.blank) continue;
-      if (!(line.compact = b.scan.scan(line.text))) continue;
-      line.members = static_cast<std::uint32_t>(b.scan.members_from());
-      line.params = static_cast<std::uint32_t>(b.scan.params_from());
-      line.members_end =
-          static_cast<std::uint32_t>(b.scan.all_members().size());
-      line.params_end = static_cast<std::uint32_t>(b.scan.all_params().size());
+      if ((line.compact = b.scan.scan(line.text))) line.spans = b.scan.spans();
     }
   }
 
@@ -834,8 +853,7 @@ class RecordTaker {
       : path_(path), fields_(fields), fn_(fn), lines_(fields, true) {}
 
   void take(const ScannedBlock& b) {
-    std::span<const CompactMember> members = b.scan.all_members();
-    std::span<const CompactMember> params = b.scan.all_params();
+    using Part = CompactScanner::Part;
     for (const ScannedBlock::Line& line : b.lines) {
       ++line_;
       if (line.blank) {
@@ -845,10 +863,10 @@ class RecordTaker {
       Entry e{line.text, line_, line.torn};
       if (line.compact) {
         deliver();  // what waits comes first
-        if (fill_compact(
-                members.subspan(line.members, line.members_end - line.members),
-                params.subspan(line.params, line.params_end - line.params),
-                line.text, fields_, rec_, why_, decoded_)) {
+        CompactLine split{b.scan.part(line.spans, Part::kMembers),
+                          b.scan.part(line.spans, Part::kParams),
+                          b.scan.part(line.spans, Part::kData)};
+        if (fill_compact(split, line.text, fields_, rec_, why_, decoded_)) {
           fn_(rec_, e.text);
           continue;
         }
