@@ -681,6 +681,9 @@ std::string_view Record::params_text() const {
   return params_json.empty() ? raw_member(text, "params") : params_json;
 }
 
+// Room kept for the next line; past this a long line's buffers are freed.
+constexpr size_t kKeptBytes = 4 << 20;
+
 struct RecordReader::Impl {
   CompactScanner compact;  ///< The writer's own layout, without a parser.
   dom::parser parser;
@@ -703,6 +706,12 @@ bool RecordReader::parse(std::string_view line, Record& out) {
                    fields_, out, why_, impl_->decoded))
     return true;
   auto& buf = impl_->buf;
+  // A very long line's copy, and the parser's room for it, go at the next
+  // line far shorter (the last record's views point into them until now).
+  if (buf.size() > kKeptBytes && 4 * line.size() < buf.size()) {
+    std::vector<char>().swap(buf);
+    impl_->parser = dom::parser{};
+  }
   if (buf.size() < line.size() + simdjson::SIMDJSON_PADDING)
     buf.resize(line.size() + simdjson::SIMDJSON_PADDING);
   memcpy(buf.data(), line.data(), line.size());
@@ -798,6 +807,8 @@ class BlockReader {
       end = eof ? have : nl ? static_cast<size_t>(nl - data) + 1 : 0;
       if (end > 0 || eof) break;
     }
+    if (carry_.capacity() > block_ && have - end <= block_)
+      std::string().swap(carry_);  // a long line's start, gone
     carry_.assign(data + end, have - end);
     b.text = std::string_view(data, end);
     b.last = eof;
@@ -898,8 +909,7 @@ class RecordTaker {
   void deliver_waiting() {
     if (entries_.size() <= kFew) {  // between compact lines: a batch costs more
       for (const Entry& e : entries_) one(e);
-      entries_.clear();
-      full_.clear();
+      forget_waiting();
       return;
     }
     full_buf_.grow(full_.size(), 0);
@@ -919,8 +929,18 @@ class RecordTaker {
       batch = false;
       one(e);
     }
+    forget_waiting();
+  }
+
+  // The delivered entries, and the room a very long line took (in the
+  // line reader too, which later lines may never reach).
+  void forget_waiting() {
     entries_.clear();
     full_.clear();
+    if (full_.capacity() <= kKeptBytes) return;
+    std::string().swap(full_);
+    full_buf_ = Buffer{};
+    lines_ = RecordReader(fields_, true);
   }
 
   // The next document of the batch as e's record; false if they differ.

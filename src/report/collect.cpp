@@ -30,6 +30,8 @@ using StringMap =
     std::unordered_map<std::string, V, StringHash, std::equal_to<>>;
 
 constexpr std::int32_t kNotCollected = -1;
+/// A job's last lines' room kept for the next job in its slot.
+constexpr size_t kKeptLine = 64 << 10;
 
 // A job whose end record has not arrived yet.
 struct JobState {
@@ -278,7 +280,11 @@ std::uint32_t Collector::State::start_job(const Record& r) {
 
 void Collector::State::end_job(std::uint64_t job) {
   if (!ended.insert(job)) throw JobEndedTwice{job};
-  free.push_back(*jobs.find(job));
+  std::uint32_t slot = *jobs.find(job);
+  // A very long last line's room goes with its job (slots are reused).
+  for (std::string* last : {&states[slot].last_out, &states[slot].last_err})
+    if (last->capacity() > kKeptLine) std::string().swap(*last);
+  free.push_back(slot);
   jobs.erase(job);
   last_job.reset();
 }
