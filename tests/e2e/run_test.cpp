@@ -343,7 +343,10 @@ TEST_CASE(
     "Ctrl-C stops every job and its children, prints statistics, exits 130") {
   e2e::TempDir dir;
   std::string marker = "sweep-e2e-ctrlc-" + std::to_string(getpid());
-  std::string script = dir.write("job.sh", "sleep 300 & sleep 300\n");
+  // The job's sleeps are told apart from other tests' (ctest runs them at
+  // once) by a duration of their own.
+  std::string nap = "sleep 300." + std::to_string(getpid());
+  std::string script = dir.write("job.sh", nap + " & " + nap + "\n");
   pid_t pid = fork();
   if (pid == 0) {
     int devnull = open("/dev/null", O_WRONLY);
@@ -365,7 +368,7 @@ TEST_CASE(
   CHECK(WEXITSTATUS(status) == 130);
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   CHECK_FALSE(e2e::process_running_with(marker));
-  CHECK_FALSE(e2e::process_running_with("sleep 300"));
+  CHECK_FALSE(e2e::process_running_with(nap));
 }
 
 TEST_CASE("help and version") {

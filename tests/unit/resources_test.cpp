@@ -143,7 +143,8 @@ TEST_CASE("end and journal records carry the devices and a stop for memory") {
   for (const std::string& text : {end, journal}) {
     RecordReader reader;
     Record rec;
-    REQUIRE(reader.parse(text.substr(0, text.size() - 1), rec));
+    const std::string line = text.substr(0, text.size() - 1);
+    REQUIRE(reader.parse(line, rec));
     CHECK(rec.result.memory_stopped);
     CHECK(rec.result.gpus == r.gpus);
     CHECK_FALSE(rec.result.final());

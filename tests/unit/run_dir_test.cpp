@@ -130,7 +130,9 @@ TEST_CASE("a file record is written by the writer and read by the reader") {
         "\"m\\\"etrics.json\",\"data\":{\"acc\":0.5}}\n");
   RecordReader reader;
   Record r;
-  REQUIRE(reader.parse(out.substr(0, out.size() - 1), r));
+  // The record's views may point into the line: it outlives them.
+  const std::string line = out.substr(0, out.size() - 1);
+  REQUIRE(reader.parse(line, r));
   CHECK(r.kind == RecordKind::kLine);
   CHECK(r.file == "m\"etrics.json");
   CHECK(r.data_json == "{\"acc\":0.5}");
@@ -140,7 +142,8 @@ TEST_CASE("a file record is written by the writer and read by the reader") {
   res.collect_refused = {"big.json"};
   std::string end;
   append_end_record(end, RecordHead{4, "{}", {}, {}, ""}, res);
-  REQUIRE(reader.parse(end.substr(0, end.size() - 1), r));
+  const std::string end_line = end.substr(0, end.size() - 1);
+  REQUIRE(reader.parse(end_line, r));
   CHECK(r.kind == RecordKind::kEnd);
   CHECK(r.result.collect_missing == std::vector<std::string>{"a.json"});
   CHECK(r.result.collect_refused == std::vector<std::string>{"big.json"});
