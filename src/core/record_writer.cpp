@@ -66,18 +66,22 @@ void append_line_prefix(std::string& b, Stream stream) {
 }
 
 void append_line_body(std::string& b, std::string_view line) {
+  // Most lines are no JSON object: is_json_object stops at their first
+  // character that is not blank (blanks before a '{' are allowed).
+  bool object = is_json_object(line);
   if (is_plain_json_text(line)) {
-    // The hot path: the text needs no escaping and, not starting with '{',
-    // is no JSON object.
+    // The hot path: the text needs no escaping.
     b += '"';
     b.append(line);
-    b.append("\"}\n", 3);
-    if (line.empty() || line[0] != '{') return;
-    b.resize(b.size() - 2);
+    if (!object) {
+      b.append("\"}\n", 3);
+      return;
+    }
+    b += '"';
   } else {
     append_json_string(b, line);
   }
-  if (is_json_object(line)) {
+  if (object) {
     b += ",\"data\":";
     b += line;
   }

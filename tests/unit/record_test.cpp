@@ -135,6 +135,19 @@ TEST_CASE("a line that is one JSON object is also data, and nothing else is") {
   REQUIRE_MESSAGE(reader.parse(text, r), reader.why());
   CHECK(r.data_json == "{\"a\":1}");
 
+  // Indented, with or without escapes in the line: blanks before the '{'
+  // (the writer's fast path for text needing no escapes once took only a
+  // line starting with '{').
+  for (std::string indented : {std::string(" {} "), std::string("  {\"a\": 2}"),
+                               std::string("\t{\"a\": 2}")}) {
+    CAPTURE(indented);
+    text = line_record({1, "{}", {}, {}}, Stream::kStdout, indented);
+    REQUIRE_MESSAGE(reader.parse(text, r), reader.why());
+    CHECK(r.line == indented);
+    CHECK(nlohmann::json::parse(r.data_json) ==
+          nlohmann::json::parse(indented));
+  }
+
   for (std::string not_object :
        {std::string(R"({"a":)"), std::string("{} x"), std::string("{"),
         std::string("[1,2]"), std::string(R"("{}")"), std::string("{a}"),
