@@ -172,8 +172,13 @@ bool is_json_object(std::string_view line) {
   while (blank(line[e])) --e;
   if (line[e] != '}') return false;
   // The parser rejects invalid UTF-8 and control characters, so an accepted
-  // line can be embedded in a record verbatim.
-  return nlohmann::json::accept(line.substr(b, e - b + 1));
+  // line can be embedded in a record verbatim; but it takes a NUL for the
+  // end of its input ("{} \0 x}" would pass), and JSON has no raw control
+  // character outside its blanks.
+  std::string_view object = line.substr(b, e - b + 1);
+  for (char c : object)
+    if (static_cast<unsigned char>(c) < 0x20 && !blank(c)) return false;
+  return nlohmann::json::accept(object);
 }
 
 }  // namespace sweep

@@ -151,7 +151,8 @@ TEST_CASE("a line that is one JSON object is also data, and nothing else is") {
   for (std::string not_object :
        {std::string(R"({"a":)"), std::string("{} x"), std::string("{"),
         std::string("[1,2]"), std::string(R"("{}")"), std::string("{a}"),
-        std::string("{\"a\":\"\xFF\"}")}) {
+        std::string("{\"a\":\"\xFF\"}"), std::string("{\"a\":1} \0 x}", 12),
+        std::string(" {} \x01 {} ")}) {
     CAPTURE(not_object);
     text = line_record({1, "{}", {}, {}}, Stream::kStdout, not_object);
     CHECK(text.find("\"data\"") == std::string::npos);
