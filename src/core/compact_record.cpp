@@ -153,7 +153,7 @@ CompactScanner::Spans CompactScanner::spans() const {
 }
 
 bool CompactScanner::scan(std::string_view line) {
-  if (scan_head(line) && scan_rest()) return true;
+  if (scan_object(line)) return true;
   if (keep_) {  // what a refused line left is no line's
     for (List& l : lists_) l.all.resize(l.from);
     unescaped_.resize(unescaped_from_);
@@ -161,9 +161,8 @@ bool CompactScanner::scan(std::string_view line) {
   return false;
 }
 
-bool CompactScanner::scan_head(std::string_view line) {
-  in_ = line;
-  seen_[kParams] = seen_[kData] = closed_ = false;
+bool CompactScanner::scan_object(std::string_view line) {
+  seen_[kParams] = seen_[kData] = false;
   for (List& l : lists_) {
     if (!keep_) l.all.clear();
     l.from = l.all.size();
@@ -178,18 +177,7 @@ bool CompactScanner::scan_head(std::string_view line) {
   if (line.empty() || line[0] != '{') return false;
   const char* p = line.data() + 1;
   const char* end = line.data() + line.size();
-  bool closed = false;
-  while (!seen_[kParams] && !closed)
-    if (!(p = member(p, end, lists_[kMembers].all, true, closed))) return false;
-  at_ = p;
-  closed_ = closed;
-  return true;
-}
-
-bool CompactScanner::scan_rest() {
-  const char* p = at_;
-  const char* end = in_.data() + in_.size();
-  for (bool closed = closed_; !closed;)
+  for (bool closed = false; !closed;)
     if (!(p = member(p, end, lists_[kMembers].all, true, closed))) return false;
   return p == end;
 }

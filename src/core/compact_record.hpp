@@ -52,14 +52,8 @@ class CompactScanner {
   /// line refused keeps none), and views stay valid for lines of `bytes` in
   /// all.
   void keep(size_t bytes);
-  /// The last line's part.
-  std::span<const CompactMember> part(Part p) const {
-    return std::span(lists_[p].all).subspan(lists_[p].from);
-  }
-  std::span<const CompactMember> members() const { return part(kMembers); }
-  std::span<const CompactMember> params() const { return part(kParams); }
-  std::span<const CompactMember> data() const { return part(kData); }
-  /// With keep(): where the last line's parts are, and a kept line's part.
+  /// Where the last line's parts are (with keep(), among every kept
+  /// line's), and a part of a line scanned since keep().
   Spans spans() const;
   std::span<const CompactMember> part(const Spans& at, Part p) const {
     return std::span(lists_[p].all).subspan(at.from[p], at.to[p] - at.from[p]);
@@ -70,10 +64,8 @@ class CompactScanner {
     std::vector<CompactMember> all;
     size_t from = 0;  ///< Where the line being scanned begins.
   };
-  // The members up to params (all of them if there is none), then the
-  // rest; true if the line is then one object.
-  bool scan_head(std::string_view line);
-  bool scan_rest();
+  // scan() but undoing a refused line's members.
+  bool scan_object(std::string_view line);
   // Each step reads from p (end: the line's end) and returns where it
   // stopped, or nullptr to leave the line to the parser. The cursor is a
   // local, not a member: views written through references would otherwise
@@ -88,11 +80,8 @@ class CompactScanner {
   const char* escaped(const char* p, const char* end, const char* from,
                       std::string_view& out);
 
-  std::string_view in_;
-  const char* at_ = nullptr;  ///< Where scan_head stopped.
   List lists_[kParts];
   bool seen_[kParts] = {};     ///< A second params or data is the parser's.
-  bool closed_ = false;        ///< The top-level object has ended.
   std::string unescaped_;      ///< Reserved to the line's size: views stay put.
   bool keep_ = false;          ///< Lines' members accumulate (keep()).
   size_t unescaped_from_ = 0;  ///< Where the line's unescaped text begins.

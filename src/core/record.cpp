@@ -566,6 +566,14 @@ struct CompactLine {
   std::span<const CompactMember> members, params, data;
 };
 
+// The line of scan's at `at` (its spans() right after scanning it).
+CompactLine compact_line(const CompactScanner& scan,
+                         const CompactScanner::Spans& at) {
+  using Part = CompactScanner::Part;
+  return {scan.part(at, Part::kMembers), scan.part(at, Part::kParams),
+          scan.part(at, Part::kData)};
+}
+
 // Where a record's decoded views point, besides the line itself.
 struct Decoded {
   DataNumbers data;
@@ -700,10 +708,10 @@ RecordReader::RecordReader(RecordReader&&) noexcept = default;
 RecordReader& RecordReader::operator=(RecordReader&&) noexcept = default;
 
 bool RecordReader::parse(std::string_view line, Record& out) {
-  const CompactScanner& compact = impl_->compact;
-  if (!parser_only_ && impl_->compact.scan(line) &&
-      fill_compact({compact.members(), compact.params(), compact.data()}, line,
-                   fields_, out, why_, impl_->decoded))
+  CompactScanner& compact = impl_->compact;
+  if (!parser_only_ && compact.scan(line) &&
+      fill_compact(compact_line(compact, compact.spans()), line, fields_, out,
+                   why_, impl_->decoded))
     return true;
   auto& buf = impl_->buf;
   // A very long line's copy, and the parser's room for it, go at the next
@@ -864,7 +872,6 @@ class RecordTaker {
       : path_(path), fields_(fields), fn_(fn), lines_(fields, true) {}
 
   void take(const ScannedBlock& b) {
-    using Part = CompactScanner::Part;
     for (const ScannedBlock::Line& line : b.lines) {
       ++line_;
       if (line.blank) {
@@ -874,10 +881,8 @@ class RecordTaker {
       Entry e{line.text, line_, line.torn};
       if (line.compact) {
         deliver();  // what waits comes first
-        CompactLine split{b.scan.part(line.spans, Part::kMembers),
-                          b.scan.part(line.spans, Part::kParams),
-                          b.scan.part(line.spans, Part::kData)};
-        if (fill_compact(split, line.text, fields_, rec_, why_, decoded_)) {
+        if (fill_compact(compact_line(b.scan, line.spans), line.text, fields_,
+                         rec_, why_, decoded_)) {
           fn_(rec_, e.text);
           continue;
         }

@@ -4,7 +4,6 @@
 // result is the one collector's, whatever the stream holds.
 #include <sched.h>
 
-#include <algorithm>
 #include <cstdint>
 
 #include "report/collect.hpp"
